@@ -1,0 +1,40 @@
+"""graphnet: neural networks as explicit graphs of Python objects, with a vectorized mirror.
+
+Contents
+--------
+- :class:`Network`: the object graph (Node, ConstNode, Connection, Connections, Layer).
+- ``Network.vectorized()``: the fast path on numpy arrays, sharing the same parameters.
+- :mod:`graphnet.activations`, :mod:`graphnet.losses`: the math, scalar and array forms.
+- :mod:`graphnet.errors`: every error graphnet raises derives from :class:`GraphnetError`.
+
+>>> from graphnet import Network
+>>> net = Network([2, 2, 1], seed=0)
+>>> net.predict([1.0, 0.0]).shape
+(1,)
+"""
+
+from graphnet.activations import Activation, get_activation
+from graphnet.errors import GraphnetError
+from graphnet.graph.layer import Connections, Layer
+from graphnet.graph.network import Network
+from graphnet.graph.objects import Connection, ConstNode, Node
+from graphnet.losses import Loss, get_loss
+from graphnet.train import History
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Activation",
+    "Connection",
+    "Connections",
+    "ConstNode",
+    "GraphnetError",
+    "History",
+    "Layer",
+    "Loss",
+    "Network",
+    "Node",
+    "__version__",
+    "get_activation",
+    "get_loss",
+]

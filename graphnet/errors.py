@@ -1,0 +1,61 @@
+"""Errors raised by graphnet.
+
+Every error graphnet raises on purpose derives from :class:`GraphnetError`, which is a
+:class:`ValueError`, so ``except ValueError`` keeps working for callers who do not know
+graphnet.  Each subclass also derives from the builtin that matches its meaning.  Messages
+state what was expected and what was given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+
+class GraphnetError(ValueError):
+    """Root of every error graphnet raises on purpose."""
+
+
+class ShapeError(GraphnetError):
+    """An array or list has the wrong length, shape or number of dimensions."""
+
+
+class NonFiniteError(GraphnetError):
+    """A value is NaN or infinite where a finite number is required."""
+
+
+class EmptyDataError(GraphnetError):
+    """A data set, batch or file holds no samples."""
+
+
+class UnknownNameError(GraphnetError, KeyError):
+    """A name (activation, loss, initializer, …) is not one graphnet knows."""
+
+    def __str__(self) -> str:  # KeyError would otherwise quote the whole message
+        return str(self.args[0]) if self.args else ""
+
+
+class IncompatibleError(GraphnetError):
+    """Options that are each valid but meaningless or wrong together."""
+
+
+class NotDifferentiableError(GraphnetError):
+    """Backpropagation was asked through an activation without a derivative (step)."""
+
+
+class FileFormatError(GraphnetError):
+    """A file is truncated, corrupted, tampered with, or of an unknown format or version."""
+
+
+class TrainingDiverged(GraphnetError, ArithmeticError):
+    """Training produced a NaN or infinite loss or weight and was stopped."""
+
+
+def unknown_name(kind: str, given: object, known: Iterable[str]) -> UnknownNameError:
+    """Build the error for an unknown name, listing the names that are known.
+
+    Examples
+    --------
+    >>> str(unknown_name("activation", "sigmod", ["relu", "sigmoid"]))
+    "unknown activation 'sigmod'; known: relu, sigmoid"
+    """
+    return UnknownNameError(f"unknown {kind} {given!r}; known: {', '.join(sorted(known))}")

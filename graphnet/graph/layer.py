@@ -1,0 +1,187 @@
+"""Layers of nodes, and the collection of all connections.
+
+A :class:`Layer` is a list of :class:`Node` plus, unless built with ``bias=False``, one
+:class:`ConstNode` at its end whose downstream connections carry the next layer's biases.
+
+The array layout (DESIGN.md): layer l ≥ 1 has ``W`` of shape (n_out, n_in) and ``b`` of
+shape (n_out,).  Node j's upstream list *is* row j of the augmented matrix ``[W | b]``:
+``nodes[j].upstream[i]`` is w_ji = ``W[j, i]`` and ``nodes[j].upstream[n_in]`` is ``b[j]``.
+:meth:`Layer.parameter_rows` and :meth:`Layer.set_parameter_rows` are the one place that
+mapping lives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import numpy as np
+from numpy.typing import NDArray
+
+from graphnet.activations import Activation
+from graphnet.errors import ShapeError
+from graphnet.graph.objects import Connection, ConstNode, Node
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+
+
+class Layer:
+    """One layer: its nodes, its activation, and its bias node (if any).
+
+    Attributes
+    ----------
+    index : int
+        0 for the input layer.
+    nodes : list of Node
+    bias : ConstNode or None
+        The bias node feeding the *next* layer (None on the output layer or without bias).
+    activation : Activation or None
+        None on the input layer.
+    """
+
+    __slots__ = ("activation", "bias", "index", "nodes")
+
+    def __init__(self, index: int, size: int, activation: Activation | None) -> None:
+        self.index = index
+        self.activation = activation
+        self.nodes = [Node(index, j, activation) for j in range(size)]
+        self.bias: ConstNode | None = None
+
+    @property
+    def size(self) -> int:
+        """Number of nodes, not counting the bias node."""
+        return len(self.nodes)
+
+    @property
+    def outputs(self) -> list[float]:
+        """o_j of every node, in order."""
+        return [node.output for node in self.nodes]
+
+    @property
+    def net_inputs(self) -> list[float]:
+        """net_j of every node, in order."""
+        return [node.net_input for node in self.nodes]
+
+    @property
+    def deltas(self) -> list[float]:
+        """δ_j of every node, in order."""
+        return [node.delta for node in self.nodes]
+
+    def connect_from(
+        self, below: Layer, weights: NDArray[np.float64], biases: NDArray[np.float64] | None
+    ) -> None:
+        """Create the connections from ``below`` into this layer: w_ji = weights[j, i]."""
+        sources: list[Node | ConstNode] = list(below.nodes)
+        if biases is not None:
+            below.bias = ConstNode(below.index, below.size)
+            sources.append(below.bias)
+        rows = np.column_stack([weights, biases]) if biases is not None else weights
+        for node, row in zip(self.nodes, rows.tolist(), strict=True):
+            for source, weight in zip(sources, row, strict=True):
+                connection = Connection(source, node, weight)
+                node.upstream.append(connection)
+                source.downstream.append(connection)
+
+    def parameter_rows(self) -> NDArray[np.float64]:
+        """The augmented matrix [W | b] read from the connections, shape (n_out, n_in + bias)."""
+        width = len(self.nodes[0].upstream)
+        flat = np.fromiter(
+            (c.weight for node in self.nodes for c in node.upstream),
+            dtype=np.float64,
+            count=width * len(self.nodes),
+        )
+        return flat.reshape(len(self.nodes), width)
+
+    def gradient_rows(self) -> NDArray[np.float64]:
+        """The augmented matrix [dW | db] read from the connections' gradients."""
+        width = len(self.nodes[0].upstream)
+        flat = np.fromiter(
+            (c.gradient for node in self.nodes for c in node.upstream),
+            dtype=np.float64,
+            count=width * len(self.nodes),
+        )
+        return flat.reshape(len(self.nodes), width)
+
+    def set_parameter_rows(self, rows: NDArray[np.floating]) -> None:
+        """Write the augmented matrix [W | b] into the connections (as Python floats)."""
+        width = len(self.nodes[0].upstream)
+        if rows.shape != (len(self.nodes), width):
+            raise ShapeError(
+                f"layer {self.index} parameters must have shape {(len(self.nodes), width)}; got {rows.shape}"
+            )
+        for node, row in zip(self.nodes, rows.tolist(), strict=True):
+            for connection, weight in zip(node.upstream, row, strict=True):
+                connection.weight = weight
+
+    def __repr__(self) -> str:
+        kind = "input" if self.activation is None else self.activation.name
+        bias = " + bias" if self.bias is not None else ""
+        return f"Layer {self.index} ({self.size} {kind} nodes{bias})"
+
+    def __rich__(self) -> RenderableType:
+        from graphnet.render import render_layer
+
+        return render_layer(self)
+
+
+class Connections:
+    """All connections of a network, in layer order, then node j, then source i (bias last).
+
+    Iterable and sized; ``connections[layer, i, j]`` is the connection from node i of layer
+    ``layer − 1`` to node j of layer ``layer`` (i = ``"bias"`` for the bias connection).
+
+    Examples
+    --------
+    >>> from graphnet import Network
+    >>> net = Network([2, 3, 1], seed=0)
+    >>> len(net.connections)   # (2 + 1)·3 + (3 + 1)·1
+    13
+    >>> net.connections[1, 0, 2]
+    (0-0) -> (1-2) = ...
+    """
+
+    __slots__ = ("_layers",)
+
+    def __init__(self, layers: list[Layer]) -> None:
+        self._layers = layers
+
+    def __iter__(self) -> Iterator[Connection]:
+        for layer in self._layers[1:]:
+            for node in layer.nodes:
+                yield from node.upstream
+
+    def __len__(self) -> int:
+        return sum(len(layer.nodes) * len(layer.nodes[0].upstream) for layer in self._layers[1:])
+
+    def in_layer(self, layer: int) -> Iterator[Connection]:
+        """The connections into layer ``layer`` (its W and b), row by row."""
+        for node in self._layers[layer].nodes:
+            yield from node.upstream
+
+    def __getitem__(self, key: tuple[int, int | str, int]) -> Connection:
+        if not (isinstance(key, tuple) and len(key) == 3):
+            raise ShapeError(f"connections are looked up by (layer, from, to); got {key!r}")
+        layer, source, target = key
+        n_layers = len(self._layers)
+        if not isinstance(layer, int) or not 1 <= layer < n_layers:
+            raise ShapeError(
+                f"layer must be 1 … {n_layers - 1} (the layer the connection leads into); got {layer!r}"
+            )
+        nodes = self._layers[layer].nodes
+        below = self._layers[layer - 1]
+        if not isinstance(target, int) or not 0 <= target < len(nodes):
+            raise ShapeError(f"to must be a node index 0 … {len(nodes) - 1} of layer {layer}; got {target!r}")
+        if source == "bias":
+            if below.bias is None:
+                raise ShapeError(f"layer {layer - 1} has no bias node (built with bias=False)")
+            source = below.size
+        if not isinstance(source, int) or not 0 <= source < len(nodes[target].upstream):
+            raise ShapeError(
+                f"from must be a node index 0 … {below.size - 1} of layer "
+                f"{layer - 1} or 'bias'; got {source!r}"
+            )
+        return nodes[target].upstream[source]
+
+    def __repr__(self) -> str:
+        return f"Connections({len(self)} in {len(self._layers) - 1} layers)"

@@ -1,0 +1,579 @@
+"""The network as an explicit graph of objects: build it, run it, backpropagate, train.
+
+The computation happens in a fixed, documented order, one node or one connection at a
+time.  Each phase is a generator that *announces* a step, ``(phase, object)``, and then
+performs it by calling that object's own method.  ``forward``, ``backward`` and ``update``
+run these generators to the end; the stepper (:mod:`graphnet.stepper`) runs the very same
+generators one step at a time, so what a learner steps through is what training computes.
+
+Order (the stepper shows it):
+
+1. ``input``:        o_i = x_i for each input node i
+2. ``forward``:      net_j = Σ_i w_ji·o_i, o_j = f(net_j), layer 1 … L, node 0 … n−1
+   (a softmax layer: ``net_input`` for every node, then ``output`` for every node)
+3. ``output_delta``: δ_j of each output node
+4. ``hidden_delta``: δ_j = f′(net_j)·Σ_k w_kj·δ_k, layers L−1 … 1
+5. ``gradient``:     ∂E/∂w_ji = δ_j·o_i (+ λ·w_ji), layers 1 … L, node j, source i, bias last
+6. ``update``:       w_ji ← w_ji − rate·∂E/∂w_ji, same order
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from graphnet.activations import Activation, Softmax, get_activation
+from graphnet.errors import IncompatibleError, NotDifferentiableError, ShapeError
+from graphnet.graph.layer import Connections, Layer
+from graphnet.graph.objects import Node
+from graphnet.init import get_initializer
+from graphnet.losses import Loss, get_loss
+from graphnet.train import History, train_loop
+from graphnet.validation import (
+    as_batch,
+    as_float_array,
+    as_labels,
+    as_sample,
+    check_count,
+    check_positive_number,
+    check_same_length,
+)
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+
+    from graphnet.fast.network import FastNetwork
+
+Params = list[tuple[NDArray[np.floating], NDArray[np.floating] | None]]
+Step = tuple[str, Any]
+Engine = Literal["graph", "fast"]
+
+
+class Network:
+    """A feed-forward network built as a graph of Node and Connection objects.
+
+    Parameters
+    ----------
+    sizes : sequence of int
+        Nodes per layer, input layer first, e.g. ``[784, 30, 10]``.
+    activation : str, Activation, or sequence of them, default "sigmoid"
+        f of every non-input layer, or one per non-input layer.
+    output_activation : str or Activation, optional
+        Overrides ``activation`` on the output layer (e.g. ``"softmax"``).
+    loss : str or Loss, default "squared_error"
+        E for one sample; see :mod:`graphnet.losses`.
+    bias : bool, default True
+        Give every non-output layer a bias node.
+    init : {"uniform", "normal", "xavier", "he"}, default "uniform"
+        How weights start; see :mod:`graphnet.init`.
+    bias_init : float, default 0.0
+        The constant every bias starts at.
+    l2 : float, default 0.0
+        λ of the L2 term (λ/2)·Σ w² added to the loss (weights only, not biases).
+    seed : int or numpy.random.Generator, optional
+        Seeds the initial weights and, unless ``train`` gets its own seed, shuffling.
+
+    Examples
+    --------
+    >>> net = Network([3, 4, 2], seed=0)
+    >>> net.layers[1].nodes[2]
+    Node 1-2 output=0.0000 delta=0
+    >>> net.predict([1.0, 0.0, 1.0]).shape
+    (2,)
+    """
+
+    def __init__(
+        self,
+        sizes: Sequence[int],
+        *,
+        activation: str | Activation | Sequence[str | Activation] = "sigmoid",
+        output_activation: str | Activation | None = None,
+        loss: str | Loss = "squared_error",
+        bias: bool = True,
+        init: str = "uniform",
+        bias_init: float = 0.0,
+        l2: float = 0.0,
+        seed: int | np.random.Generator | None = None,
+    ) -> None:
+        self.sizes = _check_sizes(sizes)
+        self.activations = _layer_activations(activation, output_activation, len(self.sizes) - 1)
+        self.loss_function = get_loss(loss)
+        self.loss_function.check_output_activation(self.activations[-1], self.sizes[-1])
+        for index, layer_activation in enumerate(self.activations[:-1], start=1):
+            if layer_activation.layerwise:
+                raise IncompatibleError(
+                    f"softmax is allowed on the output layer only; layer {index} is hidden"
+                )
+        self.bias = bool(bias)
+        self.init = init
+        initializer = get_initializer(init)
+        self.bias_init = float(as_float_array(bias_init, name="bias_init"))
+        self.l2 = check_positive_number(l2, name="l2", allow_zero=True)
+        self.rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+        self.seed = seed if not isinstance(seed, np.random.Generator) else None
+        self.layers = [Layer(0, self.sizes[0], None)]
+        for index, (size, layer_activation) in enumerate(
+            zip(self.sizes[1:], self.activations, strict=True), start=1
+        ):
+            layer = Layer(index, size, layer_activation)
+            below = self.layers[-1]
+            weights = initializer(size, below.size, self.rng)
+            biases = np.full(size, self.bias_init) if self.bias else None
+            layer.connect_from(below, weights, biases)
+            self.layers.append(layer)
+        self.connections = Connections(self.layers)
+        self._fast: dict[str, FastNetwork] = {}
+
+    # ------------------------------------------------------------------ structure
+    @property
+    def input_layer(self) -> Layer:
+        """Layer 0."""
+        return self.layers[0]
+
+    @property
+    def output_layer(self) -> Layer:
+        """The last layer."""
+        return self.layers[-1]
+
+    @property
+    def n_parameters(self) -> int:
+        """Number of weights and biases (= number of connections)."""
+        return len(self.connections)
+
+    def node(self, layer: int, index: int) -> Node:
+        """Node ``layer-index``, e.g. ``net.node(1, 2)``."""
+        return self.layers[layer].nodes[index]
+
+    # ------------------------------------------------------------------ the phases as steps
+    def _input_steps(self, x: Sequence[float]) -> Iterator[Step]:
+        """o_i = x_i for each input node, one step each."""
+        for node, value in zip(self.layers[0].nodes, x, strict=True):
+            yield "input", node
+            node.set_input(value)
+
+    def _forward_steps(self) -> Iterator[Step]:
+        """net_j and o_j of every node, layer 1 … L (softmax: all nets first)."""
+        for layer in self.layers[1:]:
+            if isinstance(layer.activation, Softmax):
+                for node in layer.nodes:
+                    yield "net_input", node
+                    node.compute_net_input()
+                outputs = Softmax.layer_values(layer.net_inputs)
+                for node, output in zip(layer.nodes, outputs, strict=True):
+                    yield "output", node
+                    node.output = output
+            else:
+                for node in layer.nodes:
+                    yield "forward", node
+                    node.compute_net_input()
+                    node.compute_output()
+
+    def _delta_steps(self, target: Sequence[float]) -> Iterator[Step]:
+        """δ of every output node, then of every hidden node, layers L−1 … 1."""
+        self._check_differentiable()
+        output_layer = self.layers[-1]
+        loss = self.loss_function
+        n_outputs = output_layer.size
+        if isinstance(output_layer.activation, Softmax) and loss.canonical_activation is None:
+            # E depends on every output, and every output on every net input: δ = J^T·g
+            output_gradients = [
+                loss.output_gradient(node.output, t, n_outputs)
+                for node, t in zip(output_layer.nodes, target, strict=True)
+            ]
+            weighted_gradient = sum(
+                node.output * g for node, g in zip(output_layer.nodes, output_gradients, strict=True)
+            )
+            for node, gradient in zip(output_layer.nodes, output_gradients, strict=True):
+                yield "output_delta", node
+                node.compute_softmax_delta(gradient, weighted_gradient)
+        else:
+            for node, t in zip(output_layer.nodes, target, strict=True):
+                yield "output_delta", node
+                node.compute_output_delta(t, loss, n_outputs)
+        for layer in reversed(self.layers[1:-1]):
+            for node in layer.nodes:
+                yield "hidden_delta", node
+                node.compute_hidden_delta()
+
+    def _gradient_steps(self) -> Iterator[Step]:
+        """∂E/∂w_ji = δ_j·o_i + λ·w_ji for every connection (no λ on biases)."""
+        l2 = self.l2
+        for connection in self.connections:
+            yield "gradient", connection
+            connection.compute_gradient(0.0 if connection.is_bias else l2)
+
+    def _update_steps(self, rate: float) -> Iterator[Step]:
+        """w_ji ← w_ji − rate·∂E/∂w_ji for every connection."""
+        for connection in self.connections:
+            yield "update", connection
+            connection.update(rate)
+
+    def _check_differentiable(self) -> None:
+        for layer in self.layers[1:]:
+            assert layer.activation is not None
+            if not layer.activation.differentiable:
+                raise NotDifferentiableError(
+                    f"layer {layer.index} uses {layer.activation.name!r}, which has no "
+                    "derivative: this network can predict but not backpropagate"
+                )
+
+    # ------------------------------------------------------------------ public API
+    def predict(self, x: ArrayLike) -> NDArray[np.float64]:
+        """Outputs for one sample x (shape (K,)) or for each row of X (shape (n, K)), on the graph."""
+        array = as_float_array(x, name="x")
+        if array.ndim >= 2:
+            batch = as_batch(array, self.sizes[0], name="X", sizes=self.sizes)
+            return np.array([self.forward(row) for row in batch.tolist()])
+        return np.array(self.forward(array))
+
+    def forward(self, x: ArrayLike) -> list[float]:
+        """Set the inputs and compute every node's net input and output; return the outputs."""
+        values = as_sample(x, self.sizes[0], name="x", sizes=self.sizes)
+        for _ in self._input_steps(values):
+            pass
+        for _ in self._forward_steps():
+            pass
+        return self.layers[-1].outputs
+
+    def backward(self, target: ArrayLike) -> None:
+        """Compute every node's δ and every connection's gradient for the last forward pass."""
+        values = self._check_target(target)
+        for _ in self._delta_steps(values):
+            pass
+        for _ in self._gradient_steps():
+            pass
+
+    def gradients(
+        self, X: ArrayLike | None = None, T: ArrayLike | None = None, *, reduction: str = "mean"
+    ) -> Params:
+        """∂E/∂W and ∂E/∂b per layer as ``[(dW, db), …]`` (db is None without bias).
+
+        With no arguments, read the gradients the last ``backward`` left on the connections.
+        With a batch (X, T), compute them: the per-sample gradients reduced by ``reduction``
+        ("mean" or "sum"), plus λ·W.
+        """
+        if X is not None or T is not None:
+            if X is None or T is None:
+                raise ShapeError("gradients needs both X and T, or neither")
+            inputs, targets = self._check_data(X, T)
+            from graphnet.schedule import check_schedule, reduction_scale
+
+            check_schedule(len(inputs), None, reduction)
+            self._accumulate_batch(inputs, targets, reduction_scale(reduction, len(inputs)))
+        return [self._split(layer.gradient_rows()) for layer in self.layers[1:]]
+
+    def update(self, rate: float) -> None:
+        """W ← w − rate·∂E/∂w for every connection, using the gradients on the connections."""
+        rate = check_positive_number(rate, name="rate")
+        for _ in self._update_steps(rate):
+            pass
+
+    def loss(self, X: ArrayLike, T: ArrayLike, *, reduction: str = "mean", engine: Engine = "fast") -> float:
+        """E over a data set: per-sample losses reduced by mean or sum, plus (λ/2)·Σ w².
+
+        ``engine="fast"`` (default) evaluates with the vectorized mirror; ``"graph"`` runs
+        every sample through the graph (same numbers to ~1e-12, much slower).
+        """
+        if engine == "fast":
+            return self.vectorized().loss(X, T, reduction=reduction)
+        inputs, targets = self._check_data(X, T)
+        self._check_engine(engine)
+        per_sample = []
+        for x, t in zip(inputs.tolist(), targets.tolist(), strict=True):
+            self.forward(x)
+            output_layer = self.layers[-1]
+            per_sample.append(self.loss_function.value(output_layer.outputs, t, output_layer.net_inputs))
+        data_loss = sum(per_sample) / len(per_sample) if reduction == "mean" else sum(per_sample)
+        if reduction not in ("mean", "sum"):
+            raise IncompatibleError(f"reduction must be 'mean' or 'sum'; got {reduction!r}")
+        return data_loss + self._l2_penalty()
+
+    def accuracy(self, X: ArrayLike, labels: ArrayLike, *, engine: Engine = "fast") -> float:
+        """Fraction of samples whose predicted class equals the label.
+
+        The predicted class is argmax over the outputs, or ``output ≥ 0.5`` for one output.
+        """
+        if engine == "fast":
+            return self.vectorized().accuracy(X, labels)
+        self._check_engine(engine)
+        outputs = self.predict(as_batch(X, self.sizes[0], name="X", sizes=self.sizes))
+        return _accuracy_from_outputs(outputs, as_labels(labels, self.sizes[-1]))
+
+    def train(
+        self,
+        X: ArrayLike,
+        T: ArrayLike,
+        *,
+        rate: float,
+        epochs: int = 1,
+        batch_size: int | None = 1,
+        reduction: str = "mean",
+        shuffle: bool = False,
+        seed: int | None = None,
+        engine: Engine = "graph",
+        track_loss: bool = True,
+    ) -> History:
+        """Train by gradient descent; see :mod:`graphnet.train` for the schedules.
+
+        Parameters
+        ----------
+        X : array (n_samples, n_inputs)
+        T : array (n_samples, n_outputs)
+        rate : float
+            The learning rate in w ← w − rate·g.
+        epochs : int, default 1
+        batch_size : int or None, default 1
+            1: per-sample SGD; k: mini-batches; None: the full batch.
+        reduction : {"mean", "sum"}, default "mean"
+            How a batch's per-sample gradients combine.
+        shuffle : bool, default False
+            Visit samples in a new random order each epoch.
+        seed : int, optional
+            Seeds the shuffling; default: the network's own generator.
+        engine : {"graph", "fast"}, default "graph"
+            Where to compute.  After fast training the graph's connections hold the weights.
+
+        Returns
+        -------
+        History
+        """
+        self._check_engine(engine)
+        if engine == "fast":
+            return self.vectorized().train(
+                X,
+                T,
+                rate=rate,
+                epochs=epochs,
+                batch_size=batch_size,
+                reduction=reduction,
+                shuffle=shuffle,
+                seed=seed,
+                track_loss=track_loss,
+            )
+        self._check_differentiable()
+        inputs, targets = self._check_data(X, T)
+        rng = np.random.default_rng(seed) if seed is not None else self.rng
+        return train_loop(
+            self,
+            inputs,
+            targets,
+            engine="graph",
+            rate=rate,
+            epochs=epochs,
+            batch_size=batch_size,
+            reduction=reduction,
+            shuffle=shuffle,
+            rng=rng,
+            track_loss=track_loss,
+        )
+
+    # ------------------------------------------------------------------ engine internals
+    def _train_batch(
+        self, inputs: NDArray[np.floating], targets: NDArray[np.floating], rate: float, scale: float
+    ) -> None:
+        """One update from one batch: accumulate δ_j·o_i over the samples, then update."""
+        self._accumulate_batch(inputs, targets, scale)
+        for _ in self._update_steps(rate):
+            pass
+
+    def _accumulate_batch(
+        self, inputs: NDArray[np.floating], targets: NDArray[np.floating], scale: float
+    ) -> None:
+        """Gradient = scale·Σ_samples δ_j·o_i + λ·w_ji on every connection."""
+        for number, (x, t) in enumerate(zip(inputs.tolist(), targets.tolist(), strict=True)):
+            for _ in self._input_steps(x):
+                pass
+            for _ in self._forward_steps():
+                pass
+            for _ in self._delta_steps(t):
+                pass
+            if number == 0:
+                for connection in self.connections:
+                    connection.compute_gradient(0.0)
+            else:
+                for connection in self.connections:
+                    connection.accumulate_gradient()
+        l2 = self.l2
+        for connection in self.connections:
+            connection.gradient = (
+                connection.gradient * scale + (0.0 if connection.is_bias else l2) * connection.weight
+            )
+
+    def _epoch_loss(self, inputs: NDArray[np.floating], targets: NDArray[np.floating]) -> float:
+        return self.loss(inputs, targets)
+
+    def _parameters_finite(self) -> bool:
+        return all(np.isfinite(layer.parameter_rows()).all() for layer in self.layers[1:])
+
+    def _l2_penalty(self) -> float:
+        """(λ/2)·Σ w² over the weights (not the biases)."""
+        if self.l2 == 0.0:
+            return 0.0
+        return 0.5 * self.l2 * sum(c.weight * c.weight for c in self.connections if not c.is_bias)
+
+    def _check_engine(self, engine: str) -> None:
+        if engine not in ("graph", "fast"):
+            raise IncompatibleError(f"engine must be 'graph' or 'fast'; got {engine!r}")
+
+    def _check_target(self, target: ArrayLike) -> list[float]:
+        values = as_sample(target, self.sizes[-1], name="target", sizes=self.sizes)
+        self.loss_function.check_targets(np.array([values]))
+        return values
+
+    def _check_data(self, X: ArrayLike, T: ArrayLike) -> tuple[NDArray[np.floating], NDArray[np.floating]]:
+        inputs = as_batch(X, self.sizes[0], name="X", sizes=self.sizes)
+        targets = as_batch(T, self.sizes[-1], name="T", sizes=self.sizes)
+        check_same_length(inputs, targets, "X", "T")
+        self.loss_function.check_targets(targets)
+        return inputs, targets
+
+    # ------------------------------------------------------------------ parameters
+    def _split(self, rows: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64] | None]:
+        if self.bias:
+            return rows[:, :-1].copy(), rows[:, -1].copy()
+        return rows.copy(), None
+
+    def get_params(self) -> Params:
+        """The parameters as ``[(W, b), …]``, W of shape (n_out, n_in), b (n_out,) or None."""
+        return [self._split(layer.parameter_rows()) for layer in self.layers[1:]]
+
+    def set_params(self, params: Sequence[tuple[ArrayLike, ArrayLike | None]]) -> None:
+        """Write ``[(W, b), …]`` into the connections (b is None for a network without bias)."""
+        if len(params) != len(self.layers) - 1:
+            raise ShapeError(
+                f"params must have one (W, b) pair per layer: "
+                f"{len(self.layers) - 1} for sizes={self.sizes}; got {len(params)}"
+            )
+        rows_per_layer = []
+        for layer, pair in zip(self.layers[1:], params, strict=True):
+            if not isinstance(pair, tuple | list) or len(pair) != 2:
+                raise ShapeError(
+                    f"params for layer {layer.index} must be a (W, b) pair; got {type(pair).__name__}"
+                )
+            weights = as_float_array(pair[0], name=f"W of layer {layer.index}")
+            expected = (layer.size, self.sizes[layer.index - 1])
+            if weights.shape != expected:
+                raise ShapeError(f"W of layer {layer.index} must have shape {expected}; got {weights.shape}")
+            if self.bias:
+                if pair[1] is None:
+                    raise ShapeError(f"b of layer {layer.index} is None but the network has biases")
+                biases = as_float_array(pair[1], name=f"b of layer {layer.index}")
+                if biases.shape != (layer.size,):
+                    raise ShapeError(
+                        f"b of layer {layer.index} must have shape ({layer.size},); got {biases.shape}"
+                    )
+                rows_per_layer.append(np.column_stack([weights, biases]))
+            else:
+                if pair[1] is not None:
+                    raise ShapeError(f"b of layer {layer.index} must be None: the network has no bias")
+                rows_per_layer.append(weights)
+        for layer, rows in zip(self.layers[1:], rows_per_layer, strict=True):
+            layer.set_parameter_rows(rows)
+
+    def get_flat_params(self) -> NDArray[np.float64]:
+        """All parameters as one vector: layer by layer, W row by row, then b."""
+        return np.concatenate(
+            [np.concatenate([W.ravel(), b]) if b is not None else W.ravel() for W, b in self.get_params()]
+        )
+
+    def set_flat_params(self, vector: ArrayLike) -> None:
+        """Inverse of :meth:`get_flat_params`."""
+        flat = as_float_array(vector, name="parameter vector")
+        if flat.ndim != 1 or flat.size != self.n_parameters:
+            raise ShapeError(
+                f"parameter vector must have {self.n_parameters} values "
+                f"(sizes={self.sizes}); got shape {flat.shape}"
+            )
+        params: Params = []
+        start = 0
+        for n_in, n_out in zip(self.sizes[:-1], self.sizes[1:], strict=True):
+            weights = flat[start : start + n_out * n_in].reshape(n_out, n_in)
+            start += n_out * n_in
+            biases = None
+            if self.bias:
+                biases = flat[start : start + n_out]
+                start += n_out
+            params.append((weights, biases))
+        self.set_params(params)
+
+    def loss_and_gradient(
+        self, vector: ArrayLike, X: ArrayLike, T: ArrayLike
+    ) -> tuple[float, NDArray[np.float64]]:
+        """E(θ) (mean over X, plus L2) and ∂E/∂θ as a flat vector, for scipy.optimize.
+
+        Sets the parameters to ``vector`` and computes on the fast path (the graph's
+        connections hold θ afterwards).  Use as ``minimize(f, θ0, jac=True, args=(X, T))``.
+        """
+        self.set_flat_params(vector)
+        fast = self.vectorized()
+        gradients = fast.gradients(X, T, reduction="mean")
+        loss = fast.loss(X, T, reduction="mean")
+        flat = np.concatenate(
+            [np.concatenate([dW.ravel(), db]) if db is not None else dW.ravel() for dW, db in gradients]
+        )
+        return loss, flat.astype(np.float64)
+
+    def vectorized(self, dtype: type = np.float64) -> FastNetwork:
+        """The fast path: the same network on numpy arrays, sharing these parameters."""
+        from graphnet.fast.network import FastNetwork
+
+        key = np.dtype(dtype).name
+        if key not in self._fast:
+            self._fast[key] = FastNetwork(self, dtype=dtype)
+        return self._fast[key]
+
+    # ------------------------------------------------------------------ showing itself
+    def dump(self) -> str:
+        """Plain-text dump: each node with output and delta, then its connections."""
+        from graphnet.render import dump_network
+
+        return dump_network(self)
+
+    def __repr__(self) -> str:
+        names = [a.name for a in self.activations]
+        shown = names[0] if len(set(names)) == 1 else names
+        return (
+            f"Network({self.sizes}, activation={shown!r}, loss={self.loss_function.name!r}, bias={self.bias})"
+        )
+
+    def __rich__(self) -> RenderableType:
+        from graphnet.render import render_network
+
+        return render_network(self)
+
+
+def _accuracy_from_outputs(outputs: NDArray[np.floating], labels: NDArray[np.intp]) -> float:
+    """Share of rows whose predicted class (argmax, or output ≥ 0.5 for one output) matches."""
+    if outputs.shape[0] != labels.shape[0]:
+        raise ShapeError(f"X has {outputs.shape[0]} samples but labels has {labels.shape[0]}")
+    predicted = (outputs[:, 0] >= 0.5).astype(np.intp) if outputs.shape[1] == 1 else outputs.argmax(axis=1)
+    return float(np.mean(predicted == labels))
+
+
+def _check_sizes(sizes: Sequence[int]) -> list[int]:
+    if isinstance(sizes, str | bytes) or not isinstance(sizes, Sequence | np.ndarray):
+        raise ShapeError(f"sizes must be a list of layer sizes such as [3, 4, 2]; got {sizes!r}")
+    if len(sizes) < 2:
+        raise ShapeError(f"sizes needs at least an input and an output layer; got {list(sizes)}")
+    return [check_count(size, name=f"sizes[{i}]") for i, size in enumerate(sizes)]
+
+
+def _layer_activations(
+    activation: str | Activation | Sequence[str | Activation],
+    output_activation: str | Activation | None,
+    n_layers: int,
+) -> list[Activation]:
+    if isinstance(activation, str | Activation) or (isinstance(activation, type)):
+        activations = [get_activation(activation) for _ in range(n_layers)]  # type: ignore[arg-type]
+    else:
+        if len(activation) != n_layers:
+            raise ShapeError(
+                f"activation list needs one entry per non-input layer ({n_layers}); got {len(activation)}"
+            )
+        activations = [get_activation(a) for a in activation]
+    if output_activation is not None:
+        activations[-1] = get_activation(output_activation)
+    return activations

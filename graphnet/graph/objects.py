@@ -1,0 +1,208 @@
+"""The graph's objects: Node, ConstNode and Connection, each computing with Python floats.
+
+A :class:`Node` is one neuron j.  It knows its upstream connections (w_ji from each node i
+of the layer below, the bias connection last) and its downstream connections (w_kj to each
+node k of the layer above).  Each per-node method is one formula:
+
+* ``compute_net_input``:    net_j = Σ_i w_ji·o_i           (the bias node's o is 1)
+* ``compute_output``:       o_j = f(net_j)
+* ``compute_output_delta``: δ_j = f′(net_j)·∂E/∂y_j         (y_j − t_j with the canonical loss)
+* ``compute_hidden_delta``: δ_j = f′(net_j)·Σ_k w_kj·δ_k
+
+and each :class:`Connection` w_ji computes ``gradient = ∂E/∂w_ji = δ_j·o_i`` (+ λ·w_ji for
+L2) and updates ``w_ji ← w_ji − rate·gradient``.
+
+Sign convention: δ_j = ∂E/∂net_j, so the update subtracts.  Texts that define δ with (t − y)
+add instead; the numbers of the update are the same.
+
+Storage: every value is a plain Python float in a ``__slots__`` attribute, so reading or
+assigning ``connection.weight`` in a REPL is an ordinary attribute access.  This module
+deliberately holds no loops over layers; :mod:`graphnet.graph.network` orders the work.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from graphnet.activations import Activation
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+
+    from graphnet.losses import Loss
+
+
+class Node:
+    """A neuron: its net input, output and error term δ, and its connections.
+
+    Attributes
+    ----------
+    layer_index, node_index : int
+        Position in the network; printed as ``layer-node`` (e.g. ``1-2``).
+    activation : Activation
+        f, applied to the net input (the input layer's nodes use none).
+    upstream : list of Connection
+        w_ji from each node i of the layer below, in order, the bias connection last.
+    downstream : list of Connection
+        w_kj to each node k of the layer above, in order.
+    net_input, output, delta : float
+        net_j, o_j and δ_j = ∂E/∂net_j from the last forward and backward pass.
+    """
+
+    __slots__ = (
+        "activation",
+        "delta",
+        "downstream",
+        "layer_index",
+        "net_input",
+        "node_index",
+        "output",
+        "upstream",
+    )
+
+    def __init__(self, layer_index: int, node_index: int, activation: Activation | None) -> None:
+        self.layer_index = layer_index
+        self.node_index = node_index
+        self.activation = activation
+        self.upstream: list[Connection] = []
+        self.downstream: list[Connection] = []
+        self.net_input = 0.0
+        self.output = 0.0
+        self.delta = 0.0
+
+    @property
+    def label(self) -> str:
+        """``layer-node``, e.g. ``1-2``."""
+        return f"{self.layer_index}-{self.node_index}"
+
+    def set_input(self, value: float) -> None:
+        """o_i = x_i: an input node's output is its input value."""
+        self.output = value
+
+    def compute_net_input(self) -> float:
+        """net_j = Σ_i w_ji·o_i over the upstream connections (bias: o = 1)."""
+        self.net_input = sum(c.weight * c.upstream.output for c in self.upstream)
+        return self.net_input
+
+    def compute_output(self) -> float:
+        """o_j = f(net_j)."""
+        assert self.activation is not None  # input nodes never call this
+        self.output = self.activation.value(self.net_input)
+        return self.output
+
+    def downstream_sum(self) -> float:
+        """Σ_k w_kj·δ_k over the downstream connections: that is ∂E/∂o_j."""
+        return sum(c.weight * c.downstream.delta for c in self.downstream)
+
+    def compute_hidden_delta(self) -> float:
+        """δ_j = f′(net_j)·Σ_k w_kj·δ_k."""
+        assert self.activation is not None
+        self.delta = self.activation.derivative(self.net_input) * self.downstream_sum()
+        return self.delta
+
+    def compute_output_delta(self, target: float, loss: Loss, n_outputs: int) -> float:
+        """δ_j = f′(net_j)·∂E/∂y_j; with the loss's canonical activation δ_j = y_j − t_j."""
+        assert self.activation is not None
+        if loss.canonical_activation == self.activation.name:
+            self.delta = self.output - target
+        else:
+            output_gradient = loss.output_gradient(self.output, target, n_outputs)
+            self.delta = self.activation.derivative(self.net_input) * output_gradient
+        return self.delta
+
+    def compute_softmax_delta(self, output_gradient: float, weighted_gradient: float) -> float:
+        """δ_j = o_j·(g_j − Σ_k o_k·g_k), the softmax Jacobian applied to g = ∂E/∂o."""
+        self.delta = self.output * (output_gradient - weighted_gradient)
+        return self.delta
+
+    def __repr__(self) -> str:
+        return f"Node {self.label} output={self.output:.4f} delta={self.delta:.4g}"
+
+    def __rich__(self) -> RenderableType:
+        from graphnet.render import render_node
+
+        return render_node(self)
+
+
+class ConstNode:
+    """The bias node at the end of a layer: its output is always 1.
+
+    It has downstream connections only; their weights are the next layer's biases b_j.
+    ``output`` is a read-only class attribute, so it cannot be changed by accident.
+    """
+
+    __slots__ = ("downstream", "layer_index", "node_index")
+
+    output = 1.0
+    net_input = 1.0
+    delta = 0.0
+
+    def __init__(self, layer_index: int, node_index: int) -> None:
+        self.layer_index = layer_index
+        self.node_index = node_index
+        self.downstream: list[Connection] = []
+
+    @property
+    def label(self) -> str:
+        """``layer-node`` of the bias node, e.g. ``0-3`` after inputs 0-0 … 0-2."""
+        return f"{self.layer_index}-{self.node_index}"
+
+    def __repr__(self) -> str:
+        return f"ConstNode {self.label} output=1"
+
+
+class Connection:
+    """A weight w_ji from node i (upstream) to node j (downstream), and its gradient.
+
+    Attributes
+    ----------
+    upstream : Node or ConstNode
+        Node i of the layer below (a ConstNode for a bias).
+    downstream : Node
+        Node j of the layer above.
+    weight : float
+        w_ji; in the array layout this is ``W[j, i]`` of layer j's ``layer_index`` (or
+        ``b[j]`` for a bias connection).
+    gradient : float
+        ∂E/∂w_ji from the last backward pass (including the L2 term λ·w_ji, not on biases).
+    """
+
+    __slots__ = ("downstream", "gradient", "upstream", "weight")
+
+    def __init__(self, upstream: Node | ConstNode, downstream: Node, weight: float) -> None:
+        self.upstream = upstream
+        self.downstream = downstream
+        self.weight = weight
+        self.gradient = 0.0
+
+    @property
+    def is_bias(self) -> bool:
+        """True when the upstream node is a bias node (the weight is b_j)."""
+        return isinstance(self.upstream, ConstNode)
+
+    @property
+    def label(self) -> str:
+        """``(i-layer-i) -> (j-layer-j)``, e.g. ``(0-1) -> (1-2)``."""
+        return f"({self.upstream.label}) -> ({self.downstream.label})"
+
+    def compute_gradient(self, l2: float = 0.0) -> float:
+        """∂E/∂w_ji = δ_j·o_i + λ·w_ji (λ = ``l2``; pass 0 for a bias)."""
+        self.gradient = self.downstream.delta * self.upstream.output + l2 * self.weight
+        return self.gradient
+
+    def accumulate_gradient(self) -> None:
+        """Gradient += δ_j·o_i (sums a batch before one update; L2 is added once after)."""
+        self.gradient += self.downstream.delta * self.upstream.output
+
+    def update(self, rate: float) -> float:
+        """w_ji ← w_ji − rate·∂E/∂w_ji."""
+        self.weight -= rate * self.gradient
+        return self.weight
+
+    def __repr__(self) -> str:
+        return f"{self.label} = {self.weight:.4f}"
+
+    def __rich__(self) -> Any:
+        from graphnet.render import render_connection
+
+        return render_connection(self)

@@ -1,0 +1,174 @@
+"""How graphnet objects show themselves: rich renderables and plain-text dumps.
+
+The objects' ``__rich__`` methods call the functions here, so ``rich.print(net)`` or an
+IPython cell shows a table; :func:`dump_network` gives the classic plain-text dump for
+copy-paste.  Nothing here prints: callers (the CLI, demos, notebooks) do.
+
+Dump format, one block per node, one connection per line::
+
+    1-2: output: 0.531200 delta: -0.012300
+        downstream:
+            (1-2) -> (2-0) = 0.053100
+        upstream:
+            (0-0) -> (1-2) = -0.021000
+            (0-1) -> (1-2) = 0.004000
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+if TYPE_CHECKING:
+    from graphnet.graph.layer import Layer
+    from graphnet.graph.network import Network
+    from graphnet.graph.objects import Connection, ConstNode, Node
+    from graphnet.train import History
+
+#: Sparkline glyphs from low to high.
+SPARK_GLYPHS = "▁▂▃▄▅▆▇█"
+#: Rows shown per layer in the rich view before the rest is counted.
+MAX_ROWS_PER_LAYER = 12
+
+
+def _signed_style(value: float) -> str:
+    return "green" if value > 0 else "red" if value < 0 else "dim"
+
+
+def _connection_line(connection: Connection) -> str:
+    return f"({connection.upstream.label}) -> ({connection.downstream.label}) = {connection.weight:f}"
+
+
+def dump_node(node: Node | ConstNode) -> str:
+    """One node in the classic format: its values, then its downstream and upstream connections."""
+    from graphnet.graph.objects import ConstNode
+
+    if isinstance(node, ConstNode):
+        head = f"{node.label}: output: 1 (bias)"
+        upstream: list[Connection] = []
+    else:
+        head = f"{node.label}: output: {node.output:f} delta: {node.delta:f}"
+        upstream = node.upstream
+    lines = [head]
+    lines.append("    downstream:")
+    lines.extend("        " + _connection_line(c) for c in node.downstream)
+    if not isinstance(node, ConstNode):
+        lines.append("    upstream:")
+        lines.extend("        " + _connection_line(c) for c in upstream)
+    return "\n".join(lines)
+
+
+def dump_network(network: Network) -> str:
+    """The whole network, layer by layer, node by node (bias nodes last in their layer)."""
+    blocks = [repr(network)]
+    for layer in network.layers:
+        blocks.append(f"layer {layer.index}:")
+        nodes: list[Node | ConstNode] = list(layer.nodes)
+        if layer.bias is not None:
+            nodes.append(layer.bias)
+        blocks.extend(dump_node(node) for node in nodes)
+    return "\n".join(blocks)
+
+
+def render_node(node: Node) -> RenderableType:
+    """A node's values and its connections as a small table."""
+    table = Table(title=f"Node {node.label}", show_header=True, title_justify="left")
+    table.add_column("connection")
+    table.add_column("weight", justify="right")
+    table.add_column("gradient", justify="right")
+    for connection in [*node.upstream, *node.downstream]:
+        table.add_row(
+            Text(connection.label),
+            Text(f"{connection.weight:.4f}", style=_signed_style(connection.weight)),
+            Text(f"{connection.gradient:.4g}"),
+        )
+    activation = node.activation.name if node.activation is not None else "input"
+    summary = Text.assemble(
+        ("net ", "dim"),
+        f"{node.net_input:.4f}  ",
+        ("output ", "dim"),
+        (f"{node.output:.4f}", "bold"),
+        "  ",
+        ("delta ", "dim"),
+        (f"{node.delta:.4g}", _signed_style(node.delta)),
+        "  ",
+        (f"({activation})", "dim"),
+    )
+    return Group(summary, table)
+
+
+def render_layer(layer: Layer) -> RenderableType:
+    """A layer as a table of its nodes: net input, output, delta (long layers are cut)."""
+    kind = "input" if layer.activation is None else layer.activation.name
+    table = Table(
+        title=f"Layer {layer.index} · {layer.size} {kind} nodes"
+        + (" + bias" if layer.bias is not None else ""),
+        title_justify="left",
+    )
+    for column in ("node", "net input", "output", "delta"):
+        table.add_column(column, justify="right" if column != "node" else "left")
+    for node in layer.nodes[:MAX_ROWS_PER_LAYER]:
+        table.add_row(
+            node.label,
+            f"{node.net_input:.4f}",
+            Text(f"{node.output:.4f}", style="bold"),
+            Text(f"{node.delta:.4g}", style=_signed_style(node.delta)),
+        )
+    hidden = layer.size - MAX_ROWS_PER_LAYER
+    if hidden > 0:
+        table.add_row(Text(f"… {hidden} more", style="dim"), "", "", "")
+    if layer.bias is not None:
+        table.add_row(Text(f"{layer.bias.label} (bias)", style="dim"), "", "1", "")
+    return table
+
+
+def render_network(network: Network) -> RenderableType:
+    """The network: a summary line, then one table per layer."""
+    header = Text.assemble(
+        ("Network ", "bold"),
+        str(network.sizes),
+        "  ",
+        ("loss ", "dim"),
+        network.loss_function.name,
+        "  ",
+        ("parameters ", "dim"),
+        str(network.n_parameters),
+        ("  λ=" + f"{network.l2:g}") if network.l2 else "",
+    )
+    return Group(header, *(render_layer(layer) for layer in network.layers))
+
+
+def render_connection(connection: Connection) -> RenderableType:
+    """One connection: ``(0-1) -> (1-2) = 0.0531  ∂E/∂w = …``."""
+    return Text.assemble(
+        connection.label,
+        " = ",
+        (f"{connection.weight:.4f}", _signed_style(connection.weight)),
+        ("  ∂E/∂w = ", "dim"),
+        f"{connection.gradient:.4g}",
+    )
+
+
+def sparkline(values: list[float]) -> str:
+    """Values as a row of block glyphs, lowest ▁ to highest █ (empty for no values)."""
+    if not values:
+        return ""
+    low, high = min(values), max(values)
+    span = high - low
+    top = len(SPARK_GLYPHS) - 1
+    return "".join(SPARK_GLYPHS[0 if span == 0 else round((v - low) / span * top)] for v in values)
+
+
+def render_history(history: History) -> RenderableType:
+    """Training summary with a loss sparkline."""
+    return Text.assemble(
+        (f"{history.engine} training ", "bold"),
+        f"{history.epochs} epochs, {history.updates} updates, rate {history.rate:g}  ",
+        ("loss ", "dim"),
+        sparkline(history.losses),
+        " ",
+        (f"{history.final_loss:.6g}", "bold"),
+    )
