@@ -73,6 +73,7 @@ class Activation:
     """
 
     name: ClassVar[str] = "activation"
+    symbol: ClassVar[str] = "f"
     formula: ClassVar[str] = "f(net)"
     derivative_formula: ClassVar[str] = "f′(net)"
     differentiable: ClassVar[bool] = True
@@ -85,6 +86,10 @@ class Activation:
     def derivative(self, z: float) -> float:
         """f′(z) for one net input."""
         raise NotImplementedError
+
+    def derivative_numbers(self, z: float) -> str:
+        """f′(z) written with its numbers, for the stepper (default: just its value)."""
+        return format_number(self.derivative(z))
 
     def value_array(self, z: Array) -> Array:
         """f(Z) element by element; override with numpy code for speed."""
@@ -118,8 +123,14 @@ class Sigmoid(Activation):
     """
 
     name = "sigmoid"
+    symbol = "σ"
     formula = "σ(net) = 1/(1+e^(−net))"
     derivative_formula = "o·(1−o)"
+
+    def derivative_numbers(self, z: float) -> str:
+        """o·(1−o) with its numbers, e.g. ``0.4512·0.5488``."""
+        output = self.value(z)
+        return f"{format_number(output)}·{format_number(1.0 - output)}"
 
     def value(self, z: float) -> float:
         """σ(z) = 1 / (1 + e^(−z))."""
@@ -148,8 +159,13 @@ class Tanh(Activation):
     """tanh(z); tanh′(z) = 1 − tanh(z)²."""
 
     name = "tanh"
+    symbol = "tanh"
     formula = "tanh(net)"
     derivative_formula = "1−o²"
+
+    def derivative_numbers(self, z: float) -> str:
+        """1−o² with its numbers, e.g. ``(1−0.4621²)``."""
+        return f"(1−{format_number(math.tanh(z))}²)"
 
     def value(self, z: float) -> float:
         """tanh(z)."""
@@ -174,6 +190,7 @@ class ReLU(Activation):
     """max(0, z); derivative 1 for z > 0 and 0 otherwise (0 at the kink z = 0)."""
 
     name = "relu"
+    symbol = "relu"
     formula = "max(0, net)"
     derivative_formula = "1 if net>0 else 0"
 
@@ -198,6 +215,7 @@ class LeakyReLU(Activation):
     """z for z > 0, α·z otherwise; derivative 1 or α (α at the kink z = 0)."""
 
     name = "leaky_relu"
+    symbol = "leaky"
     formula = "net if net>0 else α·net"
     derivative_formula = "1 if net>0 else α"
 
@@ -234,6 +252,7 @@ class Identity(Activation):
     """f(z) = z; f′(z) = 1 (linear units, regression outputs)."""
 
     name = "identity"
+    symbol = "id"
     formula = "net"
     derivative_formula = "1"
 
@@ -263,6 +282,7 @@ class Step(Activation):
     """
 
     name = "step"
+    symbol = "step"
     formula = "1 if net≥0 else 0"
     derivative_formula = "undefined"
     differentiable = False
@@ -273,9 +293,7 @@ class Step(Activation):
 
     def derivative(self, z: float) -> float:
         """Refuse: the step function has no useful derivative."""
-        raise NotDifferentiableError(
-            "the step activation has no derivative; use sigmoid or tanh to train by backprop"
-        )
+        raise NotDifferentiableError("the step activation has no derivative; use sigmoid or tanh to train by backprop")
 
     def value_array(self, z: Array) -> Array:
         """1 where Z ≥ 0, else 0."""
@@ -295,6 +313,7 @@ class Softmax(Activation):
     """
 
     name = "softmax"
+    symbol = "softmax"
     formula = "e^(net_j)/Σ_k e^(net_k)"
     derivative_formula = "o_j·(g_j − Σ_k o_k·g_k)"
     layerwise = True
@@ -324,6 +343,17 @@ class Softmax(Activation):
     def derivative_array(self, z: Array) -> Array:
         """Refuse: softmax has a Jacobian, not an element-wise derivative."""
         raise IncompatibleError("softmax has a Jacobian, not an element-wise derivative")
+
+
+def format_number(value: float) -> str:
+    """A number as the stepper shows it: 4 significant digits and a real minus sign.
+
+    Examples
+    --------
+    >>> format_number(-0.000612345), format_number(1.0), format_number(12345.678)
+    ('−0.0006123', '1', '1.235e+04')
+    """
+    return f"{value:.4g}".replace("-", "−")
 
 
 BUILTIN_ACTIVATIONS: dict[str, type[Activation]] = {

@@ -46,6 +46,18 @@ class FileFormatError(GraphnetError):
     """A file is truncated, corrupted, tampered with, or of an unknown format or version."""
 
 
+class MissingFileError(GraphnetError, FileNotFoundError):
+    """A file or folder the user named does not exist."""
+
+
+class DownloadError(GraphnetError, ConnectionError):
+    """A download failed from every mirror."""
+
+
+class MissingDependencyError(GraphnetError, ImportError):
+    """An optional package that this feature needs is not installed (the message says how to)."""
+
+
 class TrainingDiverged(GraphnetError, ArithmeticError):
     """Training produced a NaN or infinite loss or weight and was stopped."""
 

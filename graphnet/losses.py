@@ -88,13 +88,11 @@ class Loss:
         """
         if activation.layerwise and n_outputs < 2:
             raise IncompatibleError(
-                f"softmax over {n_outputs} output unit always gives 1; use at least 2 outputs "
-                "or a sigmoid output"
+                f"softmax over {n_outputs} output unit always gives 1; use at least 2 outputs or a sigmoid output"
             )
         if self.canonical_activation is not None and activation.name != self.canonical_activation:
             raise IncompatibleError(
-                f"loss {self.name!r} needs a {self.canonical_activation!r} output layer; "
-                f"got {activation.name!r}"
+                f"loss {self.name!r} needs a {self.canonical_activation!r} output layer; got {activation.name!r}"
             )
 
     def check_targets(self, targets: Array) -> None:
@@ -183,8 +181,7 @@ class BinaryCrossEntropy(_CrossEntropy):
     def value(self, outputs: Sequence[float], targets: Sequence[float], net_inputs: Sequence[float]) -> float:
         """Σ_k max(z_k,0) − t_k·z_k + ln(1 + e^(−|z_k|))."""
         return sum(
-            max(z, 0.0) - t * z + math.log1p(math.exp(-abs(z)))
-            for z, t in zip(net_inputs, targets, strict=True)
+            max(z, 0.0) - t * z + math.log1p(math.exp(-abs(z))) for z, t in zip(net_inputs, targets, strict=True)
         )
 
     def value_array(self, outputs: Array, targets: Array, net_inputs: Array) -> Array:
@@ -197,8 +194,7 @@ class BinaryCrossEntropy(_CrossEntropy):
         """Targets must lie in [0, 1]."""
         if targets.size and (targets.min() < 0.0 or targets.max() > 1.0):
             raise IncompatibleError(
-                f"binary_cross_entropy needs targets in [0, 1]; got values from "
-                f"{targets.min():g} to {targets.max():g}"
+                f"binary_cross_entropy needs targets in [0, 1]; got values from {targets.min():g} to {targets.max():g}"
             )
 
 

@@ -6,7 +6,7 @@ copy-paste.  Nothing here prints: callers (the CLI, demos, notebooks) do.
 
 Dump format, one block per node, one connection per line::
 
-    1-2: output: 0.531200 delta: -0.012300
+    1-2: output: 0.531200 delta: -0.0123
         downstream:
             (1-2) -> (2-0) = 0.053100
         upstream:
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from graphnet.graph.layer import Layer
     from graphnet.graph.network import Network
     from graphnet.graph.objects import Connection, ConstNode, Node
+    from graphnet.stepper import Event, Stepper
     from graphnet.train import History
 
 #: Sparkline glyphs from low to high.
@@ -50,7 +51,7 @@ def dump_node(node: Node | ConstNode) -> str:
         head = f"{node.label}: output: 1 (bias)"
         upstream: list[Connection] = []
     else:
-        head = f"{node.label}: output: {node.output:f} delta: {node.delta:f}"
+        head = f"{node.label}: output: {node.output:f} delta: {node.delta:.6g}"
         upstream = node.upstream
     lines = [head]
     lines.append("    downstream:")
@@ -104,8 +105,7 @@ def render_layer(layer: Layer) -> RenderableType:
     """A layer as a table of its nodes: net input, output, delta (long layers are cut)."""
     kind = "input" if layer.activation is None else layer.activation.name
     table = Table(
-        title=f"Layer {layer.index} · {layer.size} {kind} nodes"
-        + (" + bias" if layer.bias is not None else ""),
+        title=f"Layer {layer.index} · {layer.size} {kind} nodes" + (" + bias" if layer.bias is not None else ""),
         title_justify="left",
     )
     for column in ("node", "net input", "output", "delta"):
@@ -172,3 +172,96 @@ def render_history(history: History) -> RenderableType:
         " ",
         (f"{history.final_loss:.6g}", "bold"),
     )
+
+
+PHASE_STYLES = {
+    "input": "cyan",
+    "forward": "green",
+    "net_input": "green",
+    "output": "green",
+    "output_delta": "magenta",
+    "hidden_delta": "magenta",
+    "gradient": "yellow",
+    "update": "blue",
+}
+
+
+def render_event(event: Event) -> RenderableType:
+    """One step: its phase and label, the formula in symbols, and with numbers."""
+    style = PHASE_STYLES.get(event.phase, "white")
+    return Group(
+        Text.assemble((f"step {event.index}  ", "dim"), (event.phase, f"bold {style}"), "  ", (event.label, "bold")),
+        Text(event.formula, style="italic"),
+        Text(event.numbers, style=style),
+    )
+
+
+def _node_cell(node: Node, highlight: str | None) -> Text:
+    text = Text.assemble(
+        (node.label, "bold"),
+        "  o ",
+        f"{node.output:.4f}",
+        "  δ ",
+        (f"{node.delta:.4g}", _signed_style(node.delta)),
+    )
+    if highlight:
+        text.stylize(highlight)
+    return text
+
+
+def render_stepper(stepper: Stepper) -> RenderableType:
+    """The network as columns of nodes (the next node highlighted), then the last formula."""
+    from graphnet.graph.objects import Connection
+
+    network = stepper.network
+    current = stepper.current
+    next_nodes: set[str] = set()
+    if isinstance(current, Connection):
+        next_nodes = {current.upstream.label, current.downstream.label}
+    elif current is not None:
+        next_nodes = {current.label}
+    last_nodes: set[str] = set()
+    if stepper.history:
+        last = stepper.history[-1]
+        last_nodes = (
+            {last.label} if last.source is None else {f"{last.layer - 1}-{last.source}", f"{last.layer}-{last.node}"}
+        )
+    table = Table(show_header=True, box=None, padding=(0, 2))
+    for layer in network.layers:
+        kind = "input" if layer.activation is None else layer.activation.name
+        table.add_column(f"layer {layer.index} ({kind})")
+    height = min(max(layer.size for layer in network.layers), MAX_ROWS_PER_LAYER)
+    for row in range(height):
+        cells: list[Text | str] = []
+        for layer in network.layers:
+            if row < layer.size:
+                node = layer.nodes[row]
+                highlight = (
+                    "reverse" if node.label in next_nodes else ("underline" if node.label in last_nodes else None)
+                )
+                cells.append(_node_cell(node, highlight))
+            else:
+                cells.append("")
+        table.add_row(*cells)
+    status = Text.assemble(
+        ("step ", "dim"),
+        f"{stepper.position}/{stepper.total}",
+        "  ",
+        ("next ", "dim"),
+        "done" if current is None else f"{stepper.next_phase_name} {current.label}",
+    )
+    parts: list[RenderableType] = [status, table]
+    if stepper.history:
+        parts.append(render_event(stepper.history[-1]))
+    return Group(*parts)
+
+
+def to_html(renderable: RenderableType, *, width: int = 110) -> str:
+    """Render through rich into an HTML fragment with inline styles (for Jupyter)."""
+    import io
+
+    from rich.console import Console
+
+    console = Console(record=True, width=width, file=io.StringIO())
+    console.print(renderable)
+    return console.export_html(inline_styles=True, code_format='<pre style="font-family:monospace">{code}</pre>')

@@ -24,9 +24,7 @@ def as_float_array(data: ArrayLike, *, name: str, dtype: type = np.float64) -> N
             f"{name} must be a rectangular array of numbers; got {type(data).__name__}"
             f" that numpy cannot convert ({error})"
         ) from None
-    if array.dtype == object or not (
-        np.issubdtype(array.dtype, np.number) or np.issubdtype(array.dtype, np.bool_)
-    ):
+    if array.dtype == object or not (np.issubdtype(array.dtype, np.number) or np.issubdtype(array.dtype, np.bool_)):
         raise ShapeError(f"{name} must hold numbers; got an array of dtype {array.dtype}")
     if np.issubdtype(array.dtype, np.complexfloating):
         raise ShapeError(f"{name} must hold real numbers; got complex values")
@@ -41,13 +39,9 @@ def as_sample(x: ArrayLike, n_expected: int, *, name: str, sizes: Sequence[int])
     """One sample as a list of Python floats of length ``n_expected``."""
     array = as_float_array(x, name=name)
     if array.ndim != 1:
-        raise ShapeError(
-            f"{name} must be one sample (a 1-D list of {n_expected} numbers); got shape {array.shape}"
-        )
+        raise ShapeError(f"{name} must be one sample (a 1-D list of {n_expected} numbers); got shape {array.shape}")
     if array.shape[0] != n_expected:
-        raise ShapeError(
-            f"{name} has {array.shape[0]} values; this network expects {n_expected} (sizes={list(sizes)})"
-        )
+        raise ShapeError(f"{name} has {array.shape[0]} values; this network expects {n_expected} (sizes={list(sizes)})")
     return [float(v) for v in array.tolist()]
 
 

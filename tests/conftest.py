@@ -13,11 +13,7 @@ settings.load_profile("ci")
 HIDDEN_ACTIVATIONS = ["sigmoid", "tanh", "relu", "leaky_relu", "identity"]
 #: (output activation, loss) pairs graphnet accepts.
 OUTPUT_PAIRS = [
-    *[
-        (a, loss)
-        for a in [*HIDDEN_ACTIVATIONS, "softmax"]
-        for loss in ("squared_error", "mean_squared_error")
-    ],
+    *[(a, loss) for a in [*HIDDEN_ACTIVATIONS, "softmax"] for loss in ("squared_error", "mean_squared_error")],
     ("sigmoid", "binary_cross_entropy"),
     ("softmax", "categorical_cross_entropy"),
 ]

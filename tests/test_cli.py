@@ -36,3 +36,59 @@ def test_unknown_subcommand_and_demo_are_one_line_exit_2(capsys):
         assert info.value.code == 2
         err = capsys.readouterr().err
         assert len(err.strip().splitlines()) == 1 and "error" in err
+
+
+def test_dump_prints_the_classic_dump_after_one_sample(capsys):
+    code, out, err = run(["dump", "--layers", "2", "3", "1", "--input", "1", "0", "--target", "1"], capsys)
+    assert code == 0, err
+    assert (
+        "1-2: output:" in out
+        and "(0-0) -> (1-0) =" in out
+        and "delta: 0\n" not in out.split("layer 1:")[1].split("layer 2:")[0]
+    )
+
+
+def test_dump_with_a_wrong_input_length_is_one_line_exit_2(capsys):
+    code, _out, err = run(["dump", "--layers", "2", "3", "1", "--input", "1", "0", "1"], capsys)
+    assert code == 2
+    assert err.strip() == "graphnet dump: error: x has 3 values; this network expects 2 (sizes=[2, 3, 1])"
+
+
+def test_step_driven_by_piped_commands_shows_the_formulas(capsys, monkeypatch):
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("n\n\np\nb\nr\nq\n"))
+    code, out, err = run(["step", "--layers", "2", "2", "1", "--input", "1", "0", "--target", "1"], capsys)
+    assert code == 0, err
+    assert "o(0-0) = 1" in out and "o(1-0) = σ(" in out
+    assert "undone: step" in out and "δ(2-0) = o·(1−o)·(y − t)" in out
+    assert "w(0-0→1-0) ← w − η·∂E/∂w" in out
+    assert "stopped at step 26/26" in out
+
+
+def test_step_with_an_unknown_activation_is_one_line_exit_2(capsys):
+    code, _out, err = run(["step", "--activation", "sigmod"], capsys)
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert "unknown activation 'sigmod'; known:" in err
+
+
+def test_train_on_a_gate_and_on_your_csv(capsys, tmp_path):
+    code, out, err = run(["train", "--data", "and", "--hidden", "--epochs", "300", "--rate", "2"], capsys)
+    assert code == 0, err
+    assert "training accuracy: 100.00%" in out
+    csv = tmp_path / "data.csv"
+    csv.write_text("x1,x2,label\n0,0,0\n0,1,1\n1,0,1\n1,1,1\n")
+    code, out, err = run(
+        ["train", "--csv", str(csv), "--hidden", "--epochs", "300", "--rate", "2", "--engine", "fast"], capsys
+    )
+    assert code == 0, err
+    assert "training accuracy: 100.00%" in out
+
+
+def test_train_bad_arguments_are_one_line_exit_2(capsys, tmp_path):
+    code, _, err = run(["train", "--rate", "-1"], capsys)
+    assert code == 2 and err.strip() == "graphnet train: error: rate must be finite and > 0; got -1.0"
+    code, _, err = run(["train", "--csv", str(tmp_path / "missing.csv")], capsys)
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "missing.csv" in err
+    code, _, err = run(["train", "--batch-size", "lots"], capsys)
+    assert code == 2 and "batch-size" in err

@@ -53,9 +53,7 @@ def test_output_gradient_matches_central_difference(name):
         up, down = y.copy(), y.copy()
         up[k] += h
         down[k] -= h
-        numeric = (loss.value(up.tolist(), t.tolist(), []) - loss.value(down.tolist(), t.tolist(), [])) / (
-            2 * h
-        )
+        numeric = (loss.value(up.tolist(), t.tolist(), []) - loss.value(down.tolist(), t.tolist(), [])) / (2 * h)
         assert loss.output_gradient(float(y[k]), float(t[k]), 3) == pytest.approx(numeric, rel=1e-7)
     np.testing.assert_allclose(
         loss.output_gradient_array(y[None], t[None])[0],

@@ -32,9 +32,9 @@ def test_dump_is_the_classic_format():
     d = net.layers[1].deltas
     lines = net.dump().splitlines()
     assert lines[0] == "Network([2, 2, 1], activation='sigmoid', loss='squared_error', bias=True)"
-    block = lines[lines.index(f"1-0: output: {o[0]:f} delta: {d[0]:f}") :][:7]
+    block = lines[lines.index(f"1-0: output: {o[0]:f} delta: {d[0]:.6g}") :][:7]
     assert block == [
-        f"1-0: output: {o[0]:f} delta: {d[0]:f}",
+        f"1-0: output: {o[0]:f} delta: {d[0]:.6g}",
         "    downstream:",
         "        (1-0) -> (2-0) = 0.700000",
         "    upstream:",

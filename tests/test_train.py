@@ -37,9 +37,7 @@ def test_one_batch_update_equals_the_hand_computed_step():
         for x, t in zip(INPUTS, TARGETS, strict=True):
             net.forward(x)
             net.backward(t)
-            without_l2 = [
-                (dW - 0.01 * W, db) for (dW, db), (W, _) in zip(net.gradients(), start, strict=True)
-            ]
+            without_l2 = [(dW - 0.01 * W, db) for (dW, db), (W, _) in zip(net.gradients(), start, strict=True)]
             summed = (
                 without_l2
                 if summed is None
@@ -52,9 +50,7 @@ def test_one_batch_update_equals_the_hand_computed_step():
 
 
 def test_shuffled_schedule_is_seeded():
-    orders = [
-        np.concatenate(epoch_batches(10, 3, shuffle=True, rng=np.random.default_rng(9))) for _ in range(2)
-    ]
+    orders = [np.concatenate(epoch_batches(10, 3, shuffle=True, rng=np.random.default_rng(9))) for _ in range(2)]
     assert orders[0].tolist() == orders[1].tolist() and sorted(orders[0]) == list(range(10))
     assert [len(b) for b in epoch_batches(10, 3, shuffle=False, rng=np.random.default_rng(0))] == [3, 3, 3, 1]
     a = Network([2, 3, 1], seed=2)

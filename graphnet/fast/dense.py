@@ -86,6 +86,4 @@ class DenseLayer:
 
     def __repr__(self) -> str:
         bias = "" if self.b is not None else ", no bias"
-        return (
-            f"DenseLayer({self.W.shape[1]} → {self.W.shape[0]}, {self.activation.name}{bias}, {self.W.dtype})"
-        )
+        return f"DenseLayer({self.W.shape[1]} → {self.W.shape[0]}, {self.activation.name}{bias}, {self.W.dtype})"

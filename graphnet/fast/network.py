@@ -109,9 +109,7 @@ class FastNetwork:
         check_schedule(len(targets), None, reduction)
         self._backward(targets, reduction_scale(reduction, len(targets)))
 
-    def gradients(
-        self, X: ArrayLike | None = None, T: ArrayLike | None = None, *, reduction: str = "mean"
-    ) -> Params:
+    def gradients(self, X: ArrayLike | None = None, T: ArrayLike | None = None, *, reduction: str = "mean") -> Params:
         """``[(dW, db), …]`` of the last backward pass, or computed on the batch (X, T).
 
         Mirrors :meth:`Network.gradients`.
@@ -205,9 +203,7 @@ class FastNetwork:
             weighted = (output.Y * gradient).sum(axis=1, keepdims=True)
             delta = output.Y * (gradient - weighted)  # δ_j = o_j·(g_j − Σ_k o_k·g_k)
         else:
-            delta = output.activation.derivative_array(output.Z) * loss.output_gradient_array(
-                output.Y, targets
-            )
+            delta = output.activation.derivative_array(output.Z) * loss.output_gradient_array(output.Y, targets)
         dE_dY = output.backward_delta(delta, scale=scale)
         for layer in reversed(self.layers[:-1]):
             dE_dY = layer.backward(dE_dY, scale=scale)
@@ -226,9 +222,7 @@ class FastNetwork:
         penalty = 0.0
         if self.network.l2 != 0.0:
             penalty = (
-                0.5
-                * self.network.l2
-                * float(sum((layer.W.astype(np.float64) ** 2).sum() for layer in self.layers))
+                0.5 * self.network.l2 * float(sum((layer.W.astype(np.float64) ** 2).sum() for layer in self.layers))
             )
         return data_loss + penalty
 
@@ -237,8 +231,7 @@ class FastNetwork:
 
     def _parameters_finite(self) -> bool:
         return all(
-            np.isfinite(layer.W).all() and (layer.b is None or np.isfinite(layer.b).all())
-            for layer in self.layers
+            np.isfinite(layer.W).all() and (layer.b is None or np.isfinite(layer.b).all()) for layer in self.layers
         )
 
     def _inputs(self, X: ArrayLike) -> Array:

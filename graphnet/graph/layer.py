@@ -68,9 +68,7 @@ class Layer:
         """δ_j of every node, in order."""
         return [node.delta for node in self.nodes]
 
-    def connect_from(
-        self, below: Layer, weights: NDArray[np.float64], biases: NDArray[np.float64] | None
-    ) -> None:
+    def connect_from(self, below: Layer, weights: NDArray[np.float64], biases: NDArray[np.float64] | None) -> None:
         """Create the connections from ``below`` into this layer: w_ji = weights[j, i]."""
         sources: list[Node | ConstNode] = list(below.nodes)
         if biases is not None:
@@ -165,9 +163,7 @@ class Connections:
         layer, source, target = key
         n_layers = len(self._layers)
         if not isinstance(layer, int) or not 1 <= layer < n_layers:
-            raise ShapeError(
-                f"layer must be 1 … {n_layers - 1} (the layer the connection leads into); got {layer!r}"
-            )
+            raise ShapeError(f"layer must be 1 … {n_layers - 1} (the layer the connection leads into); got {layer!r}")
         nodes = self._layers[layer].nodes
         below = self._layers[layer - 1]
         if not isinstance(target, int) or not 0 <= target < len(nodes):
@@ -178,8 +174,7 @@ class Connections:
             source = below.size
         if not isinstance(source, int) or not 0 <= source < len(nodes[target].upstream):
             raise ShapeError(
-                f"from must be a node index 0 … {below.size - 1} of layer "
-                f"{layer - 1} or 'bias'; got {source!r}"
+                f"from must be a node index 0 … {below.size - 1} of layer {layer - 1} or 'bias'; got {source!r}"
             )
         return nodes[target].upstream[source]
 

@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from rich.console import RenderableType
 
     from graphnet.fast.network import FastNetwork
+    from graphnet.stepper import Stepper
 
 Params = list[tuple[NDArray[np.floating], NDArray[np.floating] | None]]
 Step = tuple[str, Any]
@@ -104,9 +105,7 @@ class Network:
         self.loss_function.check_output_activation(self.activations[-1], self.sizes[-1])
         for index, layer_activation in enumerate(self.activations[:-1], start=1):
             if layer_activation.layerwise:
-                raise IncompatibleError(
-                    f"softmax is allowed on the output layer only; layer {index} is hidden"
-                )
+                raise IncompatibleError(f"softmax is allowed on the output layer only; layer {index} is hidden")
         self.bias = bool(bias)
         self.init = init
         initializer = get_initializer(init)
@@ -115,9 +114,7 @@ class Network:
         self.rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
         self.seed = seed if not isinstance(seed, np.random.Generator) else None
         self.layers = [Layer(0, self.sizes[0], None)]
-        for index, (size, layer_activation) in enumerate(
-            zip(self.sizes[1:], self.activations, strict=True), start=1
-        ):
+        for index, (size, layer_activation) in enumerate(zip(self.sizes[1:], self.activations, strict=True), start=1):
             layer = Layer(index, size, layer_activation)
             below = self.layers[-1]
             weights = initializer(size, below.size, self.rng)
@@ -246,9 +243,7 @@ class Network:
         for _ in self._gradient_steps():
             pass
 
-    def gradients(
-        self, X: ArrayLike | None = None, T: ArrayLike | None = None, *, reduction: str = "mean"
-    ) -> Params:
+    def gradients(self, X: ArrayLike | None = None, T: ArrayLike | None = None, *, reduction: str = "mean") -> Params:
         """∂E/∂W and ∂E/∂b per layer as ``[(dW, db), …]`` (db is None without bias).
 
         With no arguments, read the gradients the last ``backward`` left on the connections.
@@ -379,9 +374,7 @@ class Network:
         for _ in self._update_steps(rate):
             pass
 
-    def _accumulate_batch(
-        self, inputs: NDArray[np.floating], targets: NDArray[np.floating], scale: float
-    ) -> None:
+    def _accumulate_batch(self, inputs: NDArray[np.floating], targets: NDArray[np.floating], scale: float) -> None:
         """Gradient = scale·Σ_samples δ_j·o_i + λ·w_ji on every connection."""
         for number, (x, t) in enumerate(zip(inputs.tolist(), targets.tolist(), strict=True)):
             for _ in self._input_steps(x):
@@ -398,9 +391,7 @@ class Network:
                     connection.accumulate_gradient()
         l2 = self.l2
         for connection in self.connections:
-            connection.gradient = (
-                connection.gradient * scale + (0.0 if connection.is_bias else l2) * connection.weight
-            )
+            connection.gradient = connection.gradient * scale + (0.0 if connection.is_bias else l2) * connection.weight
 
     def _epoch_loss(self, inputs: NDArray[np.floating], targets: NDArray[np.floating]) -> float:
         return self.loss(inputs, targets)
@@ -450,9 +441,7 @@ class Network:
         rows_per_layer = []
         for layer, pair in zip(self.layers[1:], params, strict=True):
             if not isinstance(pair, tuple | list) or len(pair) != 2:
-                raise ShapeError(
-                    f"params for layer {layer.index} must be a (W, b) pair; got {type(pair).__name__}"
-                )
+                raise ShapeError(f"params for layer {layer.index} must be a (W, b) pair; got {type(pair).__name__}")
             weights = as_float_array(pair[0], name=f"W of layer {layer.index}")
             expected = (layer.size, self.sizes[layer.index - 1])
             if weights.shape != expected:
@@ -462,9 +451,7 @@ class Network:
                     raise ShapeError(f"b of layer {layer.index} is None but the network has biases")
                 biases = as_float_array(pair[1], name=f"b of layer {layer.index}")
                 if biases.shape != (layer.size,):
-                    raise ShapeError(
-                        f"b of layer {layer.index} must have shape ({layer.size},); got {biases.shape}"
-                    )
+                    raise ShapeError(f"b of layer {layer.index} must have shape ({layer.size},); got {biases.shape}")
                 rows_per_layer.append(np.column_stack([weights, biases]))
             else:
                 if pair[1] is not None:
@@ -484,8 +471,7 @@ class Network:
         flat = as_float_array(vector, name="parameter vector")
         if flat.ndim != 1 or flat.size != self.n_parameters:
             raise ShapeError(
-                f"parameter vector must have {self.n_parameters} values "
-                f"(sizes={self.sizes}); got shape {flat.shape}"
+                f"parameter vector must have {self.n_parameters} values (sizes={self.sizes}); got shape {flat.shape}"
             )
         params: Params = []
         start = 0
@@ -499,9 +485,7 @@ class Network:
             params.append((weights, biases))
         self.set_params(params)
 
-    def loss_and_gradient(
-        self, vector: ArrayLike, X: ArrayLike, T: ArrayLike
-    ) -> tuple[float, NDArray[np.float64]]:
+    def loss_and_gradient(self, vector: ArrayLike, X: ArrayLike, T: ArrayLike) -> tuple[float, NDArray[np.float64]]:
         """E(θ) (mean over X, plus L2) and ∂E/∂θ as a flat vector, for scipy.optimize.
 
         Sets the parameters to ``vector`` and computes on the fast path (the graph's
@@ -525,6 +509,12 @@ class Network:
             self._fast[key] = FastNetwork(self, dtype=dtype)
         return self._fast[key]
 
+    def stepper(self, x: ArrayLike, target: ArrayLike, *, rate: float = 0.5) -> Stepper:
+        """Step through one training step on (x, target), node by node; see :mod:`graphnet.stepper`."""
+        from graphnet.stepper import Stepper
+
+        return Stepper(self, x, target, rate=rate)
+
     # ------------------------------------------------------------------ showing itself
     def dump(self) -> str:
         """Plain-text dump: each node with output and delta, then its connections."""
@@ -535,9 +525,7 @@ class Network:
     def __repr__(self) -> str:
         names = [a.name for a in self.activations]
         shown = names[0] if len(set(names)) == 1 else names
-        return (
-            f"Network({self.sizes}, activation={shown!r}, loss={self.loss_function.name!r}, bias={self.bias})"
-        )
+        return f"Network({self.sizes}, activation={shown!r}, loss={self.loss_function.name!r}, bias={self.bias})"
 
     def __rich__(self) -> RenderableType:
         from graphnet.render import render_network
@@ -570,9 +558,7 @@ def _layer_activations(
         activations = [get_activation(activation) for _ in range(n_layers)]  # type: ignore[arg-type]
     else:
         if len(activation) != n_layers:
-            raise ShapeError(
-                f"activation list needs one entry per non-input layer ({n_layers}); got {len(activation)}"
-            )
+            raise ShapeError(f"activation list needs one entry per non-input layer ({n_layers}); got {len(activation)}")
         activations = [get_activation(a) for a in activation]
     if output_activation is not None:
         activations[-1] = get_activation(output_activation)

@@ -1,0 +1,100 @@
+"""The data sets ``graphnet train`` can use, chosen by name on the command line.
+
+``--data`` names a logic gate (and, or, nand, nor, xor, xnor), a 2-D toy set
+(toy:circle, toy:xor, toy:gauss, toy:spiral, toy:two_moons), the bundled MNIST digits
+(mnist: all ten digits; mnist17: "1 vs 7"), or ``--csv FILE`` your own data.
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from graphnet.datasets import (
+    GATE_NAMES,
+    TOY_NAMES,
+    binary_subset,
+    load_csv,
+    load_mnist,
+    logic_gate,
+    one_hot,
+    toy_dataset,
+)
+from graphnet.errors import IncompatibleError
+
+DATA_NAMES = [*GATE_NAMES, *(f"toy:{name}" for name in TOY_NAMES), "mnist", "mnist17"]
+
+
+@dataclass
+class TrainingData:
+    """Inputs, targets and labels for training, and what the output layer should be."""
+
+    name: str
+    inputs: NDArray[np.float64]
+    targets: NDArray[np.float64]
+    labels: NDArray[np.int64]
+    output_activation: str = "sigmoid"
+    loss: str = "squared_error"
+    test_inputs: NDArray[np.float64] | None = None
+    test_labels: NDArray[np.int64] | None = None
+
+
+def add_data_options(parser: argparse.ArgumentParser) -> None:
+    """--data, --csv and their companions."""
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--data", default="xor", choices=DATA_NAMES, help="built-in data set (default: xor)")
+    source.add_argument("--csv", metavar="FILE", help="your own CSV file (header row, numeric columns)")
+    parser.add_argument("--target-column", default="label", help="CSV column holding the class label")
+    parser.add_argument("--samples", type=int, default=1000, help="training images for mnist (default 1000)")
+
+
+def load_training_data(args: argparse.Namespace) -> TrainingData:
+    """Load what the options name."""
+    if args.csv:
+        inputs, targets, _ = load_csv(args.csv, target=_column(args.target_column))
+        labels = targets[:, 0].astype(np.int64) if targets.ndim == 2 else targets.astype(np.int64)
+        n_classes = int(labels.max()) + 1
+        if n_classes > 2:
+            return TrainingData(
+                args.csv, inputs, one_hot(labels, n_classes), labels, "softmax", "categorical_cross_entropy"
+            )
+        return TrainingData(args.csv, inputs, labels[:, None].astype(np.float64), labels)
+    name: str = args.data
+    if name in GATE_NAMES:
+        inputs, targets = logic_gate(name)
+        return TrainingData(name, inputs, targets, targets[:, 0].astype(np.int64))
+    if name.startswith("toy:"):
+        inputs, labels = toy_dataset(name[4:], 200, seed=args.seed)
+        return TrainingData(name, inputs, labels[:, None].astype(np.float64), labels)
+    if args.samples < 1:
+        raise IncompatibleError(f"--samples must be at least 1; got {args.samples}")
+    images, labels = load_mnist(kind="train", n_samples=args.samples)
+    test_images, test_labels = load_mnist(kind="test")
+    if name == "mnist17":
+        images, labels = binary_subset(images, labels, positive=7, negative=1)
+        test_images, test_labels = binary_subset(test_images, test_labels, positive=7, negative=1)
+        return TrainingData(
+            "mnist 1 vs 7",
+            images,
+            one_hot(labels, 2),
+            labels,
+            test_inputs=test_images,
+            test_labels=test_labels,
+        )
+    return TrainingData(
+        "mnist",
+        images,
+        one_hot(labels, 10),
+        labels,
+        "softmax",
+        "categorical_cross_entropy",
+        test_images,
+        test_labels,
+    )
+
+
+def _column(value: str) -> str | int:
+    return int(value) if value.isdigit() else value

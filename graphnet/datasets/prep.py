@@ -1,0 +1,243 @@
+"""Turn raw data into what a network trains on: one-hot targets, scaled pixels, subsets.
+
+Contents
+--------
+one_hot
+    Class labels (n,) -> target rows (n, k): ``on`` at the label's column, ``off``
+    elsewhere (``on=0.9, off=0.1`` gives the soft targets of sigmoid-output networks).
+scale_unit
+    Pixel values 0..255 -> float64 in [0, 1].
+binary_subset
+    The samples of two classes only (by default the digits 1 and 7), relabelled 0/1.
+
+Every function checks its input and raises a :class:`~graphnet.errors.GraphnetError`
+subclass naming the first bad value; none changes its arguments.  Shuffling and
+train/test splitting are left to the caller (the loaders already split).
+
+Examples
+--------
+>>> one_hot(np.array([2, 0]), 3).tolist()
+[[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]]
+>>> one_hot(np.array([1]), 2, on=0.9, off=0.1).tolist()
+[[0.1, 0.9]]
+>>> scale_unit(np.array([0, 51, 255], dtype=np.uint8)).tolist()
+[0.0, 0.2, 1.0]
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from graphnet.errors import (
+    EmptyDataError,
+    GraphnetError,
+    IncompatibleError,
+    NonFiniteError,
+    ShapeError,
+)
+
+PIXEL_MAX = 255
+"""Largest 8-bit grey level; :func:`scale_unit` divides by it."""
+
+
+def _class_labels(labels: npt.ArrayLike, *, name: str = "labels") -> npt.NDArray[np.int64]:
+    """Check that ``labels`` is a non-empty 1-D array of whole numbers; return it as int64."""
+    values = np.asarray(labels)
+    if values.ndim != 1:
+        raise ShapeError(f"{name}: expected a 1-D array of class labels, got shape {values.shape}")
+    if values.size == 0:
+        raise EmptyDataError(f"{name}: expected at least one label, got an empty array")
+    if values.dtype.kind in "iu":
+        return values.astype(np.int64)
+    if values.dtype.kind == "b":
+        return values.astype(np.int64)
+    if values.dtype.kind != "f":
+        raise GraphnetError(f"{name}: expected integer class labels, got dtype {values.dtype}")
+    finite = np.isfinite(values)
+    if not finite.all():
+        index = int(np.argmin(finite))
+        raise NonFiniteError(f"{name}[{index}]: expected a class label, got {values[index]}")
+    whole = values == np.round(values)
+    if not whole.all():
+        index = int(np.argmin(whole))
+        raise GraphnetError(f"{name}[{index}]: expected a whole-number class label, got {values[index]}")
+    return values.astype(np.int64)
+
+
+def _index_text(position: tuple[np.intp, ...]) -> str:
+    """Format an array index as ``"2, 5"``."""
+    return ", ".join(str(int(i)) for i in position)
+
+
+def one_hot(labels: npt.ArrayLike, n_classes: int, *, on: float = 1.0, off: float = 0.0) -> npt.NDArray[np.float64]:
+    """Encode class labels as one-hot target rows.
+
+    Parameters
+    ----------
+    labels : array_like of int, shape (n,)
+        Class labels in ``0 .. n_classes - 1``.  Floats are accepted when they are whole
+        numbers (labels read from a CSV file).
+    n_classes : int
+        Number of classes k, the number of columns of the result.
+    on : float, default 1.0
+        Value at the label's column.
+    off : float, default 0.0
+        Value in every other column.  ``on=0.9, off=0.1`` keeps sigmoid outputs away from
+        the flat ends of the curve, as in many textbooks.
+
+    Returns
+    -------
+    numpy.ndarray of float64, shape (n, n_classes)
+        ``T[i, c] = on`` if ``labels[i] == c`` else ``off``.
+
+    Raises
+    ------
+    ShapeError
+        If ``labels`` is not 1-D.
+    EmptyDataError
+        If ``labels`` is empty.
+    NonFiniteError
+        If a label, ``on`` or ``off`` is NaN or infinite.
+    GraphnetError
+        If ``n_classes`` < 1, or a label is not a whole number or outside
+        ``0 .. n_classes - 1``.
+
+    Examples
+    --------
+    >>> one_hot([1, 0, 1], 2).tolist()
+    [[0.0, 1.0], [1.0, 0.0], [0.0, 1.0]]
+    """
+    if isinstance(n_classes, bool) or not isinstance(n_classes, (int, np.integer)) or n_classes < 1:
+        raise GraphnetError(f"n_classes: expected an integer ≥ 1, got {n_classes!r}")
+    for option, value in (("on", on), ("off", off)):
+        if not np.isfinite(value):
+            raise NonFiniteError(f"{option}: expected a finite number, got {value!r}")
+    classes = _class_labels(labels)
+    outside = (classes < 0) | (classes >= n_classes)
+    if outside.any():
+        index = int(np.argmax(outside))
+        raise GraphnetError(
+            f"labels[{index}]: expected a class label in 0..{n_classes - 1} "
+            f"(n_classes={n_classes}), got {classes[index]}"
+        )
+    targets = np.full((classes.size, int(n_classes)), float(off), dtype=np.float64)
+    targets[np.arange(classes.size), classes] = float(on)
+    return targets
+
+
+def scale_unit(images: npt.ArrayLike) -> npt.NDArray[np.float64]:
+    """Scale 8-bit pixel values to [0, 1]: ``x / 255``.
+
+    Parameters
+    ----------
+    images : array_like, any shape
+        Grey levels in 0..255: uint8 from IDX files, or integers or floats read from a
+        text file.
+
+    Returns
+    -------
+    numpy.ndarray of float64, same shape
+        Each value divided by 255, so 0 -> 0.0 and 255 -> 1.0.
+
+    Raises
+    ------
+    EmptyDataError
+        If ``images`` is empty.
+    NonFiniteError
+        If a value is NaN or infinite.
+    GraphnetError
+        If a value lies outside 0..255 or the dtype is not numeric.
+
+    Notes
+    -----
+    Data that is already in [0, 1] cannot be told apart from dark pixels and would be
+    scaled again: call this once, on the raw grey levels.
+
+    Examples
+    --------
+    >>> scale_unit([[0, 255]]).tolist()
+    [[0.0, 1.0]]
+    """
+    values = np.asarray(images)
+    if values.size == 0:
+        raise EmptyDataError(f"images: expected at least one value, got shape {values.shape}")
+    if values.dtype.kind not in "iuf":
+        raise GraphnetError(f"images: expected numeric pixel values, got dtype {values.dtype}")
+    if values.dtype == np.uint8:
+        return values.astype(np.float64) / PIXEL_MAX
+    finite = np.isfinite(values)
+    if not finite.all():
+        position = np.unravel_index(int(np.argmin(finite)), values.shape)
+        raise NonFiniteError(f"images[{_index_text(position)}]: expected a finite pixel value, got {values[position]}")
+    outside = (values < 0) | (values > PIXEL_MAX)
+    if outside.any():
+        position = np.unravel_index(int(np.argmax(outside)), values.shape)
+        raise GraphnetError(
+            f"images[{_index_text(position)}]: expected a pixel value in 0..{PIXEL_MAX}, got {values[position]}"
+        )
+    return values.astype(np.float64) / PIXEL_MAX
+
+
+def binary_subset(
+    images: npt.ArrayLike, labels: npt.ArrayLike, *, positive: int = 7, negative: int = 1
+) -> tuple[npt.NDArray[Any], npt.NDArray[np.int64]]:
+    """Keep the samples of two classes and relabel them 0/1, e.g. the "1 vs 7" problem.
+
+    Parameters
+    ----------
+    images : array_like, shape (n, ...)
+        One sample per row (any dtype; it is not changed).
+    labels : array_like of int, shape (n,)
+        The class of each row.
+    positive : int, default 7
+        The class that becomes label 1.
+    negative : int, default 1
+        The class that becomes label 0.
+
+    Returns
+    -------
+    images : numpy.ndarray, shape (m, ...)
+        The rows whose label is ``positive`` or ``negative``, in their original order.
+    binary_labels : numpy.ndarray of int64, shape (m,)
+        1 for ``positive``, 0 for ``negative``: labels, not one-hot rows.  Use
+        ``binary_labels[:, None]`` as the (m, 1) target of a single sigmoid output, or
+        ``one_hot(binary_labels, 2)`` for two outputs.
+
+    Raises
+    ------
+    ShapeError
+        If ``images`` has no rows axis or its row count differs from ``labels``.
+    IncompatibleError
+        If ``positive == negative``.
+    EmptyDataError
+        If one of the two classes has no samples.
+
+    Examples
+    --------
+    >>> X = np.array([[0.1], [0.7], [0.3], [0.1]])
+    >>> x, y = binary_subset(X, [1, 7, 3, 1])
+    >>> x.ravel().tolist(), y.tolist()
+    ([0.1, 0.7, 0.1], [0, 1, 0])
+    """
+    if positive == negative:
+        raise IncompatibleError(f"positive and negative must be different classes, got {positive!r} for both")
+    samples = np.asarray(images)
+    classes = _class_labels(labels)
+    if samples.ndim == 0 or samples.shape[0] != classes.size:
+        raise ShapeError(f"images: expected {classes.size} rows (one per label), got shape {samples.shape}")
+    is_positive = classes == positive
+    is_negative = classes == negative
+    for role, value, mask in (
+        ("positive", positive, is_positive),
+        ("negative", negative, is_negative),
+    ):
+        if not mask.any():
+            present = ", ".join(str(c) for c in np.unique(classes))
+            raise EmptyDataError(
+                f"{role}={value!r}: expected samples of that class, found none (labels present: {present})"
+            )
+    keep = is_positive | is_negative
+    return samples[keep], is_positive[keep].astype(np.int64)

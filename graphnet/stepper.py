@@ -1,0 +1,400 @@
+"""Step through one training step of the graph, one node or one connection at a time.
+
+A :class:`Stepper` drives the network's *own* phase generators (see
+:mod:`graphnet.graph.network`): each step calls the same per-node or per-connection method
+that ``forward``, ``backward`` and ``update`` call, in the same order.  It is not a second
+implementation; after :meth:`Stepper.run` the network is exactly as after one training
+step on that sample (``net.train([x], [t], rate=rate, epochs=1)``).
+
+Each step becomes an :class:`Event` holding the formula in symbols and the same formula
+with its numbers, e.g.::
+
+    δ(1-2) = o·(1−o)·Σ_k w_kj·δ_k = 0.4512·0.5488·(0.13·0.021 + −0.07·0.004) = 0.000612
+
+Symbols follow the library's sign convention: δ_j = ∂E/∂net_j, ∂E/∂w_ji = δ_j·o_i,
+w ← w − η·∂E/∂w (η is the learning rate).
+
+Examples
+--------
+>>> from graphnet import Network
+>>> net = Network([2, 2, 1], seed=0)
+>>> steps = net.stepper([1.0, 0.0], target=[1.0], rate=0.5)
+>>> steps.next().phase
+'input'
+>>> steps.run_to("forward", layer=1, node=1).label
+'1-1'
+>>> _ = steps.run()
+>>> steps.done, steps.position == steps.total
+(True, True)
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from graphnet.activations import Activation, Softmax, format_number
+from graphnet.errors import IncompatibleError
+from graphnet.graph.objects import Connection, Node
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+
+    from graphnet.graph.network import Network
+
+#: Phases in the order they run, and the names :meth:`Stepper.run_to` also accepts.
+PHASES = ("input", "forward", "output_delta", "hidden_delta", "gradient", "update")
+#: Event phases that belong to the ``forward`` phase (softmax layers split it in two).
+FORWARD_PARTS = ("forward", "net_input", "output")
+#: Terms of a long sum shown before the rest is counted.
+MAX_TERMS = 6
+
+f = format_number
+
+
+@dataclass(frozen=True)
+class Event:
+    """One computed quantity: which phase, which node or connection, the formula, the numbers.
+
+    Attributes
+    ----------
+    index : int
+        0 for the first step.
+    phase : str
+        ``input``, ``forward``, ``net_input``, ``output``, ``output_delta``,
+        ``hidden_delta``, ``gradient`` or ``update``.
+    layer : int
+        Layer of the node (of the downstream node for a connection).
+    node : int
+        Index of the node (of the downstream node for a connection).
+    source : int or None
+        Index of the upstream node for a connection (the bias node's index for a bias).
+    label : str
+        ``1-2`` for a node, ``(0-1) -> (1-2)`` for a connection.
+    quantity : str
+        What changed: ``o``, ``net``, ``δ``, ``∂E/∂w`` or ``w``.
+    formula : str
+        The formula in symbols.
+    numbers : str
+        The formula with the numbers filled in and the result.
+    before, after : float
+        The quantity before and after the step.
+    """
+
+    index: int
+    phase: str
+    layer: int
+    node: int
+    source: int | None
+    label: str
+    quantity: str
+    formula: str
+    numbers: str
+    before: float
+    after: float
+
+    @property
+    def main_phase(self) -> str:
+        """The phase among :data:`PHASES` this event belongs to."""
+        return "forward" if self.phase in FORWARD_PARTS else self.phase
+
+    def __str__(self) -> str:
+        return f"[{self.index}] {self.phase} {self.label}: {self.numbers}"
+
+    def __rich__(self) -> RenderableType:
+        from graphnet.render import render_event
+
+        return render_event(self)
+
+
+def _sum_terms(pairs: list[tuple[float, float]]) -> str:
+    """``(a·b + c·d + …)`` for the first :data:`MAX_TERMS` products, counting the rest."""
+    shown = " + ".join(f"{f(a)}·{f(b) if b >= 0 else f'({f(b)})'}" for a, b in pairs[:MAX_TERMS])
+    hidden = len(pairs) - MAX_TERMS
+    return f"({shown}{f' + … {hidden} more' if hidden > 0 else ''})"
+
+
+class Stepper:
+    """One training step of ``network`` on (x, target), taken one step at a time.
+
+    Build it with :meth:`Network.stepper`.  ``next()`` computes one quantity and returns its
+    :class:`Event`; ``back()`` undoes one; ``next_phase()``, ``run_to(...)`` and ``run()``
+    take many.
+
+    Attributes
+    ----------
+    history : list of Event
+        The steps taken so far, oldest first.
+    total : int
+        How many steps one training step has on this network.
+    """
+
+    def __init__(self, network: Network, x: Any, target: Any, *, rate: float = 0.5) -> None:
+        from graphnet.validation import as_sample, check_positive_number
+
+        network._check_differentiable()
+        self.network = network
+        self.x = as_sample(x, network.sizes[0], name="x", sizes=network.sizes)
+        self.target = network._check_target(target)
+        self.rate = check_positive_number(rate, name="rate")
+        self._initial = _snapshot(network)
+        self.history: list[Event] = []
+        self._steps = self._new_steps()
+        self._pending: tuple[str, Any] | None = next(self._steps, None)
+        self.total = self._count_steps()
+
+    # ------------------------------------------------------------------ driving
+    def _new_steps(self) -> Iterator[tuple[str, Any]]:
+        net = self.network
+        return itertools.chain(
+            net._input_steps(self.x),
+            net._forward_steps(),
+            net._delta_steps(self.target),
+            net._gradient_steps(),
+            net._update_steps(self.rate),
+        )
+
+    def _count_steps(self) -> int:
+        net = self.network
+        forward = sum(layer.size * (2 if isinstance(layer.activation, Softmax) else 1) for layer in net.layers[1:])
+        hidden = sum(layer.size for layer in net.layers[1:-1])
+        return net.sizes[0] + forward + net.sizes[-1] + hidden + 2 * len(net.connections)
+
+    @property
+    def done(self) -> bool:
+        """True when the whole training step has been taken."""
+        return self._pending is None
+
+    @property
+    def position(self) -> int:
+        """Number of steps taken."""
+        return len(self.history)
+
+    @property
+    def current(self) -> Node | Connection | None:
+        """The node or connection the *next* step computes (None when done)."""
+        return None if self._pending is None else self._pending[1]
+
+    @property
+    def next_phase_name(self) -> str | None:
+        """The phase of the next step (None when done)."""
+        return None if self._pending is None else self._pending[0]
+
+    def next(self) -> Event:
+        """Take one step and return its event.
+
+        Raises
+        ------
+        IncompatibleError
+            If the training step is already complete.
+        """
+        if self._pending is None:
+            raise IncompatibleError(f"all {self.total} steps are done; use back() or a new stepper")
+        phase, target = self._pending
+        before = _quantity(phase, target)
+        self._pending = next(self._steps, None)  # the generator performs the announced step
+        event = self._describe(len(self.history), phase, target, before)
+        self.history.append(event)
+        return event
+
+    def back(self) -> Event | None:
+        """Undo the last step, restoring every value it changed; return the undone event."""
+        if not self.history:
+            return None
+        undone = self.history.pop()
+        keep = len(self.history)
+        _restore(self.network, self._initial)
+        self._steps = self._new_steps()
+        self._pending = next(self._steps, None)
+        for _ in range(keep):  # replay: deterministic, so the state is exactly as before
+            self._pending = next(self._steps, None)
+        return undone
+
+    def next_phase(self) -> list[Event]:
+        """Take steps until the current phase is complete; return them."""
+        if self._pending is None:
+            return []
+        phase = _main_phase(self._pending[0])
+        events = []
+        while self._pending is not None and _main_phase(self._pending[0]) == phase:
+            events.append(self.next())
+        return events
+
+    def run_to(self, phase: str, *, layer: int | None = None, node: int | None = None) -> Event:
+        """Take steps until one of ``phase`` (and ``layer``, ``node`` if given) is taken.
+
+        ``phase`` is one of :data:`PHASES`, a finer event phase, or ``"delta"`` for either
+        delta phase.  For a connection, ``layer`` and ``node`` name its downstream node.
+
+        Raises
+        ------
+        IncompatibleError
+            If no remaining step matches.
+        """
+        known = {*PHASES, *FORWARD_PARTS, "delta"}
+        if phase not in known:
+            raise IncompatibleError(f"unknown phase {phase!r}; known: {', '.join(sorted(known))}")
+        while self._pending is not None:
+            event = self.next()
+            if _matches(event, phase) and layer in (None, event.layer) and node in (None, event.node):
+                return event
+        raise IncompatibleError(f"no remaining step matches phase={phase!r}, layer={layer}, node={node}")
+
+    def run(self) -> list[Event]:
+        """Take every remaining step; the network is then as after one training step."""
+        events = []
+        while self._pending is not None:
+            events.append(self.next())
+        return events
+
+    # ------------------------------------------------------------------ formulas
+    def _describe(self, index: int, phase: str, target: Any, before: float) -> Event:
+        after = _quantity(phase, target)
+        if isinstance(target, Connection):
+            formula, numbers, quantity = self._connection_formula(phase, target, before, after)
+            node, source = target.downstream, target.upstream.node_index
+        else:
+            formula, numbers, quantity = self._node_formula(phase, target, after)
+            node, source = target, None
+        return Event(
+            index,
+            phase,
+            node.layer_index,
+            node.node_index,
+            source,
+            target.label,
+            quantity,
+            formula,
+            numbers,
+            before,
+            after,
+        )
+
+    def _node_formula(self, phase: str, node: Node, after: float) -> tuple[str, str, str]:
+        name = node.label
+        activation = node.activation
+        if phase == "input":
+            x = self.x[node.node_index]
+            return f"o({name}) = x_{node.node_index}", f"o({name}) = {f(x)}", "o"
+        weighted = _sum_terms([(c.weight, c.upstream.output) for c in node.upstream])
+        if phase == "net_input":
+            return (f"net({name}) = Σ_i w_ji·o_i", f"net({name}) = {weighted} = {f(node.net_input)}", "net")
+        assert activation is not None
+        if phase == "forward":
+            symbol = activation.symbol
+            return (
+                f"net({name}) = Σ_i w_ji·o_i;  o({name}) = {symbol}(net)",
+                f"net({name}) = {weighted} = {f(node.net_input)};  "
+                f"o({name}) = {symbol}({f(node.net_input)}) = {f(node.output)}",
+                "o",
+            )
+        if phase == "output":
+            layer = self.network.layers[node.layer_index]
+            denominator = " + ".join(f"e^{f(n.net_input)}" for n in layer.nodes[:MAX_TERMS])
+            return (
+                f"o({name}) = e^(net_j) / Σ_k e^(net_k)",
+                f"o({name}) = e^{f(node.net_input)} / ({denominator}) = {f(node.output)}",
+                "o",
+            )
+        if phase == "output_delta":
+            return self._output_delta_formula(node, activation)
+        # hidden_delta
+        downstream = _sum_terms([(c.weight, c.downstream.delta) for c in node.downstream])
+        return (
+            f"δ({name}) = {activation.derivative_formula}·Σ_k w_kj·δ_k",
+            f"δ({name}) = {activation.derivative_numbers(node.net_input)}·{downstream} = {f(node.delta)}",
+            "δ",
+        )
+
+    def _output_delta_formula(self, node: Node, activation: Activation) -> tuple[str, str, str]:
+        name = node.label
+        loss = self.network.loss_function
+        t = self.target[node.node_index]
+        y = node.output
+        if loss.canonical_activation == activation.name:
+            return (f"δ({name}) = y − t", f"δ({name}) = {f(y)} − {f(t)} = {f(node.delta)}", "δ")
+        gradient = loss.output_gradient(y, t, len(self.target))
+        if isinstance(activation, Softmax):
+            return (
+                f"δ({name}) = o_j·(g_j − Σ_k o_k·g_k), g = {loss.gradient_formula}",
+                f"δ({name}) = {f(y)}·({f(gradient)} − Σ_k o_k·g_k) = {f(node.delta)}",
+                "δ",
+            )
+        return (
+            f"δ({name}) = {activation.derivative_formula}·({loss.gradient_formula})",
+            f"δ({name}) = {activation.derivative_numbers(node.net_input)}·{f(gradient)} = {f(node.delta)}",
+            "δ",
+        )
+
+    def _connection_formula(self, phase: str, c: Connection, before: float, after: float) -> tuple[str, str, str]:
+        up, down = c.upstream.label, c.downstream.label
+        w = f"w({up}→{down})"
+        if phase == "gradient":
+            l2 = 0.0 if c.is_bias else self.network.l2
+            penalty_formula = " + λ·w" if l2 else ""
+            penalty_numbers = f" + {f(l2)}·{f(c.weight)}" if l2 else ""
+            return (
+                f"∂E/∂{w} = δ({down})·o({up}){penalty_formula}",
+                f"∂E/∂{w} = {f(c.downstream.delta)}·{f(c.upstream.output)}{penalty_numbers} = {f(after)}",
+                "∂E/∂w",
+            )
+        return (f"{w} ← w − η·∂E/∂w", f"{w} ← {f(before)} − {f(self.rate)}·{f(c.gradient)} = {f(after)}", "w")
+
+    # ------------------------------------------------------------------ showing
+    def __repr__(self) -> str:
+        upcoming = "done" if self._pending is None else f"next: {self._pending[0]} {self._pending[1].label}"
+        last = f"\n{self.history[-1]}" if self.history else ""
+        return f"Stepper(step {self.position}/{self.total}, {upcoming}){last}"
+
+    def __rich__(self) -> RenderableType:
+        from graphnet.render import render_stepper
+
+        return render_stepper(self)
+
+    def _repr_html_(self) -> str:
+        from graphnet.render import to_html
+
+        return to_html(self)
+
+
+def _main_phase(phase: str) -> str:
+    return "forward" if phase in FORWARD_PARTS else phase
+
+
+def _matches(event: Event, phase: str) -> bool:
+    if phase == "delta":
+        return event.phase in ("output_delta", "hidden_delta")
+    return phase in (event.phase, event.main_phase)
+
+
+def _quantity(phase: str, target: Any) -> float:
+    """The value a step of ``phase`` changes on ``target``."""
+    if phase == "gradient":
+        return float(target.gradient)
+    if phase == "update":
+        return float(target.weight)
+    if phase in ("output_delta", "hidden_delta"):
+        return float(target.delta)
+    if phase == "net_input":
+        return float(target.net_input)
+    return float(target.output)
+
+
+Snapshot = tuple[list[tuple[float, float, float]], list[tuple[float, float]]]
+
+
+def _snapshot(network: Network) -> Snapshot:
+    nodes = [(n.net_input, n.output, n.delta) for layer in network.layers for n in layer.nodes]
+    connections = [(c.weight, c.gradient) for c in network.connections]
+    return nodes, connections
+
+
+def _restore(network: Network, snapshot: Snapshot) -> None:
+    node_values, connection_values = snapshot
+    all_nodes = [n for layer in network.layers for n in layer.nodes]
+    for node, (net_input, output, delta) in zip(all_nodes, node_values, strict=True):
+        node.net_input, node.output, node.delta = net_input, output, delta
+    for connection, (weight, gradient) in zip(network.connections, connection_values, strict=True):
+        connection.weight, connection.gradient = weight, gradient
