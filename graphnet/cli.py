@@ -142,6 +142,27 @@ def run_train(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
+def run_bench(args: argparse.Namespace, console: Console) -> int:
+    """Measure both engines; print a table, write JSON, and check ratios if asked."""
+    from graphnet.bench import CHECKS, check_ratios
+    from graphnet.bench import run_bench as measure
+
+    with console.status("benchmarking…") as status:
+        result = measure(quick=args.quick, progress=lambda message: status.update(f"benchmarking {message}…"))
+    console.print(result)
+    if args.json:
+        result.write_json(args.json)
+        console.print(f"wrote {args.json}", highlight=False)
+    if args.check:
+        failures = check_ratios(result)
+        for failure in failures:
+            sys.stderr.write(f"graphnet bench: ratio check failed: {failure}\n")
+        if failures:
+            return 1
+        console.print(f"all {len(CHECKS)} ratio checks hold", highlight=False)
+    return 0
+
+
 def _batch_size(text: str) -> int | None:
     if text == "full":
         return None
@@ -214,6 +235,12 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--shuffle", action="store_true")
     train.add_argument("--engine", default="graph", choices=["graph", "fast"])
     train.set_defaults(handler=run_train)
+
+    bench = commands.add_parser("bench", help="measure both engines (ratios from one run)")
+    bench.add_argument("--quick", action="store_true", help="a smaller run, under a minute")
+    bench.add_argument("--json", metavar="FILE", help="also write the results as JSON")
+    bench.add_argument("--check", action="store_true", help="exit 1 if a ratio breaks its generous limit")
+    bench.set_defaults(handler=run_bench)
     return parser
 
 

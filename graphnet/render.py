@@ -23,6 +23,7 @@ from rich.table import Table
 from rich.text import Text
 
 if TYPE_CHECKING:
+    from graphnet.bench import BenchResult
     from graphnet.graph.layer import Layer
     from graphnet.graph.network import Network
     from graphnet.graph.objects import Connection, ConstNode, Node
@@ -265,3 +266,40 @@ def to_html(renderable: RenderableType, *, width: int = 110) -> str:
     console = Console(record=True, width=width, file=io.StringIO())
     console.print(renderable)
     return console.export_html(inline_styles=True, code_format='<pre style="font-family:monospace">{code}</pre>')
+
+
+def render_bench(result: BenchResult) -> RenderableType:
+    """The benchmark run: timings (median, min–max), facts, ratios and notes."""
+    timings = Table(title="timings (median of interleaved repetitions)", title_justify="left")
+    for column in ("case", "median", "min – max", "unit", "notes"):
+        timings.add_column(column, justify="right" if column in ("median", "min – max") else "left")
+    for measurement in result.measurements.values():
+        extra = ", ".join(
+            f"{k} {v:.3g}" if isinstance(v, float) else f"{k} {v}"
+            for k, v in measurement.info.items()
+            if k not in ("connections", "samples")
+        )
+        timings.add_row(
+            measurement.name,
+            f"{measurement.median:.4g}",
+            f"{measurement.low:.4g} – {measurement.high:.4g}",
+            measurement.unit,
+            extra,
+        )
+    facts = Table(title="facts", title_justify="left")
+    facts.add_column("what")
+    facts.add_column("value", justify="right")
+    for name, value in result.facts.items():
+        if isinstance(value, dict):
+            value = ", ".join(f"{k} {v:.4g}" for k, v in value.items())
+        elif isinstance(value, float):
+            value = f"{value:.4g}"
+        facts.add_row(name, str(value))
+    ratios = Table(title="ratios (same run)", title_justify="left")
+    ratios.add_column("ratio")
+    ratios.add_column("value", justify="right")
+    for name, value in result.ratios.items():
+        ratios.add_row(name, f"{value:.3g}")
+    parts: list[RenderableType] = [timings, facts, ratios]
+    parts.extend(Text(note, style="dim") for note in result.notes)
+    return Group(*parts)

@@ -26,7 +26,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from graphnet.errors import TrainingDiverged
-from graphnet.schedule import check_schedule, epoch_batches, reduction_scale
+from graphnet.schedule import check_schedule, reduction_scale
 from graphnet.validation import check_count, check_positive_number
 
 if TYPE_CHECKING:
@@ -114,9 +114,14 @@ def train_loop(
     epochs = check_count(epochs, name="epochs", minimum=0)
     size = check_schedule(len(X), batch_size, reduction)
     history = History(engine=engine, rate=rate, batch_size=batch_size, reduction=reduction)
+    n_samples = len(X)
     for epoch in range(epochs):
-        for batch in epoch_batches(len(X), size, shuffle=shuffle, rng=rng):
-            model._train_batch(X[batch], T[batch], rate, reduction_scale(reduction, len(batch)))
+        # one permutation per epoch (as epoch_batches draws it), then batches are cheap views
+        order = rng.permutation(n_samples) if shuffle else None
+        inputs, targets = (X[order], T[order]) if order is not None else (X, T)
+        for start in range(0, n_samples, size):
+            stop = min(start + size, n_samples)
+            model._train_batch(inputs[start:stop], targets[start:stop], rate, reduction_scale(reduction, stop - start))
             history.updates += 1
         if track_loss or on_epoch is not None:
             loss = model._epoch_loss(X, T)

@@ -29,7 +29,8 @@ def as_float_array(data: ArrayLike, *, name: str, dtype: type = np.float64) -> N
     if np.issubdtype(array.dtype, np.complexfloating):
         raise ShapeError(f"{name} must hold real numbers; got complex values")
     array = array.astype(dtype, copy=False)
-    if array.size and not np.isfinite(array).all():
+    # one cheap pass first: a sum is finite when every element is (or it overflowed: recheck)
+    if array.size and not np.isfinite(array.sum()) and not np.isfinite(array).all():
         bad = tuple(int(i) for i in np.argwhere(~np.isfinite(array))[0])
         raise NonFiniteError(f"{name} must be finite; got {array[bad]} at index {bad}")
     return array

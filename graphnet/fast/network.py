@@ -167,28 +167,29 @@ class FastNetwork:
         rng = np.random.default_rng(seed) if seed is not None else self.network.rng
         self._pull()
         try:
-            return train_loop(
-                self,
-                inputs,
-                targets,
-                engine="fast",
-                rate=rate,
-                epochs=epochs,
-                batch_size=batch_size,
-                reduction=reduction,
-                shuffle=shuffle,
-                rng=rng,
-                track_loss=track_loss,
-            )
+            with np.errstate(over="ignore"):  # σ's e^(−z) may overflow to inf: the exact limit
+                return train_loop(
+                    self,
+                    inputs,
+                    targets,
+                    engine="fast",
+                    rate=rate,
+                    epochs=epochs,
+                    batch_size=batch_size,
+                    reduction=reduction,
+                    shuffle=shuffle,
+                    rng=rng,
+                    track_loss=track_loss,
+                )
         finally:
             if self._parameters_finite():
                 self._push()
 
     # ------------------------------------------------------------------ internals (no sync)
-    def _forward(self, inputs: Array) -> Array:
+    def _forward(self, inputs: Array, *, guarded: bool = True) -> Array:
         activations = inputs
         for layer in self.layers:
-            activations = layer.forward(activations)
+            activations = layer.forward(activations, guarded=guarded)
         return activations
 
     def _backward(self, targets: Array, scale: float) -> None:
@@ -203,13 +204,15 @@ class FastNetwork:
             weighted = (output.Y * gradient).sum(axis=1, keepdims=True)
             delta = output.Y * (gradient - weighted)  # δ_j = o_j·(g_j − Σ_k o_k·g_k)
         else:
-            delta = output.activation.derivative_array(output.Z) * loss.output_gradient_array(output.Y, targets)
-        dE_dY = output.backward_delta(delta, scale=scale)
-        for layer in reversed(self.layers[:-1]):
-            dE_dY = layer.backward(dE_dY, scale=scale)
+            delta = output.derivative() * loss.output_gradient_array(output.Y, targets)
+        layers = self.layers
+        dE_dY = output.backward_delta(delta, scale=scale, propagate=len(layers) > 1)
+        for index in range(len(layers) - 2, -1, -1):
+            assert dE_dY is not None
+            dE_dY = layers[index].backward(dE_dY, scale=scale, propagate=index > 0)
 
     def _train_batch(self, inputs: Array, targets: Array, rate: float, scale: float) -> None:
-        self._forward(inputs)
+        self._forward(inputs, guarded=False)  # train() runs under np.errstate(over="ignore")
         self._backward(targets, scale)
         for layer in self.layers:
             layer.update(rate)

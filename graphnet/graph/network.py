@@ -27,6 +27,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from graphnet.activations import Activation, Softmax, get_activation
 from graphnet.errors import IncompatibleError, NotDifferentiableError, ShapeError
+from graphnet.graph import fused
 from graphnet.graph.layer import Connections, Layer
 from graphnet.graph.objects import Node
 from graphnet.init import get_initializer
@@ -168,14 +169,14 @@ class Network:
                     node.compute_net_input()
                     node.compute_output()
 
-    def _delta_steps(self, target: Sequence[float]) -> Iterator[Step]:
-        """δ of every output node, then of every hidden node, layers L−1 … 1."""
+    def _output_delta_steps(self, target: Sequence[float]) -> Iterator[Step]:
+        """δ of every output node."""
         self._check_differentiable()
         output_layer = self.layers[-1]
         loss = self.loss_function
         n_outputs = output_layer.size
         if isinstance(output_layer.activation, Softmax) and loss.canonical_activation is None:
-            # E depends on every output, and every output on every net input: δ = J^T·g
+            # E depends on every output, and every output on every net input: δ = Jᵀ·g
             output_gradients = [
                 loss.output_gradient(node.output, t, n_outputs)
                 for node, t in zip(output_layer.nodes, target, strict=True)
@@ -190,6 +191,9 @@ class Network:
             for node, t in zip(output_layer.nodes, target, strict=True):
                 yield "output_delta", node
                 node.compute_output_delta(t, loss, n_outputs)
+
+    def _hidden_delta_steps(self) -> Iterator[Step]:
+        """δ of every hidden node, layers L−1 … 1."""
         for layer in reversed(self.layers[1:-1]):
             for node in layer.nodes:
                 yield "hidden_delta", node
@@ -229,19 +233,14 @@ class Network:
     def forward(self, x: ArrayLike) -> list[float]:
         """Set the inputs and compute every node's net input and output; return the outputs."""
         values = as_sample(x, self.sizes[0], name="x", sizes=self.sizes)
-        for _ in self._input_steps(values):
-            pass
-        for _ in self._forward_steps():
-            pass
+        fused.forward(self, values)
         return self.layers[-1].outputs
 
     def backward(self, target: ArrayLike) -> None:
         """Compute every node's δ and every connection's gradient for the last forward pass."""
         values = self._check_target(target)
-        for _ in self._delta_steps(values):
-            pass
-        for _ in self._gradient_steps():
-            pass
+        fused.deltas(self, values)
+        fused.gradients(self)
 
     def gradients(self, X: ArrayLike | None = None, T: ArrayLike | None = None, *, reduction: str = "mean") -> Params:
         """∂E/∂W and ∂E/∂b per layer as ``[(dW, db), …]`` (db is None without bias).
@@ -369,26 +368,20 @@ class Network:
     def _train_batch(
         self, inputs: NDArray[np.floating], targets: NDArray[np.floating], rate: float, scale: float
     ) -> None:
-        """One update from one batch: accumulate δ_j·o_i over the samples, then update."""
+        """One update from one batch (a single sample takes the fused SGD step)."""
+        if len(inputs) == 1:
+            fused.train_step(self, inputs[0].tolist(), targets[0].tolist(), rate)
+            return
         self._accumulate_batch(inputs, targets, scale)
-        for _ in self._update_steps(rate):
-            pass
+        for connection in self.connections:
+            connection.update(rate)
 
     def _accumulate_batch(self, inputs: NDArray[np.floating], targets: NDArray[np.floating], scale: float) -> None:
         """Gradient = scale·Σ_samples δ_j·o_i + λ·w_ji on every connection."""
         for number, (x, t) in enumerate(zip(inputs.tolist(), targets.tolist(), strict=True)):
-            for _ in self._input_steps(x):
-                pass
-            for _ in self._forward_steps():
-                pass
-            for _ in self._delta_steps(t):
-                pass
-            if number == 0:
-                for connection in self.connections:
-                    connection.compute_gradient(0.0)
-            else:
-                for connection in self.connections:
-                    connection.accumulate_gradient()
+            fused.forward(self, x)
+            fused.deltas(self, t)
+            fused.accumulate_gradients(self, first=number == 0)
         l2 = self.l2
         for connection in self.connections:
             connection.gradient = connection.gradient * scale + (0.0 if connection.is_bias else l2) * connection.weight
