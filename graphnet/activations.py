@@ -382,7 +382,18 @@ def format_number(value: float) -> str:
     >>> format_number(-0.000612345), format_number(1.0), format_number(12345.678)
     ('−0.0006123', '1', '1.235e+04')
     """
-    return f"{value:.4g}".replace("-", "−")
+    return f"{value + 0.0:.4g}".replace("-", "−")  # + 0.0 shows −0.0 as 0
+
+
+def format_factor(value: float) -> str:
+    """A number as a factor of a product: negative ones in parentheses, ``0.5·(−0.2)``.
+
+    Examples
+    --------
+    >>> format_factor(0.5), format_factor(-0.2)
+    ('0.5', '(−0.2)')
+    """
+    return format_number(value) if value >= 0 else f"({format_number(value)})"
 
 
 BUILTIN_ACTIVATIONS: dict[str, type[Activation]] = {

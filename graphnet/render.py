@@ -12,6 +12,11 @@ Dump format, one block per node, one connection per line::
         upstream:
             (0-0) -> (1-2) = -0.021000
             (0-1) -> (1-2) = 0.004000
+
+A connection whose optimizer keeps state shows it after the weight, by its symbols
+(``(0-0) -> (1-2) = -0.021000  m: 0.002 v: 4e-07``); a node of a dropout layer shows its
+mask and keep probability after its delta (``m/q: 0/0.5 dropped``), and the dump starts
+with the optimizer and its counts when it is not plain SGD at a constant rate.
 """
 
 from __future__ import annotations
@@ -41,7 +46,20 @@ def _signed_style(value: float) -> str:
 
 
 def _connection_line(connection: Connection) -> str:
-    return f"({connection.upstream.label}) -> ({connection.downstream.label}) = {connection.weight:f}"
+    line = f"({connection.upstream.label}) -> ({connection.downstream.label}) = {connection.weight:f}"
+    state = connection.state
+    if state is not None:
+        line += "  " + " ".join(
+            f"{symbol}: {value:.6g}" for symbol, value in zip(state.symbols, state.values(), strict=True)
+        )
+    return line
+
+
+def _mask_text(node: Node) -> str:
+    """``m/q: 1/0.5`` or ``m/q: 0/0.5 dropped`` for a masked node, else empty."""
+    if node.mask is None:
+        return ""
+    return f" m/q: {node.mask:g}/{node.keep:g}" + (" dropped" if node.mask == 0.0 else "")
 
 
 def dump_node(node: Node | ConstNode) -> str:
@@ -52,7 +70,7 @@ def dump_node(node: Node | ConstNode) -> str:
         head = f"{node.label}: output: 1 (bias)"
         upstream: list[Connection] = []
     else:
-        head = f"{node.label}: output: {node.output:f} delta: {node.delta:.6g}"
+        head = f"{node.label}: output: {node.output:f} delta: {node.delta:.6g}{_mask_text(node)}"
         upstream = node.upstream
     lines = [head]
     lines.append("    downstream:")
@@ -66,6 +84,9 @@ def dump_node(node: Node | ConstNode) -> str:
 def dump_network(network: Network) -> str:
     """The whole network, layer by layer, node by node (bias nodes last in their layer)."""
     blocks = [repr(network)]
+    optimizer = network.optimizer
+    if repr(optimizer) != "SGD()":  # anything but plain SGD at a constant rate
+        blocks.append(f"optimizer: {optimizer!r}, t = {optimizer.step_count}, epochs = {optimizer.epoch_count}")
     for layer in network.layers:
         blocks.append(f"layer {layer.index}:")
         nodes: list[Node | ConstNode] = list(layer.nodes)
@@ -81,13 +102,21 @@ def render_node(node: Node) -> RenderableType:
     table.add_column("connection")
     table.add_column("weight", justify="right")
     table.add_column("gradient", justify="right")
-    for connection in [*node.upstream, *node.downstream]:
-        table.add_row(
+    connections = [*node.upstream, *node.downstream]
+    with_state = any(connection.state is not None for connection in connections)
+    if with_state:
+        table.add_column("optimizer state", justify="right")
+    for connection in connections:
+        cells: list[Text] = [
             Text(connection.label),
             Text(f"{connection.weight:.4f}", style=_signed_style(connection.weight)),
             Text(f"{connection.gradient:.4g}"),
-        )
+        ]
+        if with_state:
+            cells.append(Text(connection.state.short() if connection.state is not None else ""))
+        table.add_row(*cells)
     activation = node.activation.name if node.activation is not None else "input"
+    dropout = _mask_text(node)
     summary = Text.assemble(
         ("net ", "dim"),
         f"{node.net_input:.4f}  ",
@@ -98,6 +127,7 @@ def render_node(node: Node) -> RenderableType:
         (f"{node.delta:.4g}", _signed_style(node.delta)),
         "  ",
         (f"({activation})", "dim"),
+        (dropout, "bold red" if node.dropped else "dim"),
     )
     return Group(summary, table)
 
@@ -109,20 +139,37 @@ def render_layer(layer: Layer) -> RenderableType:
         title=f"Layer {layer.index} · {layer.size} {kind} nodes" + (" + bias" if layer.bias is not None else ""),
         title_justify="left",
     )
-    for column in ("node", "net input", "output", "delta"):
+    if layer.keep < 1.0:
+        table.title = f"{table.title} · dropout p={layer.dropout:g} (q={layer.keep:g})"
+    columns = ["node", "net input", "output", "delta"]
+    if layer.keep < 1.0:
+        columns.append("mask m/q")
+    for column in columns:
         table.add_column(column, justify="right" if column != "node" else "left")
     for node in layer.nodes[:MAX_ROWS_PER_LAYER]:
-        table.add_row(
+        cells: list[Text | str] = [
             node.label,
             f"{node.net_input:.4f}",
             Text(f"{node.output:.4f}", style="bold"),
             Text(f"{node.delta:.4g}", style=_signed_style(node.delta)),
-        )
+        ]
+        if layer.keep < 1.0:
+            if node.mask is None:
+                cells.append(Text("none (evaluation)", style="dim"))
+            else:
+                cells.append(
+                    Text(
+                        f"{node.mask:g}/{node.keep:g}" + (" dropped" if node.dropped else ""),
+                        style="bold red" if node.dropped else "",
+                    )
+                )
+        table.add_row(*cells, style="dim strike" if node.dropped else None)
+    blank = [""] * (len(columns) - 1)
     hidden = layer.size - MAX_ROWS_PER_LAYER
     if hidden > 0:
-        table.add_row(Text(f"… {hidden} more", style="dim"), "", "", "")
+        table.add_row(Text(f"… {hidden} more", style="dim"), *blank)
     if layer.bias is not None:
-        table.add_row(Text(f"{layer.bias.label} (bias)", style="dim"), "", "1", "")
+        table.add_row(Text(f"{layer.bias.label} (bias)", style="dim"), "", "1", *blank[2:])
     return table
 
 
@@ -138,18 +185,23 @@ def render_network(network: Network) -> RenderableType:
         ("parameters ", "dim"),
         str(network.n_parameters),
         ("  λ=" + f"{network.l2:g}") if network.l2 else "",
+        ("  optimizer ", "dim"),
+        f"{network.optimizer!r} (t={network.optimizer.step_count})",
     )
     return Group(header, *(render_layer(layer) for layer in network.layers))
 
 
 def render_connection(connection: Connection) -> RenderableType:
     """One connection: ``(0-1) -> (1-2) = 0.0531  ∂E/∂w = …``."""
+    state = connection.state
     return Text.assemble(
         connection.label,
         " = ",
         (f"{connection.weight:.4f}", _signed_style(connection.weight)),
         ("  ∂E/∂w = ", "dim"),
         f"{connection.gradient:.4g}",
+        ("  state ", "dim") if state is not None else "",
+        state.short() if state is not None else "",
     )
 
 
@@ -165,9 +217,10 @@ def sparkline(values: list[float]) -> str:
 
 def render_history(history: History) -> RenderableType:
     """Training summary with a loss sparkline."""
+    optimizer = f", {history.optimizer}" if history.optimizer != "sgd" else ""
     return Text.assemble(
         (f"{history.engine} training ", "bold"),
-        f"{history.epochs} epochs, {history.updates} updates, rate {history.rate:g}  ",
+        f"{history.epochs} epochs, {history.updates} updates, rate {history.rate:g}{optimizer}  ",
         ("loss ", "dim"),
         sparkline(history.losses),
         " ",
@@ -205,6 +258,9 @@ def _node_cell(node: Node, highlight: str | None) -> Text:
         "  δ ",
         (f"{node.delta:.4g}", _signed_style(node.delta)),
     )
+    if node.dropped:
+        text.stylize("dim strike")
+        text.append(" dropped", style="bold red")
     if highlight:
         text.stylize(highlight)
     return text

@@ -14,6 +14,11 @@ with its numbers, e.g.::
 Symbols follow the library's sign convention: δ_j = ∂E/∂net_j, ∂E/∂w_ji = δ_j·o_i,
 w ← w − η·∂E/∂w (η is the learning rate).
 
+With an optimizer other than plain SGD the update events show its rule and its state
+(g = ∂E/∂w), e.g. ``v ← μ·v − η·g = 0.9·0.01 − 0.5·0.02 = −0.001;  w ← w + v = …``.  With
+dropout, the stepper uses one sample's masks (drawn as ``train`` would, or given): a
+dropped node's events say so, and its formulas show the factor m/q.
+
 Examples
 --------
 >>> from graphnet import Network
@@ -35,14 +40,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from graphnet.activations import Activation, Softmax, format_number
+from graphnet.activations import Activation, Softmax, format_factor, format_number
 from graphnet.errors import IncompatibleError
 from graphnet.graph.objects import Connection, Node
+from graphnet.optimizers import SGD
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
+    from graphnet.dropout import Masks
     from graphnet.graph.network import Network
+    from graphnet.optimizers import Optimizer
 
 #: Phases in the order they run, and the names :meth:`Stepper.run_to` also accepts.
 PHASES = ("input", "forward", "output_delta", "hidden_delta", "gradient", "update")
@@ -52,6 +60,7 @@ FORWARD_PARTS = ("forward", "net_input", "output")
 MAX_TERMS = 6
 
 f = format_number
+factor = format_factor
 
 
 @dataclass(frozen=True)
@@ -81,6 +90,8 @@ class Event:
         The formula with the numbers filled in and the result.
     before, after : float
         The quantity before and after the step.
+    dropped : bool
+        True for a step of a node that dropout dropped (m = 0) for this sample.
     """
 
     index: int
@@ -94,6 +105,7 @@ class Event:
     numbers: str
     before: float
     after: float
+    dropped: bool = False
 
     @property
     def main_phase(self) -> str:
@@ -107,11 +119,6 @@ class Event:
         from graphnet.render import render_event
 
         return render_event(self)
-
-
-def factor(value: float) -> str:
-    """A number as a factor of a product: negative ones in parentheses, ``0.5·(−0.2)``."""
-    return f(value) if value >= 0 else f"({f(value)})"
 
 
 def _sum_terms(pairs: list[tuple[float, float]]) -> str:
@@ -136,7 +143,17 @@ class Stepper:
         How many steps one training step has on this network.
     """
 
-    def __init__(self, network: Network, x: Any, target: Any, *, rate: float = 0.5) -> None:
+    def __init__(
+        self,
+        network: Network,
+        x: Any,
+        target: Any,
+        *,
+        rate: float = 0.5,
+        optimizer: str | Optimizer | None = None,
+        masks: Masks | None = None,
+    ) -> None:
+        from graphnet.dropout import mask_rows
         from graphnet.validation import as_sample, check_positive_number
 
         network._check_differentiable()
@@ -144,6 +161,12 @@ class Stepper:
         self.x = as_sample(x, network.sizes[0], name="x", sizes=network.sizes)
         self.target = network._check_target(target)
         self.rate = check_positive_number(rate, name="rate")
+        self.optimizer = network._select_optimizer(optimizer)
+        checked = network._check_masks(masks, 1)
+        if checked is None and network.has_dropout:
+            checked = network.draw_masks(1)
+        #: This sample's dropout masks (one list of m_j per non-input layer, or None).
+        self.masks = mask_rows(checked, 0)
         self._initial = _snapshot(network)
         self.history: list[Event] = []
         self._steps = self._new_steps()
@@ -155,7 +178,7 @@ class Stepper:
         net = self.network
         return itertools.chain(
             net._input_steps(self.x),
-            net._forward_steps(),
+            net._forward_steps(self.masks),
             net._output_delta_steps(self.target),
             net._hidden_delta_steps(),
             net._gradient_steps(),
@@ -200,8 +223,11 @@ class Stepper:
             raise IncompatibleError(f"all {self.total} steps are done; use back() or a new stepper")
         phase, target = self._pending
         before = _quantity(phase, target)
+        state = None
+        if phase == "update" and self.optimizer.state_type is not None:
+            state = target.state.copy() if target.state is not None else self.optimizer.new_state()
         self._pending = next(self._steps, None)  # the generator performs the announced step
-        event = self._describe(len(self.history), phase, target, before)
+        event = self._describe(len(self.history), phase, target, before, state)
         self.history.append(event)
         return event
 
@@ -256,14 +282,18 @@ class Stepper:
         return events
 
     # ------------------------------------------------------------------ formulas
-    def _describe(self, index: int, phase: str, target: Any, before: float) -> Event:
+    def _describe(self, index: int, phase: str, target: Any, before: float, state: Any = None) -> Event:
         after = _quantity(phase, target)
+        dropped = False
         if isinstance(target, Connection):
-            formula, numbers, quantity = self._connection_formula(phase, target, before, after)
+            formula, numbers, quantity = self._connection_formula(phase, target, before, after, state)
             node, source = target.downstream, target.upstream.node_index
         else:
             formula, numbers, quantity = self._node_formula(phase, target, after)
             node, source = target, None
+            dropped = phase in ("forward", "hidden_delta") and target.dropped
+            if dropped:
+                numbers += " (dropped)"
         return Event(
             index,
             phase,
@@ -276,6 +306,7 @@ class Stepper:
             numbers,
             before,
             after,
+            dropped,
         )
 
     def _node_formula(self, phase: str, node: Node, after: float) -> tuple[str, str, str]:
@@ -290,6 +321,13 @@ class Stepper:
         assert activation is not None
         if phase == "forward":
             symbol = activation.symbol
+            if node.mask is not None:
+                return (
+                    f"net({name}) = Σ_i w_ji·o_i;  o({name}) = {symbol}(net)·m/q",
+                    f"net({name}) = {weighted} = {f(node.net_input)};  "
+                    f"o({name}) = {symbol}({f(node.net_input)})·{f(node.mask)}/{f(node.keep)} = {f(node.output)}",
+                    "o",
+                )
             return (
                 f"net({name}) = Σ_i w_ji·o_i;  o({name}) = {symbol}(net)",
                 f"net({name}) = {weighted} = {f(node.net_input)};  "
@@ -308,6 +346,13 @@ class Stepper:
             return self._output_delta_formula(node, activation)
         # hidden_delta
         downstream = _sum_terms([(c.weight, c.downstream.delta) for c in node.downstream])
+        if node.mask is not None:  # dropout: o in f′ is f(net) before the mask
+            return (
+                f"δ({name}) = {activation.derivative_formula}·(m/q)·Σ_k w_kj·δ_k",
+                f"δ({name}) = {activation.derivative_numbers(node.net_input)}·({f(node.mask)}/{f(node.keep)})·"
+                f"{downstream} = {f(node.delta)}",
+                "δ",
+            )
         return (
             f"δ({name}) = {activation.derivative_formula}·Σ_k w_kj·δ_k",
             f"δ({name}) = {activation.derivative_numbers(node.net_input)}·{downstream} = {f(node.delta)}",
@@ -334,7 +379,9 @@ class Stepper:
             "δ",
         )
 
-    def _connection_formula(self, phase: str, c: Connection, before: float, after: float) -> tuple[str, str, str]:
+    def _connection_formula(
+        self, phase: str, c: Connection, before: float, after: float, state: Any = None
+    ) -> tuple[str, str, str]:
         up, down = c.upstream.label, c.downstream.label
         w = f"w({up}→{down})"
         if phase == "gradient":
@@ -346,7 +393,15 @@ class Stepper:
                 f"∂E/∂{w} = {f(c.downstream.delta)}·{factor(c.upstream.output)}{penalty_numbers} = {f(after)}",
                 "∂E/∂w",
             )
-        return (f"{w} ← w − η·∂E/∂w", f"{w} ← {f(before)} − {f(self.rate)}·{factor(c.gradient)} = {f(after)}", "w")
+        optimizer = self.optimizer
+        rate = optimizer.current_rate if optimizer.current_rate is not None else self.rate
+        if type(optimizer) is SGD:
+            return (f"{w} ← w − η·∂E/∂w", f"{w} ← {f(before)} − {f(rate)}·{factor(c.gradient)} = {f(after)}", "w")
+        return (
+            f"{w}: {optimizer.formula}  (g = ∂E/∂w, {optimizer.name})",
+            f"{w}: {optimizer.explain(before, c.gradient, state, rate)}",
+            "w",
+        )
 
     # ------------------------------------------------------------------ showing
     def __repr__(self) -> str:
@@ -388,19 +443,27 @@ def _quantity(phase: str, target: Any) -> float:
     return float(target.output)
 
 
-Snapshot = tuple[list[tuple[float, float, float]], list[tuple[float, float]]]
+Snapshot = tuple[
+    list[tuple[float, float, float, float | None]],
+    list[tuple[float, float, Any]],
+    tuple[int, int, float | None],
+]
 
 
 def _snapshot(network: Network) -> Snapshot:
-    nodes = [(n.net_input, n.output, n.delta) for layer in network.layers for n in layer.nodes]
-    connections = [(c.weight, c.gradient) for c in network.connections]
-    return nodes, connections
+    nodes = [(n.net_input, n.output, n.delta, n.mask) for layer in network.layers for n in layer.nodes]
+    connections = [(c.weight, c.gradient, None if c.state is None else c.state.copy()) for c in network.connections]
+    optimizer = network.optimizer
+    return nodes, connections, (optimizer.step_count, optimizer.epoch_count, optimizer.current_rate)
 
 
 def _restore(network: Network, snapshot: Snapshot) -> None:
-    node_values, connection_values = snapshot
+    node_values, connection_values, (steps, epochs, current_rate) = snapshot
     all_nodes = [n for layer in network.layers for n in layer.nodes]
-    for node, (net_input, output, delta) in zip(all_nodes, node_values, strict=True):
-        node.net_input, node.output, node.delta = net_input, output, delta
-    for connection, (weight, gradient) in zip(network.connections, connection_values, strict=True):
+    for node, (net_input, output, delta, mask) in zip(all_nodes, node_values, strict=True):
+        node.net_input, node.output, node.delta, node.mask = net_input, output, delta, mask
+    for connection, (weight, gradient, state) in zip(network.connections, connection_values, strict=True):
         connection.weight, connection.gradient = weight, gradient
+        connection.state = None if state is None else state.copy()
+    network.optimizer.set_counts(steps, epochs)
+    network.optimizer.current_rate = current_rate

@@ -7,14 +7,22 @@ the backward pass needs and returns Y = f(X·Wᵀ + b); ``backward(dE_dY)`` sets
 Shapes for a batch of n samples: X (n, n_in), W (n_out, n_in), b (n_out,), Z and Y
 (n, n_out).  Row r of Z holds the net inputs the graph's nodes would hold for sample r,
 ``delta`` the per-sample δ of every node (not scaled by the batch reduction).
+
+Dropout (training only): ``forward(X, mask=F)`` with F = M/q of shape (n, n_out) gives
+Y = f(Z)·F, and ``backward`` then uses δ = f′(Z)·F·∂E/∂Y, as the graph's nodes do.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from graphnet.activations import Activation
+
+if TYPE_CHECKING:
+    from graphnet.optimizers import Optimizer
 
 Array = NDArray[np.floating]
 
@@ -31,6 +39,10 @@ class DenseLayer:
         ∂E/∂W and ∂E/∂b from the last backward pass (reduced over the batch, plus λ·W).
     X, Z, Y, delta : arrays (n, ·)
         Inputs, net inputs, outputs and δ = ∂E/∂Z of the last batch.
+    mask : array (n, n_out) or None
+        The dropout factors m/q of the last batch (None: no dropout applied).
+    weight_state, bias_state : ParameterState of arrays, or None
+        The optimizer's state for W and for b (arrays of their shapes); None for plain SGD.
     """
 
     def __init__(self, W: Array, b: Array | None, activation: Activation, *, l2: float = 0.0) -> None:
@@ -45,11 +57,16 @@ class DenseLayer:
         self.Z = empty
         self.Y = empty
         self.delta = empty
+        self.mask: Array | None = None
+        self.activated = empty  # f(Z) before the dropout factors
+        self.weight_state: Any = None
+        self.bias_state: Any = None
 
-    def forward(self, X: Array, *, guarded: bool = True) -> Array:
-        """Z = X·Wᵀ + b; Y = f(Z).  Mirrors the graph's ``forward`` phase for this layer.
+    def forward(self, X: Array, *, guarded: bool = True, mask: Array | None = None) -> Array:
+        """Z = X·Wᵀ + b; Y = f(Z) (with dropout factors F = M/q: Y = f(Z)·F).
 
-        ``guarded=False`` is for callers that already run under ``np.errstate(over="ignore")``.
+        Mirrors the graph's ``forward`` phase for this layer.  ``guarded=False`` is for
+        callers that already run under ``np.errstate(over="ignore")``.
         """
         self.X = X
         Z = X @ self.W.T
@@ -57,16 +74,27 @@ class DenseLayer:
             Z += self.b
         self.Z = Z
         activation = self.activation
-        self.Y = activation.value_array(Z) if guarded else activation.value_array_unguarded(Z)
-        return self.Y
+        Y = activation.value_array(Z) if guarded else activation.value_array_unguarded(Z)
+        self.mask = mask
+        if mask is not None:
+            self.activated = Y
+            Y = Y * mask
+        self.Y = Y
+        return Y
 
     def derivative(self) -> Array:
         """f′(Z) of the last batch (from the outputs when the activation allows: σ′ = o·(1−o))."""
-        from_output = self.activation.derivative_from_output_array(self.Y)
+        outputs = self.activated if self.mask is not None else self.Y
+        from_output = self.activation.derivative_from_output_array(outputs)
         return from_output if from_output is not None else self.activation.derivative_array(self.Z)
 
     def backward(self, dE_dY: Array, *, scale: float = 1.0, propagate: bool = True) -> Array | None:
-        """δ = f′(Z)·∂E/∂Y, then :meth:`backward_delta`.  Mirrors ``compute_hidden_delta``."""
+        """δ = f′(Z)·∂E/∂Y (dropout: f′(Z)·F·∂E/∂Y), then :meth:`backward_delta`.
+
+        Mirrors ``compute_hidden_delta``.
+        """
+        if self.mask is not None:
+            return self.backward_delta(self.derivative() * self.mask * dE_dY, scale=scale, propagate=propagate)
         return self.backward_delta(self.derivative() * dE_dY, scale=scale, propagate=propagate)
 
     def backward_delta(self, delta: Array, *, scale: float = 1.0, propagate: bool = True) -> Array | None:
@@ -90,11 +118,23 @@ class DenseLayer:
         dE_dX: Array = delta @ self.W
         return dE_dX
 
-    def update(self, rate: float) -> None:
-        """W ← W − rate·dW, b ← b − rate·db.  Mirrors ``Connection.update``."""
-        self.W -= rate * self.dW
+    def update(self, rate: float, optimizer: Optimizer | None = None) -> None:
+        """W ← W − rate·dW, b ← b − rate·db, or the optimizer's array form with this layer's state.
+
+        Mirrors ``Connection.update``.
+        """
+        if optimizer is None:
+            self.W -= rate * self.dW
+            if self.b is not None and self.db is not None:
+                self.b -= rate * self.db
+            return
+        if self.weight_state is None:
+            self.weight_state = optimizer.new_state_array(self.W)
+        optimizer.update_array(self.W, self.dW, self.weight_state, rate)
         if self.b is not None and self.db is not None:
-            self.b -= rate * self.db
+            if self.bias_state is None:
+                self.bias_state = optimizer.new_state_array(self.b)
+            optimizer.update_array(self.b, self.db, self.bias_state, rate)
 
     def __repr__(self) -> str:
         bias = "" if self.b is not None else ", no bias"

@@ -15,6 +15,11 @@ graph ``Connection`` in the REPL is what the next fast call uses, and after fast
 graph's connections hold the trained weights.  Do not assign into ``layers[l].W``: the next
 call overwrites it from the graph; use ``net.set_params`` or a connection instead.
 
+The optimizer's state follows the same rule: the graph's connections hold it
+(``connection.state``); ``update`` and ``train`` copy it into arrays of W's and b's shapes
+(``DenseLayer.weight_state``, ``bias_state``) and write it back afterwards, and both
+engines share the network's optimizer object (``net.optimizer``) with its counts.
+
 dtype: float64 by default.  ``vectorized(np.float32)`` computes in float32 end to end (the
 graph keeps float64 values; results agree with the graph to about 1e-6 relative).
 """
@@ -24,11 +29,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 
 from graphnet.activations import Softmax
+from graphnet.dropout import Masks
 from graphnet.errors import ShapeError
 from graphnet.fast.dense import Array, DenseLayer
+from graphnet.optimizers import SGD, Optimizer
 from graphnet.schedule import check_schedule, reduction_scale
 from graphnet.train import History, train_loop
 from graphnet.validation import as_batch, as_float_array, as_labels, check_positive_number, check_same_length
@@ -80,6 +87,49 @@ class FastNetwork:
             rows = dense.W if dense.b is None else np.column_stack([dense.W, dense.b])
             layer.set_parameter_rows(rows.astype(np.float64))
 
+    def _pull_state(self, optimizer: Optimizer) -> None:
+        """Copy the optimizer state of the graph's connections into arrays (0 where there is none)."""
+        state_type = optimizer.state_type
+        for dense, layer in zip(self.layers, self.network.layers[1:], strict=True):
+            if state_type is None:
+                dense.weight_state = dense.bias_state = None
+                continue
+            n_in = dense.W.shape[1]
+            rows = [layer.state_rows(field) for field in state_type.fields]
+            dense.weight_state = state_type(*(self._cast(values[:, :n_in]) for values in rows))
+            dense.bias_state = (
+                state_type(*(self._cast(values[:, n_in]) for values in rows)) if dense.b is not None else None
+            )
+
+    def _push_state(self, optimizer: Optimizer) -> None:
+        """Write the state arrays back into the graph's connections."""
+        state_type = optimizer.state_type
+        if state_type is None:
+            return
+        for dense, layer in zip(self.layers, self.network.layers[1:], strict=True):
+            if dense.weight_state is None:
+                continue
+            weight_values = dense.weight_state.values()
+            bias_values = dense.bias_state.values() if dense.bias_state is not None else None
+            rows = [
+                np.asarray(values if bias_values is None else np.column_stack([values, bias_values[k]]), np.float64)
+                for k, values in enumerate(weight_values)
+            ]
+            layer.set_state_rows(state_type, rows)
+
+    def _cast(self, values: NDArray[np.floating]) -> Array:
+        """Graph values as a contiguous array of this path's dtype."""
+        return np.ascontiguousarray(values, dtype=self.dtype)
+
+    def _factors(self, masks: Masks | None) -> list[Array | None] | None:
+        """Dropout factors F = M/q per layer, in this path's dtype (None: evaluation)."""
+        if masks is None:
+            return None
+        factors: list[Array | None] = []
+        for mask, layer in zip(masks, self.network.layers[1:], strict=True):
+            factors.append(None if mask is None else self._cast(mask / layer.keep))
+        return factors
+
     # ------------------------------------------------------------------ public API
     def predict(self, X: ArrayLike) -> Array:
         """Outputs for each row of X, shape (n, K); a 1-D sample gives shape (K,).
@@ -91,10 +141,15 @@ class FastNetwork:
         outputs = self._forward(self._inputs(X))
         return outputs[0] if one_sample else outputs
 
-    def forward(self, X: ArrayLike) -> Array:
-        """Every layer's Z and Y for a batch; returns the output Y.  Mirrors ``Network.forward``."""
+    def forward(self, X: ArrayLike, *, masks: Masks | None = None) -> Array:
+        """Every layer's Z and Y for a batch; returns the output Y.  Mirrors ``Network.forward``.
+
+        ``masks`` (row r for sample r) applies those dropout masks; without, none (evaluation).
+        """
+        inputs = self._inputs(X)
+        checked = self.network._check_masks(masks, len(inputs))
         self._pull()
-        return self._forward(self._inputs(X))
+        return self._forward(inputs, masks=self._factors(checked))
 
     def backward(self, T: ArrayLike, *, reduction: str = "mean") -> None:
         """δ of every unit and (dW, db) of every layer for the last forward batch.
@@ -109,35 +164,55 @@ class FastNetwork:
         check_schedule(len(targets), None, reduction)
         self._backward(targets, reduction_scale(reduction, len(targets)))
 
-    def gradients(self, X: ArrayLike | None = None, T: ArrayLike | None = None, *, reduction: str = "mean") -> Params:
+    def gradients(
+        self,
+        X: ArrayLike | None = None,
+        T: ArrayLike | None = None,
+        *,
+        reduction: str = "mean",
+        masks: Masks | None = None,
+    ) -> Params:
         """``[(dW, db), …]`` of the last backward pass, or computed on the batch (X, T).
 
-        Mirrors :meth:`Network.gradients`.
+        Mirrors :meth:`Network.gradients` (``masks``: fixed dropout masks, row r for sample r).
         """
         if X is not None or T is not None:
             if X is None or T is None:
                 raise ShapeError("gradients needs both X and T, or neither")
             inputs, targets = self._data(X, T)
             check_schedule(len(inputs), None, reduction)
+            factors = self._factors(self.network._check_masks(masks, len(inputs)))
             self._pull()
-            self._forward(inputs)
+            self._forward(inputs, masks=factors)
             self._backward(targets, reduction_scale(reduction, len(inputs)))
         return [(layer.dW.copy(), None if layer.db is None else layer.db.copy()) for layer in self.layers]
 
-    def update(self, rate: float) -> None:
-        """W ← W − rate·dW for every layer, then write back to the graph.  Mirrors ``Network.update``."""
-        rate = check_positive_number(rate, name="rate")
-        self._pull()
-        for layer in self.layers:
-            layer.update(rate)
-        self._push()
+    def update(self, rate: float, *, optimizer: str | Optimizer | None = None) -> None:
+        """One update of W and b by the network's optimizer (plain SGD: W ← W − rate·dW).
 
-    def loss(self, X: ArrayLike, T: ArrayLike, *, reduction: str = "mean") -> float:
-        """E over the batch (mean or sum of per-sample losses) plus (λ/2)·Σ W².  Mirrors ``Network.loss``."""
+        Writes the weights and the optimizer's state back to the graph.  Mirrors ``Network.update``.
+        """
+        rate = check_positive_number(rate, name="rate")
+        chosen = self.network._select_optimizer(optimizer)
+        self._pull()
+        self._pull_state(chosen)
+        step_rate = chosen.begin_update(rate)
+        plain = None if type(chosen) is SGD else chosen
+        for layer in self.layers:
+            layer.update(step_rate, plain)
+        self._push()
+        self._push_state(chosen)
+
+    def loss(self, X: ArrayLike, T: ArrayLike, *, reduction: str = "mean", masks: Masks | None = None) -> float:
+        """E over the batch (mean or sum of per-sample losses) plus (λ/2)·Σ W².  Mirrors ``Network.loss``.
+
+        Evaluation never drops nodes; ``masks`` (row r for sample r) computes E under them.
+        """
         inputs, targets = self._data(X, T)
         check_schedule(len(inputs), None, reduction)
+        factors = self._factors(self.network._check_masks(masks, len(inputs)))
         self._pull()
-        return self._loss(inputs, targets, reduction)
+        return self._loss(inputs, targets, reduction, masks=factors)
 
     def accuracy(self, X: ArrayLike, labels: ArrayLike) -> float:
         """Share of rows whose predicted class equals the label.  Mirrors ``Network.accuracy``."""
@@ -160,12 +235,15 @@ class FastNetwork:
         shuffle: bool = False,
         seed: int | None = None,
         track_loss: bool = True,
+        optimizer: str | Optimizer | None = None,
     ) -> History:
         """Gradient descent on batches; same arguments and schedule as :meth:`Network.train`."""
         self.network._check_differentiable()
         inputs, targets = self._data(X, T)
         rng = np.random.default_rng(seed) if seed is not None else self.network.rng
+        chosen = self.network._select_optimizer(optimizer)
         self._pull()
+        self._pull_state(chosen)
         try:
             with np.errstate(over="ignore"):  # σ's e^(−z) may overflow to inf: the exact limit
                 return train_loop(
@@ -180,16 +258,20 @@ class FastNetwork:
                     shuffle=shuffle,
                     rng=rng,
                     track_loss=track_loss,
+                    optimizer=chosen,
+                    network=self.network,
                 )
         finally:
             if self._parameters_finite():
                 self._push()
+                self._push_state(chosen)
 
     # ------------------------------------------------------------------ internals (no sync)
-    def _forward(self, inputs: Array, *, guarded: bool = True) -> Array:
+    def _forward(self, inputs: Array, *, guarded: bool = True, masks: list[Array | None] | None = None) -> Array:
         activations = inputs
-        for layer in self.layers:
-            activations = layer.forward(activations, guarded=guarded)
+        for index, layer in enumerate(self.layers):
+            mask = None if masks is None else masks[index]
+            activations = layer.forward(activations, guarded=guarded, mask=mask)
         return activations
 
     def _backward(self, targets: Array, scale: float) -> None:
@@ -211,14 +293,21 @@ class FastNetwork:
             assert dE_dY is not None
             dE_dY = layers[index].backward(dE_dY, scale=scale, propagate=index > 0)
 
-    def _train_batch(self, inputs: Array, targets: Array, rate: float, scale: float) -> None:
-        self._forward(inputs, guarded=False)  # train() runs under np.errstate(over="ignore")
+    def _train_batch(
+        self, inputs: Array, targets: Array, rate: float, scale: float, masks: Masks | None = None
+    ) -> None:
+        """One update from one batch by the network's optimizer, ``rate`` being this update's η."""
+        self._forward(inputs, guarded=False, masks=self._factors(masks))  # train() silences overflow
         self._backward(targets, scale)
+        optimizer = self.network.optimizer
+        plain = None if type(optimizer) is SGD else optimizer
         for layer in self.layers:
-            layer.update(rate)
+            layer.update(rate, plain)
 
-    def _loss(self, inputs: Array, targets: Array, reduction: str = "mean") -> float:
-        self._forward(inputs)
+    def _loss(
+        self, inputs: Array, targets: Array, reduction: str = "mean", *, masks: list[Array | None] | None = None
+    ) -> float:
+        self._forward(inputs, masks=masks)
         output = self.layers[-1]
         per_sample = self.loss_function.value_array(output.Y, targets, output.Z)
         data_loss = float(per_sample.mean() if reduction == "mean" else per_sample.sum())

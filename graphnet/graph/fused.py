@@ -21,6 +21,11 @@ What is fused, per training sample:
 The update of the weights into layer l cannot change the deltas of layer l−1 (computed
 first) nor the deltas below (they use other weights), so the result equals
 "all deltas, then all gradients, then all updates".
+
+Dropout adds, on the layers that have it, o_j ← o_j·(m_j/q) after the forward pass and
+the factor (m_j/q) in δ_j, exactly as ``Node.compute_output`` and ``compute_hidden_delta``
+write it.  An optimizer other than plain SGD updates in one more pass,
+:func:`optimizer_update`, after all gradients (the same order as ``Network._update_steps``).
 """
 
 from __future__ import annotations
@@ -35,8 +40,11 @@ from graphnet.graph.layer import Layer
 
 if TYPE_CHECKING:
     from graphnet.graph.network import Network
+    from graphnet.optimizers import Optimizer
 
 weight_of = attrgetter("weight")
+#: One sample's dropout masks: per non-input layer, m_j of each node, or None (no dropout there).
+RowMasks = Sequence[list[float] | None]
 
 
 def _outputs_with_bias(layer: Layer) -> list[float]:
@@ -47,12 +55,19 @@ def _outputs_with_bias(layer: Layer) -> list[float]:
     return outputs
 
 
-def forward(network: Network, x: Sequence[float]) -> None:
-    """o_i = x_i; then net_j = Σ_i w_ji·o_i and o_j = f(net_j), layer by layer."""
+def forward(network: Network, x: Sequence[float], masks: RowMasks | None = None) -> None:
+    """o_i = x_i; then net_j = Σ_i w_ji·o_i and o_j = f(net_j), layer by layer.
+
+    With ``masks`` (training with dropout) a dropout layer's outputs become f(net_j)·m_j/q;
+    without, its nodes' masks are reset to None (evaluation: no mask, no scaling).
+    """
     layers = network.layers
     for node, value in zip(layers[0].nodes, x, strict=True):
         node.output = value
-    for below, layer in itertools.pairwise(layers):
+    for number, (below, layer) in enumerate(itertools.pairwise(layers)):
+        if layer.keep < 1.0:
+            _dropout_forward(below, layer, None if masks is None else masks[number])
+            continue
         outputs = _outputs_with_bias(below)
         activation = layer.activation
         if isinstance(activation, Softmax):
@@ -69,11 +84,38 @@ def forward(network: Network, x: Sequence[float]) -> None:
             node.output = activate(net_input)
 
 
+def _dropout_forward(below: Layer, layer: Layer, mask: list[float] | None) -> None:
+    """Net inputs and outputs of a dropout layer: o_j = f(net_j)·m_j/q, or f(net_j) without a mask."""
+    outputs = _outputs_with_bias(below)
+    assert layer.activation is not None
+    activate = layer.activation.value
+    keep = layer.keep
+    for index, node in enumerate(layer.nodes):
+        net_input = sum(map(mul, map(weight_of, node.upstream), outputs))
+        node.net_input = net_input
+        if mask is None:
+            node.mask = None
+            node.output = activate(net_input)
+        else:
+            m = node.mask = mask[index]
+            node.output = activate(net_input) * (m / keep)
+
+
 def _deltas_below(layer: Layer, below: Layer) -> None:
-    """δ_i = f′(net_i)·Σ_k w_ki·δ_k for every node i of the hidden layer ``below``."""
+    """δ_i = f′(net_i)·Σ_k w_ki·δ_k (with dropout ·m_i/q) for every node i of the hidden layer ``below``."""
     deltas = [node.delta for node in layer.nodes]
     assert below.activation is not None
     derivative = below.activation.derivative
+    if below.keep < 1.0:
+        keep = below.keep
+        for node in below.nodes:
+            downstream_sum = sum(map(mul, map(weight_of, node.downstream), deltas))
+            mask = node.mask
+            if mask is None:
+                node.delta = derivative(node.net_input) * downstream_sum
+            else:
+                node.delta = derivative(node.net_input) * (mask / keep) * downstream_sum
+        return
     for node in below.nodes:
         node.delta = derivative(node.net_input) * sum(map(mul, map(weight_of, node.downstream), deltas))
 
@@ -120,9 +162,32 @@ def deltas(network: Network, target: Sequence[float]) -> None:
         _deltas_below(layers[index], layers[index - 1])
 
 
-def train_step(network: Network, x: Sequence[float], target: Sequence[float], rate: float) -> None:
+def optimizer_update(network: Network, optimizer: Optimizer, rate: float) -> None:
+    """Every connection by the optimizer's rule, its state on the connection (created at 0 if missing)."""
+    update = optimizer.update
+    new_state = optimizer.new_state
+    for layer in network.layers[1:]:
+        for node in layer.nodes:
+            for connection in node.upstream:
+                state = connection.state
+                if state is None:
+                    state = connection.state = new_state()
+                connection.weight = update(connection.weight, connection.gradient, state, rate)
+
+
+def sgd_update(network: Network, rate: float) -> None:
+    """Plain SGD, w ← w − rate·∂E/∂w, on every connection."""
+    for layer in network.layers[1:]:
+        for node in layer.nodes:
+            for connection in node.upstream:
+                connection.weight -= rate * connection.gradient
+
+
+def train_step(
+    network: Network, x: Sequence[float], target: Sequence[float], rate: float, masks: RowMasks | None = None
+) -> None:
     """One per-sample SGD step: forward, deltas, then per layer ∂E/∂w and w ← w − rate·∂E/∂w."""
-    forward(network, x)
+    forward(network, x, masks)
     for _ in network._output_delta_steps(target):
         pass
     layers = network.layers

@@ -12,7 +12,7 @@ mapping lives.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from itertools import chain
 from operator import attrgetter
 from typing import TYPE_CHECKING
@@ -26,6 +26,8 @@ from graphnet.graph.objects import Connection, ConstNode, Node
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
+
+    from graphnet.optimizers import ParameterState
 
 _weight_of = attrgetter("weight")
 _gradient_of = attrgetter("gradient")
@@ -43,15 +45,35 @@ class Layer:
         The bias node feeding the *next* layer (None on the output layer or without bias).
     activation : Activation or None
         None on the input layer.
+    dropout, keep : float
+        p, the probability that training drops a node of this (hidden) layer, and q = 1 − p
+        (0 and 1 without dropout); see :mod:`graphnet.dropout`.
     """
 
-    __slots__ = ("activation", "bias", "index", "nodes")
+    __slots__ = ("activation", "bias", "dropout", "index", "keep", "nodes")
 
     def __init__(self, index: int, size: int, activation: Activation | None) -> None:
         self.index = index
         self.activation = activation
         self.nodes = [Node(index, j, activation) for j in range(size)]
         self.bias: ConstNode | None = None
+        self.dropout = 0.0
+        self.keep = 1.0
+
+    def set_dropout(self, rate: float) -> None:
+        """Drop each node with probability p = ``rate`` while training (q = 1 − p on every node)."""
+        from graphnet.dropout import keep_probability
+
+        self.dropout = rate
+        self.keep = keep_probability(rate)
+        for node in self.nodes:
+            node.keep = self.keep
+            node.mask = None
+
+    @property
+    def masks(self) -> list[float | None]:
+        """m_j of every node for the last sample (1.0 kept, 0.0 dropped, None: no mask applied)."""
+        return [node.mask for node in self.nodes]
 
     @property
     def size(self) -> int:
@@ -94,11 +116,34 @@ class Layer:
         """The augmented matrix [dW | db] read from the connections' gradients."""
         return self._rows(_gradient_of)
 
-    def _rows(self, read: attrgetter[float]) -> NDArray[np.float64]:
+    def _rows(self, read: Callable[[Connection], float]) -> NDArray[np.float64]:
         width = len(self.nodes[0].upstream)
         connections = chain.from_iterable(node.upstream for node in self.nodes)
         flat = np.fromiter(map(read, connections), dtype=np.float64, count=width * len(self.nodes))
         return flat.reshape(len(self.nodes), width)
+
+    def state_rows(self, field: str) -> NDArray[np.float64]:
+        """One optimizer state value of every connection as [W | b] rows (0 where there is no state)."""
+
+        def read(connection: Connection) -> float:
+            state = connection.state
+            return 0.0 if state is None else float(getattr(state, field))
+
+        return self._rows(read)
+
+    def set_state_rows(self, state_type: type[ParameterState[float]], rows: Sequence[NDArray[np.floating]]) -> None:
+        """Give every connection a ``state_type`` state holding these [W | b] rows (one per field)."""
+        fields = state_type.fields
+        row_lists = [values.tolist() for values in rows]
+        for j, node in enumerate(self.nodes):
+            for i, connection in enumerate(node.upstream):
+                values = [row_list[j][i] for row_list in row_lists]
+                state = connection.state
+                if type(state) is state_type:
+                    for field, value in zip(fields, values, strict=True):
+                        setattr(state, field, value)
+                else:
+                    connection.state = state_type(*values)
 
     def set_parameter_rows(self, rows: NDArray[np.floating]) -> None:
         """Write the augmented matrix [W | b] into the connections (as Python floats)."""

@@ -10,11 +10,19 @@ Order (the stepper shows it):
 
 1. ``input``:        o_i = x_i for each input node i
 2. ``forward``:      net_j = Σ_i w_ji·o_i, o_j = f(net_j), layer 1 … L, node 0 … n−1
-   (a softmax layer: ``net_input`` for every node, then ``output`` for every node)
+   (a softmax layer: ``net_input`` for every node, then ``output`` for every node;
+   a dropout layer in training: o_j = f(net_j)·m_j/q)
 3. ``output_delta``: δ_j of each output node
-4. ``hidden_delta``: δ_j = f′(net_j)·Σ_k w_kj·δ_k, layers L−1 … 1
+4. ``hidden_delta``: δ_j = f′(net_j)·Σ_k w_kj·δ_k, layers L−1 … 1 (dropout: ·m_j/q)
 5. ``gradient``:     ∂E/∂w_ji = δ_j·o_i (+ λ·w_ji), layers 1 … L, node j, source i, bias last
-6. ``update``:       w_ji ← w_ji − rate·∂E/∂w_ji, same order
+6. ``update``:       w_ji ← w_ji − rate·∂E/∂w_ji, same order (or the network's optimizer's
+   rule, e.g. Adam's; the optimizer counts the update once before the first connection)
+
+Optimizers and dropout
+----------------------
+``net.optimizer`` (plain SGD until ``train`` or ``update`` is given another) holds the update
+rule and its counts; each connection holds its own optimizer state (``connection.state``).
+``Network(..., dropout=p)`` drops hidden nodes while training; see :mod:`graphnet.dropout`.
 """
 
 from __future__ import annotations
@@ -26,12 +34,14 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from graphnet.activations import Activation, Softmax, get_activation
+from graphnet.dropout import Masks, check_dropout, draw_masks, mask_rows
 from graphnet.errors import IncompatibleError, NotDifferentiableError, ShapeError
 from graphnet.graph import fused
 from graphnet.graph.layer import Connections, Layer
 from graphnet.graph.objects import Node
 from graphnet.init import get_initializer
 from graphnet.losses import Loss, get_loss
+from graphnet.optimizers import SGD, Optimizer, get_optimizer
 from graphnet.train import History, train_loop
 from graphnet.validation import (
     as_batch,
@@ -75,8 +85,19 @@ class Network:
         The constant every bias starts at.
     l2 : float, default 0.0
         λ of the L2 term (λ/2)·Σ w² added to the loss (weights only, not biases).
+    dropout : float or sequence of float, default 0.0
+        p, the probability that training drops a hidden node (inverted dropout, see
+        :mod:`graphnet.dropout`): one number for every hidden layer, or one per hidden layer.
+        Only ``train`` (and the stepper) drop; evaluation never does.
     seed : int or numpy.random.Generator, optional
-        Seeds the initial weights and, unless ``train`` gets its own seed, shuffling.
+        Seeds the initial weights and, unless ``train`` gets its own seed, shuffling and
+        dropout masks.
+
+    Attributes
+    ----------
+    optimizer : Optimizer
+        The update rule training uses and its counts (plain SGD to begin with); see
+        :meth:`train`.
 
     Examples
     --------
@@ -98,6 +119,7 @@ class Network:
         init: str = "uniform",
         bias_init: float = 0.0,
         l2: float = 0.0,
+        dropout: float | Sequence[float] = 0.0,
         seed: int | np.random.Generator | None = None,
     ) -> None:
         self.sizes = _check_sizes(sizes)
@@ -123,6 +145,10 @@ class Network:
             layer.connect_from(below, weights, biases)
             self.layers.append(layer)
         self.connections = Connections(self.layers)
+        self.dropout = check_dropout(dropout, len(self.sizes) - 2)
+        for layer, rate in zip(self.layers[1:-1], self.dropout, strict=True):
+            layer.set_dropout(rate)
+        self.optimizer: Optimizer = SGD()
         self._fast: dict[str, FastNetwork] = {}
 
     # ------------------------------------------------------------------ structure
@@ -145,6 +171,50 @@ class Network:
         """Node ``layer-index``, e.g. ``net.node(1, 2)``."""
         return self.layers[layer].nodes[index]
 
+    @property
+    def has_dropout(self) -> bool:
+        """True when some hidden layer drops nodes while training."""
+        return any(rate > 0.0 for rate in self.dropout)
+
+    def draw_masks(self, n_samples: int = 1, *, seed: int | np.random.Generator | None = None) -> Masks:
+        """Dropout masks for ``n_samples`` samples, as training draws them (see :mod:`graphnet.dropout`).
+
+        ``seed`` seeds a new generator (or is one); default: the network's own generator.
+        Returns one entry per non-input layer: an (n_samples, size) array of 0 and 1, or None.
+        """
+        count = check_count(n_samples, name="n_samples")
+        rng = (
+            seed
+            if isinstance(seed, np.random.Generator)
+            else (self.rng if seed is None else np.random.default_rng(seed))
+        )
+        return draw_masks(rng, count, sizes=self.sizes[1:], rates=self.dropout)
+
+    def _check_masks(self, masks: Masks | None, n_samples: int) -> Masks | None:
+        """Validate masks given by a user: one entry per non-input layer, 0/1 arrays of shape (n, size)."""
+        if masks is None:
+            return None
+        if not isinstance(masks, Sequence) or len(masks) != len(self.sizes) - 1:
+            raise ShapeError(
+                f"masks must be a list with one entry per non-input layer ({len(self.sizes) - 1}); got {masks!r:.80}"
+            )
+        checked: Masks = []
+        for layer, mask in zip(self.layers[1:], masks, strict=True):
+            if mask is None or layer.keep == 1.0:
+                checked.append(None)
+                continue
+            array = as_float_array(mask, name=f"mask of layer {layer.index}").astype(np.float64)
+            if array.ndim == 1:
+                array = array.reshape(1, -1)
+            if array.shape != (n_samples, layer.size):
+                raise ShapeError(
+                    f"mask of layer {layer.index} must have shape {(n_samples, layer.size)}; got {array.shape}"
+                )
+            if not np.isin(array, (0.0, 1.0)).all():
+                raise ShapeError(f"mask of layer {layer.index} must hold only 0 and 1")
+            checked.append(array)
+        return checked
+
     # ------------------------------------------------------------------ the phases as steps
     def _input_steps(self, x: Sequence[float]) -> Iterator[Step]:
         """o_i = x_i for each input node, one step each."""
@@ -152,9 +222,12 @@ class Network:
             yield "input", node
             node.set_input(value)
 
-    def _forward_steps(self) -> Iterator[Step]:
-        """net_j and o_j of every node, layer 1 … L (softmax: all nets first)."""
-        for layer in self.layers[1:]:
+    def _forward_steps(self, masks: fused.RowMasks | None = None) -> Iterator[Step]:
+        """net_j and o_j of every node, layer 1 … L (softmax: all nets first).
+
+        ``masks``: one sample's dropout masks (training); without, no node is masked.
+        """
+        for number, layer in enumerate(self.layers[1:]):
             if isinstance(layer.activation, Softmax):
                 for node in layer.nodes:
                     yield "net_input", node
@@ -163,11 +236,14 @@ class Network:
                 for node, output in zip(layer.nodes, outputs, strict=True):
                     yield "output", node
                     node.output = output
-            else:
-                for node in layer.nodes:
-                    yield "forward", node
-                    node.compute_net_input()
-                    node.compute_output()
+                continue
+            mask = masks[number] if masks is not None and layer.keep < 1.0 else None
+            for index, node in enumerate(layer.nodes):
+                yield "forward", node
+                if layer.keep < 1.0:
+                    node.mask = None if mask is None else mask[index]
+                node.compute_net_input()
+                node.compute_output()
 
     def _output_delta_steps(self, target: Sequence[float]) -> Iterator[Step]:
         """δ of every output node."""
@@ -207,10 +283,15 @@ class Network:
             connection.compute_gradient(0.0 if connection.is_bias else l2)
 
     def _update_steps(self, rate: float) -> Iterator[Step]:
-        """w_ji ← w_ji − rate·∂E/∂w_ji for every connection."""
+        """The optimizer's rule (plain SGD: w_ji ← w_ji − η·∂E/∂w_ji) for every connection.
+
+        The optimizer first counts the update and turns ``rate`` into this update's η.
+        """
+        optimizer = self.optimizer
+        step_rate = optimizer.begin_update(rate)
         for connection in self.connections:
             yield "update", connection
-            connection.update(rate)
+            connection.update(step_rate, optimizer)
 
     def _check_differentiable(self) -> None:
         for layer in self.layers[1:]:
@@ -230,10 +311,14 @@ class Network:
             return np.array([self.forward(row) for row in batch.tolist()])
         return np.array(self.forward(array))
 
-    def forward(self, x: ArrayLike) -> list[float]:
-        """Set the inputs and compute every node's net input and output; return the outputs."""
+    def forward(self, x: ArrayLike, *, masks: Masks | None = None) -> list[float]:
+        """Set the inputs and compute every node's net input and output; return the outputs.
+
+        ``masks`` (one sample's, e.g. from :meth:`draw_masks`) applies dropout as training
+        would; without, no node is dropped (evaluation).
+        """
         values = as_sample(x, self.sizes[0], name="x", sizes=self.sizes)
-        fused.forward(self, values)
+        fused.forward(self, values, mask_rows(self._check_masks(masks, 1), 0))
         return self.layers[-1].outputs
 
     def backward(self, target: ArrayLike) -> None:
@@ -242,12 +327,20 @@ class Network:
         fused.deltas(self, values)
         fused.gradients(self)
 
-    def gradients(self, X: ArrayLike | None = None, T: ArrayLike | None = None, *, reduction: str = "mean") -> Params:
+    def gradients(
+        self,
+        X: ArrayLike | None = None,
+        T: ArrayLike | None = None,
+        *,
+        reduction: str = "mean",
+        masks: Masks | None = None,
+    ) -> Params:
         """∂E/∂W and ∂E/∂b per layer as ``[(dW, db), …]`` (db is None without bias).
 
         With no arguments, read the gradients the last ``backward`` left on the connections.
         With a batch (X, T), compute them: the per-sample gradients reduced by ``reduction``
-        ("mean" or "sum"), plus λ·W.
+        ("mean" or "sum"), plus λ·W; with ``masks`` (row r for sample r), under those fixed
+        dropout masks, as training computes them.
         """
         if X is not None or T is not None:
             if X is None or T is None:
@@ -256,28 +349,74 @@ class Network:
             from graphnet.schedule import check_schedule, reduction_scale
 
             check_schedule(len(inputs), None, reduction)
-            self._accumulate_batch(inputs, targets, reduction_scale(reduction, len(inputs)))
+            checked = self._check_masks(masks, len(inputs))
+            self._accumulate_batch(inputs, targets, reduction_scale(reduction, len(inputs)), checked)
         return [self._split(layer.gradient_rows()) for layer in self.layers[1:]]
 
-    def update(self, rate: float) -> None:
-        """W ← w − rate·∂E/∂w for every connection, using the gradients on the connections."""
+    def update(self, rate: float, *, optimizer: str | Optimizer | None = None) -> None:
+        """One update of every connection from the gradients on the connections.
+
+        Plain SGD: w ← w − rate·∂E/∂w.  ``optimizer`` is chosen as in :meth:`train` (default:
+        the network's current one), and the update counts as one of its steps.
+        """
         rate = check_positive_number(rate, name="rate")
+        self._select_optimizer(optimizer)
         for _ in self._update_steps(rate):
             pass
 
-    def loss(self, X: ArrayLike, T: ArrayLike, *, reduction: str = "mean", engine: Engine = "fast") -> float:
+    def reset_optimizer(self) -> None:
+        """Start the network's optimizer afresh: counts back to 0 and every connection's state cleared."""
+        self.optimizer.reset()
+        for connection in self.connections:
+            connection.state = None
+
+    def _select_optimizer(self, spec: str | Optimizer | None) -> Optimizer:
+        """Make ``spec`` the network's optimizer; continue if it has the current one's settings.
+
+        None keeps the current optimizer.  A name (defaults) or an object with the same rule,
+        hyper-parameters and schedule as the current one continues it (its counts are carried
+        over, the connections keep their state); anything else starts afresh (counts 0, states
+        cleared).
+        """
+        if spec is None:
+            return self.optimizer
+        optimizer = get_optimizer(spec)
+        current = self.optimizer
+        if optimizer is current:
+            return current
+        if optimizer.same_settings(current):
+            optimizer.set_counts(current.step_count, current.epoch_count)
+            optimizer.current_rate = current.current_rate
+            self.optimizer = optimizer
+            return optimizer
+        self.optimizer = optimizer
+        self.reset_optimizer()
+        return optimizer
+
+    def loss(
+        self,
+        X: ArrayLike,
+        T: ArrayLike,
+        *,
+        reduction: str = "mean",
+        engine: Engine = "fast",
+        masks: Masks | None = None,
+    ) -> float:
         """E over a data set: per-sample losses reduced by mean or sum, plus (λ/2)·Σ w².
 
         ``engine="fast"`` (default) evaluates with the vectorized mirror; ``"graph"`` runs
-        every sample through the graph (same numbers to ~1e-12, much slower).
+        every sample through the graph (same numbers to ~1e-12, much slower).  Evaluation
+        never drops nodes; ``masks`` (row r for sample r) computes E under those fixed
+        dropout masks instead, as training sees it.
         """
         if engine == "fast":
-            return self.vectorized().loss(X, T, reduction=reduction)
+            return self.vectorized().loss(X, T, reduction=reduction, masks=masks)
         inputs, targets = self._check_data(X, T)
         self._check_engine(engine)
+        checked = self._check_masks(masks, len(inputs))
         per_sample = []
-        for x, t in zip(inputs.tolist(), targets.tolist(), strict=True):
-            self.forward(x)
+        for number, (x, t) in enumerate(zip(inputs.tolist(), targets.tolist(), strict=True)):
+            fused.forward(self, x, mask_rows(checked, number))
             output_layer = self.layers[-1]
             per_sample.append(self.loss_function.value(output_layer.outputs, t, output_layer.net_inputs))
         data_loss = sum(per_sample) / len(per_sample) if reduction == "mean" else sum(per_sample)
@@ -309,6 +448,7 @@ class Network:
         seed: int | None = None,
         engine: Engine = "graph",
         track_loss: bool = True,
+        optimizer: str | Optimizer | None = None,
     ) -> History:
         """Train by gradient descent; see :mod:`graphnet.train` for the schedules.
 
@@ -317,7 +457,7 @@ class Network:
         X : array (n_samples, n_inputs)
         T : array (n_samples, n_outputs)
         rate : float
-            The learning rate in w ← w − rate·g.
+            The (base) learning rate η in w ← w − η·g, or in the optimizer's rule.
         epochs : int, default 1
         batch_size : int or None, default 1
             1: per-sample SGD; k: mini-batches; None: the full batch.
@@ -328,7 +468,17 @@ class Network:
         seed : int, optional
             Seeds the shuffling; default: the network's own generator.
         engine : {"graph", "fast"}, default "graph"
-            Where to compute.  After fast training the graph's connections hold the weights.
+            Where to compute.  After fast training the graph's connections hold the weights
+            (and the optimizer's state).
+        track_loss : bool, default True
+            Compute the loss over (X, T) after every epoch for the history.
+        optimizer : {"sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"} or Optimizer, optional
+            The update rule (see :mod:`graphnet.optimizers`); default: the network's current
+            one (plain SGD for a new network).  A name means its default hyper-parameters.
+            If it has the same rule, hyper-parameters and schedule as the current one,
+            training continues it (its counts and the connections' states carry on, so two
+            calls equal one longer call); otherwise it starts afresh and becomes
+            ``net.optimizer``.
 
         Returns
         -------
@@ -346,10 +496,12 @@ class Network:
                 shuffle=shuffle,
                 seed=seed,
                 track_loss=track_loss,
+                optimizer=optimizer,
             )
         self._check_differentiable()
         inputs, targets = self._check_data(X, T)
         rng = np.random.default_rng(seed) if seed is not None else self.rng
+        self._select_optimizer(optimizer)
         return train_loop(
             self,
             inputs,
@@ -362,24 +514,45 @@ class Network:
             shuffle=shuffle,
             rng=rng,
             track_loss=track_loss,
+            optimizer=self.optimizer,
+            network=self,
         )
 
     # ------------------------------------------------------------------ engine internals
     def _train_batch(
-        self, inputs: NDArray[np.floating], targets: NDArray[np.floating], rate: float, scale: float
+        self,
+        inputs: NDArray[np.floating],
+        targets: NDArray[np.floating],
+        rate: float,
+        scale: float,
+        masks: Masks | None = None,
     ) -> None:
-        """One update from one batch (a single sample takes the fused SGD step)."""
-        if len(inputs) == 1:
-            fused.train_step(self, inputs[0].tolist(), targets[0].tolist(), rate)
-            return
-        self._accumulate_batch(inputs, targets, scale)
-        for connection in self.connections:
-            connection.update(rate)
+        """One update from one batch by the network's optimizer, ``rate`` being this update's η.
 
-    def _accumulate_batch(self, inputs: NDArray[np.floating], targets: NDArray[np.floating], scale: float) -> None:
-        """Gradient = scale·Σ_samples δ_j·o_i + λ·w_ji on every connection."""
+        A single sample under plain SGD takes the fused SGD step.
+        """
+        optimizer = self.optimizer
+        if len(inputs) == 1:
+            x, t, row = inputs[0].tolist(), targets[0].tolist(), mask_rows(masks, 0)
+            if type(optimizer) is SGD:
+                fused.train_step(self, x, t, rate, row)
+                return
+            fused.forward(self, x, row)
+            fused.deltas(self, t)
+            fused.gradients(self)
+        else:
+            self._accumulate_batch(inputs, targets, scale, masks)
+        if type(optimizer) is SGD:
+            fused.sgd_update(self, rate)
+        else:
+            fused.optimizer_update(self, optimizer, rate)
+
+    def _accumulate_batch(
+        self, inputs: NDArray[np.floating], targets: NDArray[np.floating], scale: float, masks: Masks | None = None
+    ) -> None:
+        """Gradient = scale·Σ_samples δ_j·o_i + λ·w_ji on every connection (masks: row r for sample r)."""
         for number, (x, t) in enumerate(zip(inputs.tolist(), targets.tolist(), strict=True)):
-            fused.forward(self, x)
+            fused.forward(self, x, mask_rows(masks, number))
             fused.deltas(self, t)
             fused.accumulate_gradients(self, first=number == 0)
         l2 = self.l2
@@ -502,11 +675,23 @@ class Network:
             self._fast[key] = FastNetwork(self, dtype=dtype)
         return self._fast[key]
 
-    def stepper(self, x: ArrayLike, target: ArrayLike, *, rate: float = 0.5) -> Stepper:
-        """Step through one training step on (x, target), node by node; see :mod:`graphnet.stepper`."""
+    def stepper(
+        self,
+        x: ArrayLike,
+        target: ArrayLike,
+        *,
+        rate: float = 0.5,
+        optimizer: str | Optimizer | None = None,
+        masks: Masks | None = None,
+    ) -> Stepper:
+        """Step through one training step on (x, target), node by node; see :mod:`graphnet.stepper`.
+
+        ``optimizer`` is chosen as in :meth:`train`; with dropout, ``masks`` (one sample's)
+        default to a draw from the network's generator, as ``train`` would make.
+        """
         from graphnet.stepper import Stepper
 
-        return Stepper(self, x, target, rate=rate)
+        return Stepper(self, x, target, rate=rate, optimizer=optimizer, masks=masks)
 
     # ------------------------------------------------------------------ showing itself
     def dump(self) -> str:
@@ -518,7 +703,12 @@ class Network:
     def __repr__(self) -> str:
         names = [a.name for a in self.activations]
         shown = names[0] if len(set(names)) == 1 else names
-        return f"Network({self.sizes}, activation={shown!r}, loss={self.loss_function.name!r}, bias={self.bias})"
+        dropout = ""
+        if self.has_dropout:
+            dropout = f", dropout={self.dropout[0]!r}" if len(set(self.dropout)) == 1 else f", dropout={self.dropout!r}"
+        return (
+            f"Network({self.sizes}, activation={shown!r}, loss={self.loss_function.name!r}, bias={self.bias}{dropout})"
+        )
 
     def __rich__(self) -> RenderableType:
         from graphnet.render import render_network

@@ -5,12 +5,18 @@ of the layer below, the bias connection last) and its downstream connections (w_
 node k of the layer above).  Each per-node method is one formula:
 
 * ``compute_net_input``:    net_j = Σ_i w_ji·o_i           (the bias node's o is 1)
-* ``compute_output``:       o_j = f(net_j)
+* ``compute_output``:       o_j = f(net_j)                  (·m_j/q under dropout)
 * ``compute_output_delta``: δ_j = f′(net_j)·∂E/∂y_j         (y_j − t_j with the canonical loss)
-* ``compute_hidden_delta``: δ_j = f′(net_j)·Σ_k w_kj·δ_k
+* ``compute_hidden_delta``: δ_j = f′(net_j)·Σ_k w_kj·δ_k    (f′(net_j)·(m_j/q)·Σ… under dropout)
 
 and each :class:`Connection` w_ji computes ``gradient = ∂E/∂w_ji = δ_j·o_i`` (+ λ·w_ji for
-L2) and updates ``w_ji ← w_ji − rate·gradient``.
+L2) and updates ``w_ji ← w_ji − rate·gradient``, or by an optimizer's rule (momentum, Adam,
+…; see :mod:`graphnet.optimizers`) whose per-connection memory it keeps in ``state``.
+
+Dropout (see :mod:`graphnet.dropout`): a node of a hidden layer with drop probability p
+has ``keep`` = q = 1 − p and, while training, ``mask`` = m_j ∈ {0, 1}; m_j = 0 means the node
+is dropped for this sample.  Without dropout, and in evaluation, ``mask`` is None: no mask,
+no scaling.
 
 Sign convention: δ_j = ∂E/∂net_j, so the update subtracts.  Texts that define δ with (t − y)
 add instead; the numbers of the update are the same.
@@ -30,6 +36,7 @@ if TYPE_CHECKING:
     from rich.console import RenderableType
 
     from graphnet.losses import Loss
+    from graphnet.optimizers import Optimizer, ParameterState
 
 
 class Node:
@@ -47,13 +54,20 @@ class Node:
         w_kj to each node k of the layer above, in order.
     net_input, output, delta : float
         net_j, o_j and δ_j = ∂E/∂net_j from the last forward and backward pass.
+    mask : float or None
+        m_j of dropout for the last sample: 1.0 kept, 0.0 dropped; None when no mask was
+        applied (no dropout in this layer, or evaluation).
+    keep : float
+        q = 1 − p, the keep probability of this node's layer (1.0: no dropout).
     """
 
     __slots__ = (
         "activation",
         "delta",
         "downstream",
+        "keep",
         "layer_index",
+        "mask",
         "net_input",
         "node_index",
         "output",
@@ -69,11 +83,18 @@ class Node:
         self.net_input = 0.0
         self.output = 0.0
         self.delta = 0.0
+        self.mask: float | None = None
+        self.keep = 1.0
 
     @property
     def label(self) -> str:
         """``layer-node``, e.g. ``1-2``."""
         return f"{self.layer_index}-{self.node_index}"
+
+    @property
+    def dropped(self) -> bool:
+        """True when dropout dropped this node for the last sample (m_j = 0)."""
+        return self.mask == 0.0
 
     def set_input(self, value: float) -> None:
         """o_i = x_i: an input node's output is its input value."""
@@ -85,9 +106,12 @@ class Node:
         return self.net_input
 
     def compute_output(self) -> float:
-        """o_j = f(net_j)."""
+        """o_j = f(net_j); with dropout o_j = f(net_j)·m_j/q."""
         assert self.activation is not None  # input nodes never call this
-        self.output = self.activation.value(self.net_input)
+        if self.mask is not None:
+            self.output = self.activation.value(self.net_input) * (self.mask / self.keep)
+        else:
+            self.output = self.activation.value(self.net_input)
         return self.output
 
     def downstream_sum(self) -> float:
@@ -95,9 +119,12 @@ class Node:
         return sum(c.weight * c.downstream.delta for c in self.downstream)
 
     def compute_hidden_delta(self) -> float:
-        """δ_j = f′(net_j)·Σ_k w_kj·δ_k."""
+        """δ_j = f′(net_j)·Σ_k w_kj·δ_k; with dropout δ_j = f′(net_j)·(m_j/q)·Σ_k w_kj·δ_k."""
         assert self.activation is not None
-        self.delta = self.activation.derivative(self.net_input) * self.downstream_sum()
+        if self.mask is not None:
+            self.delta = self.activation.derivative(self.net_input) * (self.mask / self.keep) * self.downstream_sum()
+        else:
+            self.delta = self.activation.derivative(self.net_input) * self.downstream_sum()
         return self.delta
 
     def compute_output_delta(self, target: float, loss: Loss, n_outputs: int) -> float:
@@ -116,7 +143,8 @@ class Node:
         return self.delta
 
     def __repr__(self) -> str:
-        return f"Node {self.label} output={self.output:.4f} delta={self.delta:.4g}"
+        dropped = " dropped" if self.mask == 0.0 else ""
+        return f"Node {self.label} output={self.output:.4f} delta={self.delta:.4g}{dropped}"
 
     def __rich__(self) -> RenderableType:
         from graphnet.render import render_node
@@ -165,15 +193,19 @@ class Connection:
         ``b[j]`` for a bias connection).
     gradient : float
         ∂E/∂w_ji from the last backward pass (including the L2 term λ·w_ji, not on biases).
+    state : ParameterState or None
+        What the network's optimizer remembers about this weight (momentum's velocity v,
+        AdaGrad's G, RMSprop's s, Adam's m and v); None until such an optimizer updates it.
     """
 
-    __slots__ = ("downstream", "gradient", "upstream", "weight")
+    __slots__ = ("downstream", "gradient", "state", "upstream", "weight")
 
     def __init__(self, upstream: Node | ConstNode, downstream: Node, weight: float) -> None:
         self.upstream = upstream
         self.downstream = downstream
         self.weight = weight
         self.gradient = 0.0
+        self.state: ParameterState[float] | None = None
 
     @property
     def is_bias(self) -> bool:
@@ -194,13 +226,19 @@ class Connection:
         """Gradient += δ_j·o_i (sums a batch before one update; L2 is added once after)."""
         self.gradient += self.downstream.delta * self.upstream.output
 
-    def update(self, rate: float) -> float:
-        """w_ji ← w_ji − rate·∂E/∂w_ji."""
-        self.weight -= rate * self.gradient
+    def update(self, rate: float, optimizer: Optimizer | None = None) -> float:
+        """w_ji ← w_ji − rate·∂E/∂w_ji, or the ``optimizer``'s rule with this connection's state."""
+        if optimizer is None:
+            self.weight -= rate * self.gradient
+            return self.weight
+        if self.state is None:
+            self.state = optimizer.new_state()
+        self.weight = optimizer.update(self.weight, self.gradient, self.state, rate)
         return self.weight
 
     def __repr__(self) -> str:
-        return f"{self.label} = {self.weight:.4f}"
+        state = f" {self.state.short()}" if self.state is not None else ""
+        return f"{self.label} = {self.weight:.4f}{state}"
 
     def __rich__(self) -> Any:
         from graphnet.render import render_connection
