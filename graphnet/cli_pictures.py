@@ -64,7 +64,9 @@ def run_draw(args: argparse.Namespace, console: Console) -> int:
         net.backward(t)
     svg = net.to_svg(max_nodes=args.max_nodes)
     target.write_text(svg, encoding="utf-8")
-    console.print(f"wrote {target}: {net!r}, {len(net.connections)} connections", markup=False, highlight=False)
+    console.print(
+        f"wrote {target}: {net!r}, {len(net.connections)} connections", markup=False, highlight=False, soft_wrap=True
+    )
     return 0
 
 
@@ -77,6 +79,7 @@ def write_step_player(stepper: Stepper, path: str, console: Console) -> int:
         f"wrote {target}: {stepper.total} steps of one training step of {stepper.network!r}; open it in a browser",
         markup=False,
         highlight=False,
+        soft_wrap=True,
     )
     return 0
 
@@ -98,4 +101,4 @@ def write_training_plot(history: History, path: str | None, console: Console, *,
     from graphnet.plot import default_title, plot_history
 
     title = f"{subject} · {default_title(history)}" if subject else None
-    console.print(f"wrote {plot_history(history, path, title=title)}", markup=False, highlight=False)
+    console.print(f"wrote {plot_history(history, path, title=title)}", markup=False, highlight=False, soft_wrap=True)
