@@ -51,8 +51,9 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from graphnet.errors import MissingFileError
+from graphnet.errors import IncompatibleError, MissingFileError
 from graphnet.svg import MAX_NODES, layout, network_svg
+from graphnet.validation import check_count
 
 if TYPE_CHECKING:
     from graphnet.graph.network import Network
@@ -171,12 +172,8 @@ class Recording:
         IncompatibleError
             If ``position`` is not 0 … :attr:`total`.
         """
-        from graphnet.validation import check_count
-
         position = check_count(position, name="position", minimum=0)
         if position > self.total:
-            from graphnet.errors import IncompatibleError
-
             raise IncompatibleError(f"position must be 0 … {self.total}; got {position}")
         values = {name: list(numbers) for name, numbers in self.initial.items()}
         for step in self.steps[:position]:
