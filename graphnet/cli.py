@@ -100,13 +100,19 @@ def run_step(args: argparse.Namespace, console: Console) -> int:
     net = network_from_args(args)
     x, target = sample_from_args(args, net)
     stepper = net.stepper(x, target, rate=args.rate)
+    if args.html is not None:
+        from graphnet.cli_pictures import write_step_player
+
+        return write_step_player(stepper, args.html, console)
     return step_session(stepper, console, interactive=sys.stdin.isatty() and console.is_terminal)
 
 
 def run_train(args: argparse.Namespace, console: Console) -> int:
     """Train a network on a named data set or a CSV file and report loss and accuracy."""
     from graphnet.cli_data import load_training_data
+    from graphnet.cli_pictures import check_plot_option, write_training_plot
 
+    check_plot_option(args.plot)
     data = load_training_data(args)
     sizes = [data.inputs.shape[1], *args.hidden, data.targets.shape[1]]
     net = Network(
@@ -136,6 +142,7 @@ def run_train(args: argparse.Namespace, console: Console) -> int:
         engine=args.engine,
     )
     console.print(history)
+    write_training_plot(history, args.plot, console, subject=f"{data.name}, layers {net.sizes}")
     console.print(f"training accuracy: {net.accuracy(data.inputs, data.labels):.2%}", highlight=False)
     if data.test_inputs is not None and data.test_labels is not None:
         console.print(f"test accuracy: {net.accuracy(data.test_inputs, data.test_labels):.2%}", highlight=False)
@@ -208,6 +215,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_network_options(step, layers=[3, 4, 2])
     add_sample_options(step)
     step.add_argument("--rate", type=float, default=0.5, help="learning rate η of the update phase")
+    step.add_argument("--html", metavar="FILE", help="write the whole step as a browser player (one HTML file)")
     step.set_defaults(handler=run_step)
 
     train = commands.add_parser("train", help="train on a built-in data set or your CSV file")
@@ -234,6 +242,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--reduction", default="mean", choices=["mean", "sum"])
     train.add_argument("--shuffle", action="store_true")
     train.add_argument("--engine", default="graph", choices=["graph", "fast"])
+    train.add_argument("--plot", metavar="FILE.png", help="write the loss per epoch as a PNG (needs matplotlib)")
     train.set_defaults(handler=run_train)
 
     bench = commands.add_parser("bench", help="measure both engines (ratios from one run)")
@@ -241,6 +250,10 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--json", metavar="FILE", help="also write the results as JSON")
     bench.add_argument("--check", action="store_true", help="exit 1 if a ratio breaks its generous limit")
     bench.set_defaults(handler=run_bench)
+
+    from graphnet.cli_pictures import add_draw_command
+
+    add_draw_command(commands)
     return parser
 
 

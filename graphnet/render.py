@@ -16,6 +16,7 @@ Dump format, one block per node, one connection per line::
 
 from __future__ import annotations
 
+import itertools
 from typing import TYPE_CHECKING
 
 from rich.console import Group, RenderableType
@@ -32,6 +33,8 @@ if TYPE_CHECKING:
 
 #: Sparkline glyphs from low to high.
 SPARK_GLYPHS = "▁▂▃▄▅▆▇█"
+#: Most glyphs of a history's loss sparkline (longer curves are averaged down).
+SPARK_WIDTH = 60
 #: Rows shown per layer in the rich view before the rest is counted.
 MAX_ROWS_PER_LAYER = 12
 
@@ -153,10 +156,22 @@ def render_connection(connection: Connection) -> RenderableType:
     )
 
 
-def sparkline(values: list[float]) -> str:
-    """Values as a row of block glyphs, lowest ▁ to highest █ (empty for no values)."""
+def sparkline(values: list[float], *, width: int | None = None) -> str:
+    """Values as a row of block glyphs, lowest ▁ to highest █ (empty for no values).
+
+    With ``width``, a longer series is first averaged over ``width`` equal runs, so a
+    curve of 1000 epochs still fits on one line.
+
+    Examples
+    --------
+    >>> sparkline([3.0, 2.0, 1.0, 1.0]), sparkline([4.0, 2.0, 1.0, 1.0], width=2)
+    ('█▅▁▁', '█▁')
+    """
     if not values:
         return ""
+    if width is not None and 0 < width < len(values):
+        edges = [round(k * len(values) / width) for k in range(width + 1)]
+        values = [sum(values[a:b]) / (b - a) for a, b in itertools.pairwise(edges)]
     low, high = min(values), max(values)
     span = high - low
     top = len(SPARK_GLYPHS) - 1
@@ -169,7 +184,7 @@ def render_history(history: History) -> RenderableType:
         (f"{history.engine} training ", "bold"),
         f"{history.epochs} epochs, {history.updates} updates, rate {history.rate:g}  ",
         ("loss ", "dim"),
-        sparkline(history.losses),
+        sparkline(history.losses, width=SPARK_WIDTH),
         " ",
         (f"{history.final_loss:.6g}", "bold"),
     )

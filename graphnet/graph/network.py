@@ -19,7 +19,7 @@ Order (the stepper shows it):
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -514,6 +514,20 @@ class Network:
         from graphnet.render import dump_network
 
         return dump_network(self)
+
+    def to_svg(self, *, max_nodes: int = 10, dropped: Collection[str] = ()) -> str:
+        """The network as an SVG picture: columns of neurons, lines coloured by weight.
+
+        Large layers show their first and last few nodes; ``dropped`` names nodes
+        (``"1-2"``) to draw faded.  See :func:`graphnet.svg.network_svg`.
+        """
+        from graphnet.svg import network_svg
+
+        return network_svg(self, max_nodes=max_nodes, dropped=dropped)
+
+    def _repr_svg_(self) -> str:
+        """Jupyter shows the picture inline."""
+        return self.to_svg()
 
     def __repr__(self) -> str:
         names = [a.name for a in self.activations]
