@@ -300,34 +300,45 @@ class GradientReport:
     def _grade(self) -> None:
         """Relative and absolute errors and the verdict of every row (the rule of gradient_check)."""
         numeric = self.numeric
+        finite = np.isfinite(numeric) & np.isfinite(self.graph) & np.isfinite(self.fast)
         worst_absolute = np.zeros_like(numeric)
         worst_relative = np.zeros_like(numeric)
-        for analytic in (self.graph, self.fast):
-            absolute = np.abs(analytic - numeric)
-            scale = np.maximum(np.abs(analytic), np.abs(numeric))
-            with np.errstate(invalid="ignore", divide="ignore"):
+        badness = np.zeros_like(numeric)
+        codes = np.full(numeric.shape, _OK, dtype=np.intp)
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            for analytic in (self.graph, self.fast):
+                # |a − n| against atol + rtol·max(|a|, |n|)
+                absolute = np.abs(analytic - numeric)
+                scale = np.maximum(np.abs(analytic), np.abs(numeric))
                 relative = np.where(scale > 0, absolute / np.where(scale > 0, scale, 1.0), 0.0)
-            worst_absolute = np.maximum(worst_absolute, absolute)
-            worst_relative = np.maximum(worst_relative, relative)
-        self.absolute_errors: Array = worst_absolute
-        self.relative_errors: Array = worst_relative
+                ok_bound = self.absolute_tolerance + self.relative_tolerance * scale
+                wrong_bound = self.absolute_tolerance + self.wrong_tolerance * scale
+                code = np.where(
+                    absolute > wrong_bound, _WRONG, np.where(absolute > ok_bound, _SUSPICIOUS, _OK)
+                )
+                codes = np.maximum(codes, code)
+                worst_absolute = np.maximum(worst_absolute, absolute)
+                worst_relative = np.maximum(worst_relative, relative)
+                # how far past the "ok" bound a row is: the sort key within a verdict
+                badness = np.maximum(
+                    badness, np.where(ok_bound > 0, absolute / np.where(ok_bound > 0, ok_bound, 1.0), 0.0)
+                )
+        codes[(codes != _OK) & self.kinks] = _KINK
         self.mirror_errors: Array = np.abs(self.graph - self.fast)
-        # |a − n| ≤ atol + rtol·max(|a|, |n|), for the worse of a = graph and a = fast
-        scale = np.maximum.reduce([np.abs(self.graph), np.abs(self.fast), np.abs(numeric)])
-        ok_bound = self.absolute_tolerance + self.relative_tolerance * scale
-        wrong_bound = self.absolute_tolerance + self.wrong_tolerance * scale
-        largest = float(scale.max()) if scale.size else 0.0
+        largest = float(np.abs(self.graph[finite]).max()) if finite.any() else 0.0
         mirror_bound = MIRROR_ABSOLUTE_TOLERANCE * max(1.0, largest) + MIRROR_RELATIVE_TOLERANCE * np.maximum(
             np.abs(self.graph), np.abs(self.fast)
         )
-        codes = np.full(numeric.shape, _OK, dtype=np.intp)
-        codes[worst_absolute > ok_bound] = _SUSPICIOUS
-        codes[worst_absolute > wrong_bound] = _WRONG
-        codes[(codes != _OK) & self.kinks] = _KINK
         codes[self.mirror_errors > mirror_bound] = _MISMATCH
+        # a NaN or infinite value anywhere is wrong, whatever the comparisons said
+        codes[~finite] = _WRONG
+        worst_absolute[~finite] = math.inf
+        worst_relative[~finite] = math.inf
+        badness[~finite] = math.inf
+        self.absolute_errors: Array = worst_absolute
+        self.relative_errors: Array = worst_relative
         self.verdict_codes: NDArray[np.intp] = codes
-        # how far past the "ok" bound a row is: the sort key within a verdict
-        self._badness: Array = worst_absolute / ok_bound
+        self._badness: Array = badness
 
     # ------------------------------------------------------------------ rows
     def __len__(self) -> int:
@@ -370,6 +381,7 @@ class GradientReport:
     def __iter__(self) -> Iterator[GradientRow]:
         return iter(self.rows)
 
+    @cached_property
     def _worst_order(self) -> NDArray[np.intp]:
         """Row indices, worst first: by verdict severity, then by distance past the ok bound."""
         severity = np.array([SEVERITY[v] for v in VERDICTS])[self.verdict_codes]
@@ -378,7 +390,7 @@ class GradientReport:
 
     def worst(self, n: int = 5) -> list[GradientRow]:
         """The ``n`` rows that look worst (failures first, then the largest errors)."""
-        return [self.row(int(index)) for index in self._worst_order()[: check_count(n, name="n", minimum=0)]]
+        return [self.row(int(index)) for index in self._worst_order[: check_count(n, name="n", minimum=0)]]
 
     # ------------------------------------------------------------------ summaries
     @property
@@ -394,7 +406,7 @@ class GradientReport:
 
     def _non_tiny(self) -> NDArray[np.bool_]:
         scale = np.maximum(np.abs(self.numeric), np.maximum(np.abs(self.graph), np.abs(self.fast)))
-        mask: NDArray[np.bool_] = (scale > self.absolute_tolerance) & ~self.kinks
+        mask: NDArray[np.bool_] = ((scale > self.absolute_tolerance) | np.isnan(scale)) & ~self.kinks
         return mask
 
     @property
@@ -412,19 +424,21 @@ class GradientReport:
         """The largest absolute error |a − n| over all rows."""
         return float(self.absolute_errors.max()) if len(self) else 0.0
 
-    @property
+    @cached_property
     def layers(self) -> list[LayerSummary]:
         """One :class:`LayerSummary` per non-input layer."""
-        summaries = []
-        order = self._worst_order()
         non_tiny = self._non_tiny()
+        # the first row of each layer in worst-first order is that layer's worst row
+        layers_worst_first = self.layer_index[self._worst_order]
+        present, first = np.unique(layers_worst_first, return_index=True)
+        worst_of = {int(layer): int(self._worst_order[at]) for layer, at in zip(present, first, strict=True)}
+        summaries = []
         for layer, (activation, n_parameters) in enumerate(
             zip(self.activations, self.layer_parameters, strict=True), start=1
         ):
             in_layer = self.layer_index == layer
             tally = np.bincount(self.verdict_codes[in_layer], minlength=len(VERDICTS))
             relevant = in_layer & non_tiny
-            worst_index = next((int(i) for i in order if self.layer_index[i] == layer), None)
             summaries.append(
                 LayerSummary(
                     layer=layer,
@@ -433,7 +447,7 @@ class GradientReport:
                     n_checked=int(in_layer.sum()),
                     counts={verdict: int(count) for verdict, count in zip(VERDICTS, tally, strict=True)},
                     max_relative_error=float(self.relative_errors[relevant].max()) if relevant.any() else 0.0,
-                    worst=None if worst_index is None else self.row(worst_index),
+                    worst=self.row(worst_of[layer]) if layer in worst_of else None,
                 )
             )
         return summaries
@@ -509,7 +523,7 @@ class GradientReport:
         for name in ("numeric", "graph", "fast", "rel.err", "abs.err"):
             rows.add_column(name, justify="right", no_wrap=True)
         rows.add_column("verdict", no_wrap=True)
-        shown = self._worst_order()[:max_rows]
+        shown = self._worst_order[:max_rows]
         for index in shown:
             row = self.row(int(index))
             rows.add_row(
@@ -549,7 +563,7 @@ class GradientReport:
         """The report as plain text for logs: summary, worst ``max_rows`` rows, per-layer lines."""
         max_rows = check_count(max_rows, name="max_rows", minimum=0)
         what = "direction" if self.mode == "directional" else "parameter"
-        labels = [self.row(int(i)) for i in self._worst_order()[:max_rows]]
+        labels = [self.row(int(i)) for i in self._worst_order[:max_rows]]
         width = max([len(what), *(len(row.label) for row in labels)])
         lines = [
             self.summary,
@@ -691,8 +705,8 @@ def gradient_check(
       or a custom activation with a ``kinks`` attribute listing its kink positions) has a
       net input whose values over the stencil's perturbed passes do not all lie on one side
       of a kink (for the perturbed unit: |net_j − kink| ≤ s_max·h·|o_i| with s_max = order/2),
-      in any sample: the
-      loss is not differentiable there and the difference quotient averages two slopes;
+      in any sample: the loss is not differentiable there and the difference quotient
+      averages two slopes;
     * "mismatch" when graph and fast disagree by more than 1e-9 relative (plus 1e-12 of the
       largest gradient): the two engines must agree whatever the numbers say.
 

@@ -335,6 +335,13 @@ def test_the_verdict_rule_combines_relative_and_absolute_tolerance():
     assert [row.verdict for row in report.worst(4)] == ["mismatch", "wrong", "wrong", "suspicious"]
 
 
+def test_a_nan_gradient_is_wrong_not_ok():
+    report = synthetic_report([math.nan, 1.0], [math.nan, 1.0], [0.5, 1.0])
+    assert [row.verdict for row in report.rows] == ["wrong", "ok"]
+    assert report.rows[0].relative_error == math.inf and not report.passed
+    assert report.max_relative_error == math.inf
+
+
 def test_default_steps_follow_the_error_analysis():
     assert UNIT_ROUNDOFF == 2.0**-53
     assert DEFAULT_EPSILON[2] == pytest.approx(4.8e-6, rel=0.01)
