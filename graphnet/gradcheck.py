@@ -97,8 +97,14 @@ MIRROR_RELATIVE_TOLERANCE = 1e-9
 MIRROR_ABSOLUTE_TOLERANCE = 1e-12
 #: The smallest source output used to size a step (see :func:`gradient_check`, Notes).
 MIN_SOURCE_SCALE = 1e-6
+#: A row whose stencil reaches over a kink is recomputed with a step this much smaller …
+KINK_SHRINK = 10.0
+#: … up to this many times (the error budget allows it: see :func:`gradient_check`).
+KINK_RETRIES = 3
 #: Where the built-in kinked activations have their kink (net input values).
 BUILTIN_KINKS: dict[type[Activation], tuple[float, ...]] = {ReLU: (0.0,), LeakyReLU: (0.0,)}
+#: What :class:`PlantedBug` multiplies the true derivative by, unless told otherwise.
+PLANTED_BUG_FACTOR = 1.1
 #: Rows shown by the rich view and the text view unless told otherwise.
 DEFAULT_MAX_ROWS = 20
 #: Elements per work array when perturbations are batched (bounds memory, keeps caches warm).
@@ -146,7 +152,11 @@ class GradientRow:
     step : float
         The step h of the central difference in units of this parameter.
     kink : bool
-        A kinked activation had a net input within the perturbation's reach of its kink.
+        A kinked activation had a net input within the reach of the perturbation even at
+        the smallest step tried.
+    near_kink : bool
+        The default step reached over a kink, so the row was recomputed with smaller steps
+        (it is less precise: about 1e-11 instead of 1e-14 absolute).
     verdict : str
         "ok", "kink", "suspicious", "wrong" or "mismatch" (see :func:`gradient_check`).
     """
@@ -165,6 +175,7 @@ class GradientRow:
     mirror_error: float
     step: float
     kink: bool
+    near_kink: bool
     verdict: Verdict
 
     @property
@@ -192,6 +203,8 @@ class LayerSummary:
         :attr:`GradientReport.max_relative_error`).
     worst : GradientRow or None
         The row that looks worst.
+    near_kink : int
+        Rows recomputed with smaller steps because the default one reached over a kink.
     """
 
     layer: int
@@ -201,6 +214,7 @@ class LayerSummary:
     counts: dict[str, int]
     max_relative_error: float
     worst: GradientRow | None
+    near_kink: int = 0
 
     @property
     def failed(self) -> bool:
@@ -241,7 +255,8 @@ class GradientReport:
         Where each row's parameter sits (target and source are −1 in directional mode).
     numeric, graph, fast, weights, steps : float arrays
     relative_errors, absolute_errors, mirror_errors : float arrays
-    kinks : bool array
+    kinks, near_kinks : bool arrays
+        The final stencil reaches over a kink; the first one did (see :func:`gradient_check`).
     verdict_codes : int array
         Index into :data:`VERDICTS`.
     relative_tolerance, wrong_tolerance, absolute_tolerance : float
@@ -279,7 +294,6 @@ class GradientReport:
             size * (below + (1 if network.bias else 0))
             for below, size in zip(self.sizes[:-1], self.sizes[1:], strict=True)
         ]
-        self.bias = network.bias
         self.evaluations = evaluations
         self.seconds = seconds
         self.relative_tolerance = relative_tolerance
@@ -294,6 +308,7 @@ class GradientReport:
         self.fast: Array = columns["fast"]
         self.steps: Array = columns["step"]
         self.kinks: NDArray[np.bool_] = columns["kink"]
+        self.near_kinks: NDArray[np.bool_] = columns["near_kink"]
         self._grade()
 
     # ------------------------------------------------------------------ verdicts
@@ -370,6 +385,7 @@ class GradientReport:
             mirror_error=float(self.mirror_errors[index]),
             step=float(self.steps[index]),
             kink=bool(self.kinks[index]),
+            near_kink=bool(self.near_kinks[index]),
             verdict=VERDICTS[int(self.verdict_codes[index])],
         )
 
@@ -448,6 +464,7 @@ class GradientReport:
                     counts={verdict: int(count) for verdict, count in zip(VERDICTS, tally, strict=True)},
                     max_relative_error=float(self.relative_errors[relevant].max()) if relevant.any() else 0.0,
                     worst=self.row(worst_of[layer]) if layer in worst_of else None,
+                    near_kink=int(self.near_kinks[in_layer].sum()),
                 )
             )
         return summaries
@@ -478,6 +495,9 @@ class GradientReport:
             f"max relative error {self.max_relative_error:.1e}"
         )
         notes = [f"{counts[v]} {v}" for v in ("kink", "suspicious") if counts[v]]
+        near = int(self.near_kinks.sum())
+        if near:
+            notes.append(f"{near} near a kink (smaller steps)")
         if self.passed:
             return f"PASSED: {head}" + (f"; {', '.join(notes)}" if notes else "")
         parts = []
@@ -547,6 +567,8 @@ class GradientReport:
                 for v in reversed(VERDICTS)
                 if summary.counts[v]
             )
+            if summary.near_kink:
+                verdicts.append(f" ({summary.near_kink} near a kink)", style="dim")
             layers.add_row(
                 Text(str(summary.layer), style="bold red" if summary.failed else ""),
                 Text(summary.activation),
@@ -585,7 +607,9 @@ class GradientReport:
             counts = ", ".join(f"{summary.counts[v]} {v}" for v in VERDICTS if summary.counts[v])
             lines.append(
                 f"  layer {summary.layer} ({summary.activation}): {summary.n_checked}/"
-                f"{summary.n_parameters} checked: {counts or 'none'}; "
+                f"{summary.n_parameters} checked: {counts or 'none'}"
+                + (f" ({summary.near_kink} near a kink)" if summary.near_kink else "")
+                + "; "
                 f"max relative error {summary.max_relative_error:.1e}"
             )
         return "\n".join(lines)
@@ -691,9 +715,17 @@ def gradient_check(
     thousand times finer.  The step is sized where w_ji acts, on net_j: h = ε / |o_i|
     (the largest |o_i| over the samples, at least 1e-6; a bias has o = 1), so net_j moves by
     ε whatever the size of o_i.  Activations have their features at net inputs of order 1
-    whatever the size of the weight, so ε is not scaled by |w|.  A bigger step reaches
-    further: at a kink (below), order 6 sees units within 3ε ≈ 0.016 of it, order 2 within
-    1e-5.
+    whatever the size of the weight, so ε is not scaled by |w|.
+
+    **Kinks.**  ReLU and leaky ReLU have no derivative at 0 (a custom activation lists its
+    kinks in a ``kinks`` attribute, e.g. ``kinks = (0.0,)``).  A row's stencil *reaches over
+    a kink* when, in some sample, some unit of a kinked layer has net inputs over the
+    stencil's perturbed passes that do not all lie on one side of the kink (for the perturbed
+    unit itself: |net_j − kink| ≤ s_max·h·|o_i|, s_max = order/2; order 6 reaches 3ε ≈ 0.016).
+    The difference quotient then mixes two slopes and means nothing, so the row is
+    recomputed with steps 10, 100 and 1000 times smaller (``near_kink``); these are still
+    accurate to about 1e-11.  Only if even the smallest step reaches over the kink (a net
+    input within about 1e-5 of it, or on it) does the row keep the ``kink`` flag.
 
     **The verdict** of a row, with a = the graph's and then the fast path's gradient and
     n = the numeric one, taking the worse of the two:
@@ -701,12 +733,8 @@ def gradient_check(
     * "ok" when |a − n| ≤ atol + 1e-7·max(|a|, |n|);
     * "suspicious" when |a − n| ≤ atol + 1e-4·max(|a|, |n|) (but not ok);
     * "wrong" otherwise;
-    * "kink" instead of "suspicious" or "wrong" when a kinked activation (ReLU, leaky ReLU,
-      or a custom activation with a ``kinks`` attribute listing its kink positions) has a
-      net input whose values over the stencil's perturbed passes do not all lie on one side
-      of a kink (for the perturbed unit: |net_j − kink| ≤ s_max·h·|o_i| with s_max = order/2),
-      in any sample: the loss is not differentiable there and the difference quotient
-      averages two slopes;
+    * "kink" instead of "suspicious" or "wrong" when the row keeps the ``kink`` flag (see
+      Kinks): the loss is not differentiable there, so no number is wrong;
     * "mismatch" when graph and fast disagree by more than 1e-9 relative (plus 1e-12 of the
       largest gradient): the two engines must agree whatever the numbers say.
 
@@ -915,7 +943,7 @@ class _Perturbations:
             else:
                 flat = np.arange(n_parameters)
             targets, sources = np.divmod(flat, width)
-            numeric, steps, kinks = self._layer_numeric(index, targets, sources, epsilon)
+            numeric, steps, kinks, near_kinks = self._layer_numeric(index, targets, sources, epsilon)
             parts["layer"].append(np.full(flat.size, index + 1, dtype=np.intp))
             parts["target"].append(targets.astype(np.intp))
             parts["source"].append(sources.astype(np.intp))
@@ -925,12 +953,17 @@ class _Perturbations:
             parts["fast"].append(_augmented(*fast_gradients[index]).ravel()[flat])
             parts["step"].append(steps)
             parts["kink"].append(kinks)
+            parts["near_kink"].append(near_kinks)
         return {name: np.concatenate(values) for name, values in parts.items()}
 
     def _layer_numeric(
         self, index: int, targets: NDArray[np.intp], sources: NDArray[np.intp], epsilon: float
-    ) -> tuple[Array, Array, NDArray[np.bool_]]:
-        """Central differences for the given w_ji of layer ``index`` (0-based), in blocks."""
+    ) -> tuple[Array, Array, NDArray[np.bool_], NDArray[np.bool_]]:
+        """Central differences for the given w_ji of layer ``index`` (0-based), in blocks.
+
+        Returns the estimates, their steps, whether the final stencil still reaches over a
+        kink, and whether the first one did (the step was then made smaller).
+        """
         layer = self.layers[index]
         n_samples = len(self.inputs)
         # the widest work array: the net inputs of a layer above, or the output row if index is last
@@ -939,6 +972,7 @@ class _Perturbations:
         numeric = np.empty(targets.size)
         steps = np.empty(targets.size)
         kinks = np.empty(targets.size, dtype=bool)
+        near_kinks = np.empty(targets.size, dtype=bool)
         source_outputs = _with_ones(layer.X) if layer.b is not None else layer.X  # o_i, bias o = 1
         for start in range(0, targets.size, block):
             part = slice(start, start + block)
@@ -946,9 +980,18 @@ class _Perturbations:
             o = source_outputs[:, i].T  # (p, n): o_i of each parameter, per sample
             net = layer.Z[:, j].T  # (p, n): net_j, per sample
             h = epsilon / np.maximum(np.abs(o).max(axis=1), MIN_SOURCE_SCALE)
-            numeric[part], kinks[part] = self._block(index, j, i, o, net, h)
-            steps[part] = h
-        return numeric, steps, kinks
+            estimate, kink = self._block(index, j, i, o, net, h)
+            near_kinks[part] = kink
+            for _ in range(KINK_RETRIES):  # step back from kinks where a smaller step can
+                retry = np.flatnonzero(kink)
+                if retry.size == 0:
+                    break
+                h[retry] /= KINK_SHRINK
+                estimate[retry], kink[retry] = self._block(
+                    index, j[retry], i[retry], o[retry], net[retry], h[retry]
+                )
+            numeric[part], kinks[part], steps[part] = estimate, kink, h
+        return numeric, steps, kinks, near_kinks
 
     def _block(
         self, index: int, j: NDArray[np.intp], i: NDArray[np.intp], o: Array, net: Array, h: Array
@@ -1039,6 +1082,12 @@ class _Perturbations:
                     change_scale = max(float(np.abs(net_change).max()), MIN_SOURCE_SCALE)
                     h = epsilon / change_scale
                     numeric, realized, kink = self._along(index, V, v_b, h)
+                    parts["near_kink"].append(kink)
+                    for _ in range(KINK_RETRIES):  # step back from kinks where a smaller step can
+                        if not kink:
+                            break
+                        h /= KINK_SHRINK
+                        numeric, realized, kink = self._along(index, V, v_b, h)
                     graph_W, graph_b = graph_gradients[index]
                     fast_W, fast_b = fast_gradients[index]
                     parts["layer"].append(index + 1)
@@ -1053,7 +1102,7 @@ class _Perturbations:
         finally:
             for dense, (W0, b0) in zip(self.layers, originals, strict=True):
                 dense.W, dense.b = W0, b0
-        dtypes = {"layer": np.intp, "target": np.intp, "source": np.intp, "kink": bool}
+        dtypes = {"layer": np.intp, "target": np.intp, "source": np.intp, "kink": bool, "near_kink": bool}
         return {name: np.array(values, dtype=dtypes.get(name, np.float64)) for name, values in parts.items()}
 
     def _along(
@@ -1087,7 +1136,7 @@ class _Perturbations:
         return estimate / h, (realized_W / h, None if realized_b is None else realized_b / h), kink
 
 
-_COLUMNS = ("layer", "target", "source", "weight", "numeric", "graph", "fast", "step", "kink")
+_COLUMNS = ("layer", "target", "source", "weight", "numeric", "graph", "fast", "step", "kink", "near_kink")
 
 
 def _augmented(W: Array, b: Array | None) -> Array:
@@ -1136,7 +1185,7 @@ class PlantedBug(Activation):
     formula: ClassVar[str] = "f(net)"
     derivative_formula: ClassVar[str] = "f′(net)·factor (wrong on purpose)"
 
-    def __init__(self, base: Activation, factor: float = 1.1) -> None:
+    def __init__(self, base: Activation, factor: float = PLANTED_BUG_FACTOR) -> None:
         if base.layerwise or not base.differentiable:
             raise IncompatibleError(
                 f"a planted bug needs an element-wise, differentiable activation; got {base.name!r}"
