@@ -32,6 +32,7 @@ from graphnet.graph.layer import Connections, Layer
 from graphnet.graph.objects import Node
 from graphnet.init import get_initializer
 from graphnet.losses import Loss, get_loss
+from graphnet.schedule import check_schedule, reduction_scale
 from graphnet.train import History, train_loop
 from graphnet.validation import (
     as_batch,
@@ -253,8 +254,6 @@ class Network:
             if X is None or T is None:
                 raise ShapeError("gradients needs both X and T, or neither")
             inputs, targets = self._check_data(X, T)
-            from graphnet.schedule import check_schedule, reduction_scale
-
             check_schedule(len(inputs), None, reduction)
             self._accumulate_batch(inputs, targets, reduction_scale(reduction, len(inputs)))
         return [self._split(layer.gradient_rows()) for layer in self.layers[1:]]
@@ -275,14 +274,13 @@ class Network:
             return self.vectorized().loss(X, T, reduction=reduction)
         inputs, targets = self._check_data(X, T)
         self._check_engine(engine)
+        check_schedule(len(inputs), None, reduction)
         per_sample = []
         for x, t in zip(inputs.tolist(), targets.tolist(), strict=True):
             self.forward(x)
             output_layer = self.layers[-1]
             per_sample.append(self.loss_function.value(output_layer.outputs, t, output_layer.net_inputs))
         data_loss = sum(per_sample) / len(per_sample) if reduction == "mean" else sum(per_sample)
-        if reduction not in ("mean", "sum"):
-            raise IncompatibleError(f"reduction must be 'mean' or 'sum'; got {reduction!r}")
         return data_loss + self._l2_penalty()
 
     def accuracy(self, X: ArrayLike, labels: ArrayLike, *, engine: Engine = "fast") -> float:
