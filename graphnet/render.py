@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 
 #: Sparkline glyphs from low to high.
 SPARK_GLYPHS = "▁▂▃▄▅▆▇█"
+#: Most glyphs in a training history's loss sparkline (long runs are sampled).
+HISTORY_SPARK_WIDTH = 60
 #: Rows shown per layer in the rich view before the rest is counted.
 MAX_ROWS_PER_LAYER = 12
 
@@ -152,14 +154,30 @@ def render_connection(connection: Connection) -> RenderableType:
     )
 
 
-def sparkline(values: list[float]) -> str:
-    """Values as a row of block glyphs, lowest ▁ to highest █ (empty for no values)."""
+def sparkline(
+    values: list[float], *, width: int | None = None, low: float | None = None, high: float | None = None
+) -> str:
+    """Values as a row of block glyphs, lowest ▁ to highest █ (empty for no values).
+
+    ``width`` caps the number of glyphs: longer series are sampled at evenly spaced
+    positions, first and last included.  ``low`` and ``high`` fix the scale (default: the
+    smallest and largest value), e.g. ``low=0, high=1`` for accuracies.
+
+    Examples
+    --------
+    >>> sparkline([0.5, 1.0], low=0.0, high=1.0), sparkline(list(range(100)), width=3)
+    ('▅█', '▁▅█')
+    """
     if not values:
         return ""
-    low, high = min(values), max(values)
+    if width is not None and len(values) > width >= 1:
+        positions = [round(i * (len(values) - 1) / max(width - 1, 1)) for i in range(width)]
+        values = [values[i] for i in positions]
+    low = min(values) if low is None else low
+    high = max(values) if high is None else high
     span = high - low
     top = len(SPARK_GLYPHS) - 1
-    return "".join(SPARK_GLYPHS[0 if span == 0 else round((v - low) / span * top)] for v in values)
+    return "".join(SPARK_GLYPHS[0 if span == 0 else min(max(round((v - low) / span * top), 0), top)] for v in values)
 
 
 def render_history(history: History) -> RenderableType:
@@ -168,7 +186,7 @@ def render_history(history: History) -> RenderableType:
         (f"{history.engine} training ", "bold"),
         f"{history.epochs} epochs, {history.updates} updates, rate {history.rate:g}  ",
         ("loss ", "dim"),
-        sparkline(history.losses),
+        sparkline(history.losses, width=HISTORY_SPARK_WIDTH),
         " ",
         (f"{history.final_loss:.6g}", "bold"),
     )
