@@ -462,9 +462,13 @@ def demo_mnist17(
 
 
 def _mnist17_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--samples", type=positive_int, default=200, help="training images, at most 800 (default 200)")
-    parser.add_argument("--rate", type=positive_float, default=0.5, help="learning rate (default 0.5)")
-    parser.add_argument("--seed", type=int, default=MNIST17_SEED, help=f"weight seed (default {MNIST17_SEED})")
+    parser.add_argument(
+        "--samples", type=positive_int, metavar="N", default=200, help="training images, at most 800 (default 200)"
+    )
+    parser.add_argument("--rate", type=positive_float, metavar="R", default=0.5, help="learning rate (default 0.5)")
+    parser.add_argument(
+        "--seed", type=int, metavar="S", default=MNIST17_SEED, help=f"weight seed (default {MNIST17_SEED})"
+    )
     _add_plot_option(parser, "the accuracy curve")
 
 
@@ -616,20 +620,32 @@ def demo_mnist(
 
 
 def _mnist_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--hidden", type=positive_int, default=30, help="hidden units (default 30; try 300)")
-    parser.add_argument("--epochs", type=positive_int, default=30, help="at most this many epochs (default 30)")
-    parser.add_argument("--rate", type=positive_float, default=1.0, help="learning rate (default 1.0)")
-    parser.add_argument("--batch-size", type=positive_int, default=10, help="mini-batch size (default 10)")
-    parser.add_argument("--samples", type=positive_int, default=4000, help="training images (default 4000)")
-    parser.add_argument("--eval-every", type=positive_int, default=1, help="test every N epochs (default 1)")
     parser.add_argument(
-        "--patience", type=positive_int, default=3, help="stop after N evaluations without a new best (default 3)"
+        "--hidden", type=positive_int, metavar="N", default=30, help="hidden units (default 30; try 300)"
+    )
+    parser.add_argument(
+        "--epochs", type=positive_int, metavar="N", default=30, help="at most this many epochs (default 30)"
+    )
+    parser.add_argument("--rate", type=positive_float, metavar="R", default=1.0, help="learning rate (default 1.0)")
+    parser.add_argument("--batch-size", type=positive_int, metavar="N", default=10, help="mini-batch size (default 10)")
+    parser.add_argument(
+        "--samples", type=positive_int, metavar="N", default=4000, help="training images (default 4000)"
+    )
+    parser.add_argument(
+        "--eval-every", type=positive_int, metavar="N", default=1, help="test every N epochs (default 1)"
+    )
+    parser.add_argument(
+        "--patience",
+        type=positive_int,
+        metavar="N",
+        default=3,
+        help="stop after N evaluations without a new best (default 3)",
     )
     parser.add_argument("--checkpoint", type=Path, default=None, metavar="FILE", help="save parameters here (.npz)")
     parser.add_argument(
-        "--checkpoint-every", type=positive_int, default=5, help="checkpoint every N epochs (default 5)"
+        "--checkpoint-every", type=positive_int, metavar="N", default=5, help="checkpoint every N epochs (default 5)"
     )
-    parser.add_argument("--seed", type=int, default=0, help="weight and shuffling seed (default 0)")
+    parser.add_argument("--seed", type=int, metavar="S", default=0, help="weight and shuffling seed (default 0)")
     _add_plot_option(parser, "the test accuracy per evaluation")
 
 
@@ -709,11 +725,17 @@ def demo_cg(
 
 
 def _cg_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--samples", type=positive_int, default=1000, help="training images (default 1000)")
-    parser.add_argument("--hidden", type=positive_int, default=30, help="hidden units (default 30)")
-    parser.add_argument("--maxiter", type=positive_int, default=100, help="at most N CG iterations (default 100)")
-    parser.add_argument("--l2", type=non_negative_float, default=1e-4, help="λ of the L2 term (default 1e-4)")
-    parser.add_argument("--seed", type=int, default=0, help="weight seed (default 0)")
+    parser.add_argument(
+        "--samples", type=positive_int, metavar="N", default=1000, help="training images (default 1000)"
+    )
+    parser.add_argument("--hidden", type=positive_int, metavar="N", default=30, help="hidden units (default 30)")
+    parser.add_argument(
+        "--maxiter", type=positive_int, metavar="N", default=100, help="at most N CG iterations (default 100)"
+    )
+    parser.add_argument(
+        "--l2", type=non_negative_float, metavar="λ", default=1e-4, help="λ of the L2 term (default 1e-4)"
+    )
+    parser.add_argument("--seed", type=int, metavar="S", default=0, help="weight seed (default 0)")
 
 
 # ---------------------------------------------------------------------------- speed
@@ -767,7 +789,9 @@ def demo_speed(console: Console, *, sizes: tuple[int, ...] = (784, 30, 10), n_sa
 
 def _speed_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sizes", type=positive_int, nargs="+", default=[784, 30, 10], help="layer sizes, 784 first")
-    parser.add_argument("--samples", dest="n_samples", type=positive_int, default=200, help="digits (default 200)")
+    parser.add_argument(
+        "--samples", dest="n_samples", type=positive_int, metavar="N", default=200, help="digits (default 200)"
+    )
 
 
 # ---------------------------------------------------------------------------- tour
