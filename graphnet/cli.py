@@ -184,10 +184,14 @@ def _batch_size(text: str) -> int | None:
 
 
 def run_demo(args: argparse.Namespace, console: Console) -> int:
-    """Run a demo by name (default: the short tour)."""
-    from graphnet.demos import run_named_demo
+    """Run a demo by name (default: the short tour), parsing the options that demo takes."""
+    from graphnet.demos import DEMOS, add_demo_options, run_named_demo
 
-    return run_named_demo(args.name, console)
+    summary = (DEMOS[args.name].__doc__ or "").strip().splitlines()[0]
+    parser = _Parser(prog=f"graphnet demo {args.name}", description=summary)
+    add_demo_options(args.name, parser)
+    options = parser.parse_args(args.options)
+    return run_named_demo(args.name, console, **vars(options))
 
 
 def run_gradcheck(args: argparse.Namespace, console: Console) -> int:
@@ -258,6 +262,7 @@ def build_parser() -> argparse.ArgumentParser:
     from graphnet.demos import DEMOS
 
     demo.add_argument("name", nargs="?", default="tour", choices=sorted(DEMOS), help="which demo (default: tour)")
+    demo.add_argument("options", nargs=argparse.REMAINDER, help="the demo's own options (graphnet demo NAME --help)")
     demo.set_defaults(handler=run_demo)
 
     dump = commands.add_parser("dump", help="print the plain-text dump of a network after one sample")
