@@ -21,6 +21,7 @@ with the optimizer and its counts when it is not plain SGD at a constant rate.
 
 from __future__ import annotations
 
+import itertools
 from typing import TYPE_CHECKING
 
 from rich.console import Group, RenderableType
@@ -37,6 +38,8 @@ if TYPE_CHECKING:
 
 #: Sparkline glyphs from low to high.
 SPARK_GLYPHS = "▁▂▃▄▅▆▇█"
+#: Most glyphs of a history's loss sparkline (longer curves are averaged down).
+SPARK_WIDTH = 60
 #: Rows shown per layer in the rich view before the rest is counted.
 MAX_ROWS_PER_LAYER = 12
 
@@ -205,14 +208,32 @@ def render_connection(connection: Connection) -> RenderableType:
     )
 
 
-def sparkline(values: list[float]) -> str:
-    """Values as a row of block glyphs, lowest ▁ to highest █ (empty for no values)."""
+def sparkline(
+    values: list[float], *, width: int | None = None, low: float | None = None, high: float | None = None
+) -> str:
+    """Values as a row of block glyphs, lowest ▁ to highest █ (empty for no values).
+
+    With ``width``, a longer series is first averaged over ``width`` equal runs, so a
+    curve of 1000 epochs still fits on one line.  ``low`` and ``high`` fix the scale
+    (default: the smallest and largest value), e.g. ``low=0, high=1`` for accuracies.
+
+    Examples
+    --------
+    >>> sparkline([3.0, 2.0, 1.0, 1.0]), sparkline([4.0, 2.0, 1.0, 1.0], width=2)
+    ('█▅▁▁', '█▁')
+    >>> sparkline([0.5, 1.0], low=0.0, high=1.0)
+    '▅█'
+    """
     if not values:
         return ""
-    low, high = min(values), max(values)
+    if width is not None and 0 < width < len(values):
+        edges = [round(k * len(values) / width) for k in range(width + 1)]
+        values = [sum(values[a:b]) / (b - a) for a, b in itertools.pairwise(edges)]
+    low = min(values) if low is None else low
+    high = max(values) if high is None else high
     span = high - low
     top = len(SPARK_GLYPHS) - 1
-    return "".join(SPARK_GLYPHS[0 if span == 0 else round((v - low) / span * top)] for v in values)
+    return "".join(SPARK_GLYPHS[0 if span == 0 else min(max(round((v - low) / span * top), 0), top)] for v in values)
 
 
 def render_history(history: History) -> RenderableType:
@@ -222,7 +243,7 @@ def render_history(history: History) -> RenderableType:
         (f"{history.engine} training ", "bold"),
         f"{history.epochs} epochs, {history.updates} updates, rate {history.rate:g}{optimizer}  ",
         ("loss ", "dim"),
-        sparkline(history.losses),
+        sparkline(history.losses, width=SPARK_WIDTH),
         " ",
         (f"{history.final_loss:.6g}", "bold"),
     )

@@ -414,6 +414,16 @@ class Stepper:
 
         return render_stepper(self)
 
+    def to_html(self, *, max_nodes: int = 10) -> str:
+        """The whole training step as one self-contained HTML page with a player.
+
+        The page plays back every step in a browser (no network access needed) and opens
+        at this stepper's position; see :mod:`graphnet.player`.  The stepper is unchanged.
+        """
+        from graphnet.player import player_html
+
+        return player_html(self, max_nodes=max_nodes)
+
     def _repr_html_(self) -> str:
         from graphnet.render import to_html
 

@@ -74,8 +74,9 @@ class FastNetwork:
 
     # ------------------------------------------------------------------ one truth
     def _pull(self) -> None:
-        """Copy the graph's connection weights into W and b."""
+        """Copy the graph's connection weights (and its λ) into W and b."""
         for dense, layer in zip(self.layers, self.network.layers[1:], strict=True):
+            dense.l2 = self.network.l2
             rows = layer.parameter_rows()
             n_in = dense.W.shape[1]
             dense.W = np.ascontiguousarray(rows[:, :n_in], dtype=self.dtype)

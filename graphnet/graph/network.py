@@ -27,7 +27,7 @@ rule and its counts; each connection holds its own optimizer state (``connection
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -42,6 +42,7 @@ from graphnet.graph.objects import Node
 from graphnet.init import get_initializer
 from graphnet.losses import Loss, get_loss
 from graphnet.optimizers import SGD, Optimizer, get_optimizer
+from graphnet.schedule import check_schedule, reduction_scale
 from graphnet.train import History, train_loop
 from graphnet.validation import (
     as_batch,
@@ -346,8 +347,6 @@ class Network:
             if X is None or T is None:
                 raise ShapeError("gradients needs both X and T, or neither")
             inputs, targets = self._check_data(X, T)
-            from graphnet.schedule import check_schedule, reduction_scale
-
             check_schedule(len(inputs), None, reduction)
             checked = self._check_masks(masks, len(inputs))
             self._accumulate_batch(inputs, targets, reduction_scale(reduction, len(inputs)), checked)
@@ -413,6 +412,7 @@ class Network:
             return self.vectorized().loss(X, T, reduction=reduction, masks=masks)
         inputs, targets = self._check_data(X, T)
         self._check_engine(engine)
+        check_schedule(len(inputs), None, reduction)
         checked = self._check_masks(masks, len(inputs))
         per_sample = []
         for number, (x, t) in enumerate(zip(inputs.tolist(), targets.tolist(), strict=True)):
@@ -420,8 +420,6 @@ class Network:
             output_layer = self.layers[-1]
             per_sample.append(self.loss_function.value(output_layer.outputs, t, output_layer.net_inputs))
         data_loss = sum(per_sample) / len(per_sample) if reduction == "mean" else sum(per_sample)
-        if reduction not in ("mean", "sum"):
-            raise IncompatibleError(f"reduction must be 'mean' or 'sum'; got {reduction!r}")
         return data_loss + self._l2_penalty()
 
     def accuracy(self, X: ArrayLike, labels: ArrayLike, *, engine: Engine = "fast") -> float:
@@ -699,6 +697,20 @@ class Network:
         from graphnet.render import dump_network
 
         return dump_network(self)
+
+    def to_svg(self, *, max_nodes: int = 10, dropped: Collection[str] = ()) -> str:
+        """The network as an SVG picture: columns of neurons, lines coloured by weight.
+
+        Large layers show their first and last few nodes; ``dropped`` names nodes
+        (``"1-2"``) to draw faded.  See :func:`graphnet.svg.network_svg`.
+        """
+        from graphnet.svg import network_svg
+
+        return network_svg(self, max_nodes=max_nodes, dropped=dropped)
+
+    def _repr_svg_(self) -> str:
+        """Jupyter shows the picture inline."""
+        return self.to_svg()
 
     def __repr__(self) -> str:
         names = [a.name for a in self.activations]
