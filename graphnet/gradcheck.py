@@ -59,6 +59,7 @@ from graphnet.validation import check_count, check_positive_number
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
+    from graphnet.dropout import Masks
     from graphnet.fast.dense import DenseLayer
     from graphnet.fast.network import FastNetwork
     from graphnet.graph.network import Network
@@ -628,6 +629,7 @@ def gradient_check(
     relative_tolerance: float = OK_RELATIVE_ERROR,
     wrong_tolerance: float = WRONG_RELATIVE_ERROR,
     absolute_tolerance: float = ABSOLUTE_TOLERANCE,
+    masks: Masks | None = None,
 ) -> GradientReport:
     """Compare ∂E/∂w from central differences with the graph's and the fast path's backprop.
 
@@ -660,6 +662,10 @@ def gradient_check(
         How the per-sample losses of a batch combine into E (as in training).
     relative_tolerance, wrong_tolerance, absolute_tolerance : float
         The thresholds of the verdict rule (defaults 1e-7, 1e-4, 1e-9; see Notes).
+    masks : list, optional
+        Fixed dropout masks (row r for sample r, e.g. ``net.draw_masks(n)``): check the
+        gradients training computes under them, o_j = f(net_j)·m_j/q.  Default: none, the
+        network in evaluation mode.
 
     Returns
     -------
@@ -770,10 +776,12 @@ def gradient_check(
     graph._check_differentiable()
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
 
-    graph_gradients = graph.gradients(inputs, targets, reduction=reduction)
+    checked_masks = graph._check_masks(masks, len(inputs))
+    graph_gradients = graph.gradients(inputs, targets, reduction=reduction, masks=checked_masks)
     fast = graph.vectorized(np.float64)
-    fast_gradients = fast.gradients(inputs, targets, reduction=reduction)  # pull, forward, backward
-    engine = _Perturbations(fast, inputs, targets, stencil, reduction)
+    # pull, forward, backward
+    fast_gradients = fast.gradients(inputs, targets, reduction=reduction, masks=checked_masks)
+    engine = _Perturbations(fast, inputs, targets, stencil, reduction, fast._factors(checked_masks))
     if mode == "directional":
         columns = engine.directional(graph_gradients, fast_gradients, step_epsilon, directions, rng)
     else:
@@ -903,8 +911,10 @@ class _Perturbations:
         targets: Array,
         stencil: tuple[tuple[int, float], ...],
         reduction: str,
+        factors: list[Array | None] | None = None,
     ) -> None:
         self.fast = fast
+        self.factors = factors  # dropout's m/q per layer, fixed (None: no dropout)
         self.layers: list[DenseLayer] = fast.layers
         self.inputs = inputs
         self.targets = targets
@@ -913,7 +923,7 @@ class _Perturbations:
         self.scale = reduction_scale(reduction, len(inputs))  # 1/n for "mean", 1 for "sum"
         self.l2 = fast.network.l2
         self.kinks = [kinks_of(layer.activation) for layer in self.layers]
-        self.base_loss = fast._loss(inputs, targets, reduction)  # E, one unperturbed forward pass
+        self.base_loss = fast._loss(inputs, targets, reduction, masks=factors)  # E, one unperturbed forward pass
         output = self.layers[-1]
         self.base_losses = fast.loss_function.value_array(output.Y, targets, output.Z)  # e_r, (n,)
         self.evaluations = 0
@@ -1029,21 +1039,32 @@ class _Perturbations:
             net_rows = net_rows.reshape(p * n, -1)
             outputs = layer.activation.value_array(net_rows)
         else:
-            change = layer.activation.value_array(shifted) - layer.Y[:, j].T  # Δo_j, (p, n)
+            shifted_outputs = layer.activation.value_array(shifted)
+            if layer.mask is not None:  # dropout's fixed m_j/q of unit j, per sample
+                shifted_outputs = shifted_outputs * layer.mask[:, j].T
+            change = shifted_outputs - layer.Y[:, j].T  # Δo_j, (p, n)
             above = self.layers[index + 1]
             # rank one: net_k += w_kj·Δo_j for every unit k of the next layer
             net_rows = (above.Z[None, :, :] + change[:, :, None] * above.W[:, j].T[:, None, :]).reshape(p * n, -1)
             trackers[1].add(net_rows)
-            outputs = above.activation.value_array(net_rows)
+            outputs = self._masked(above, above.activation.value_array(net_rows), p)
             for offset, dense in enumerate(self.layers[index + 2 :], start=2):
                 net_rows = outputs @ dense.W.T
                 if dense.b is not None:
                     net_rows += dense.b
                 trackers[offset].add(net_rows)
-                outputs = dense.activation.value_array(net_rows)
+                outputs = self._masked(dense, dense.activation.value_array(net_rows), p)
         repeated_targets = np.broadcast_to(self.targets[None, :, :], (p, *self.targets.shape)).reshape(p * n, -1)
         per_sample: Array = self.fast.loss_function.value_array(outputs, repeated_targets, net_rows)
         return per_sample.reshape(p, n)
+
+    @staticmethod
+    def _masked(dense: DenseLayer, outputs: Array, p: int) -> Array:
+        """Outputs (p·n rows, p copies of the batch) times the layer's fixed dropout factors."""
+        if dense.mask is None:
+            return outputs
+        masked: Array = outputs * np.tile(dense.mask, (p, 1))
+        return masked
 
     # ------------------------------------------------------------------ directional
     def directional(
@@ -1113,7 +1134,8 @@ class _Perturbations:
             if b0 is not None and v_b is not None and realized_b is not None:
                 dense.b = b0 + (multiple * h) * v_b
                 realized_b += coefficient * (dense.b - b0)
-            estimate += coefficient * (self.fast._loss(self.inputs, self.targets, self.reduction) - self.base_loss)
+            loss = self.fast._loss(self.inputs, self.targets, self.reduction, masks=self.factors)
+            estimate += coefficient * (loss - self.base_loss)
             self.evaluations += 1
             for tracker, layer in zip(trackers, self.layers, strict=True):
                 tracker.add(layer.Z)

@@ -5,7 +5,10 @@ Layers are columns of neurons, input on the left.  Each neuron is a circle label
 highest); the bias node of a layer is an amber square at the bottom of its column.
 Connections are lines, blue for a positive weight and red for a negative one, thicker for
 a larger |w|.  Hovering over a neuron shows its net input, output and δ; hovering over a
-connection shows w and ∂E/∂w (SVG ``<title>`` tooltips).
+connection shows w and ∂E/∂w, and the optimizer's state when it keeps one (momentum's v,
+Adam's m and v; SVG ``<title>`` tooltips).  A node that dropout dropped for the last
+training sample (``node.dropped``) is drawn faded with a dashed outline, and its tooltip
+gives m/q.
 
 Large layers stay legible: a layer with more than ``max_nodes`` nodes shows only its first
 and last few nodes and a "… 776 more" marker between them, and the connections to or from
@@ -227,7 +230,8 @@ def network_svg(
         Layers with more nodes show their first and last ``(max_nodes − 1) // 2`` nodes and
         a marker for the rest; connections of hidden nodes are aggregated.  At least 3.
     dropped : collection of str, optional
-        Labels (``"1-2"``) of nodes to draw as dropped: faded with a dashed outline.
+        Labels (``"1-2"``) of nodes to draw as dropped: faded with a dashed outline.  Nodes
+        whose dropout mask is 0 (``node.dropped``) are always drawn dropped.
     outputs : (low, high), optional
         The outputs the grey scale spans; default :func:`output_range` of the network.
     scale : float, optional
@@ -248,7 +252,7 @@ def network_svg(
     plan = layout(network, max_nodes=max_nodes)
     low, high = outputs if outputs is not None else output_range(network)
     scale = scale if scale is not None and scale > 0 else weight_scale(network)
-    dropped_labels = set(dropped)
+    dropped_labels = set(dropped) | {node.label for layer in network.layers for node in layer.nodes if node.dropped}
     width, height = plan.width, plan.height
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="graphnet-network" width="{width:g}" height="{height:g}" '
@@ -308,6 +312,8 @@ def _slot_element(layer: Layer, slot: Slot, x: float, low: float, high: float, d
     tip = node_tooltip(
         node.label, node.net_input, node.output, node.delta, dropped=is_dropped, input_node=layer.index == 0
     )
+    if node.mask is not None:
+        tip += f"\ndropout mask m/q = {format_number(node.mask)}/{format_number(node.keep)}"
     classes = "node dropped" if is_dropped else "node"
     return (
         f'<g id="node-{slot.key}" class="{classes}" data-label="{escape(node.label)}"><title>{escape(tip)}</title>'
@@ -329,9 +335,10 @@ def node_tooltip(
     return "\n".join(lines)
 
 
-def connection_tooltip(label: str, weight: float, gradient: float) -> str:
-    """The hover text of one connection line: w and ∂E/∂w."""
-    return f"{label}\nw = {format_number(weight)}\n∂E/∂w = {format_number(gradient)}"
+def connection_tooltip(label: str, weight: float, gradient: float, state: str = "") -> str:
+    """The hover text of one connection line: w and ∂E/∂w (and the optimizer's state, if any)."""
+    text = f"{label}\nw = {format_number(weight)}\n∂E/∂w = {format_number(gradient)}"
+    return f"{text}\noptimizer state {state}" if state else text
 
 
 def _connection_lines(network: Network, layer: Layer, plan: Layout, scale: float) -> list[str]:
@@ -352,7 +359,8 @@ def _connection_lines(network: Network, layer: Layer, plan: Layout, scale: float
             if block.size == 1:
                 connection = layer.nodes[rows[0]].upstream[columns[0]]
                 colour, width = stroke(connection.weight, scale)
-                tip = connection_tooltip(connection.label, connection.weight, connection.gradient)
+                state = connection.state.short() if connection.state is not None else ""
+                tip = connection_tooltip(connection.label, connection.weight, connection.gradient, state)
                 classes = "conn"
             else:  # the sign of the mean weight, the width of the mean |w|
                 mean = float(block.mean())

@@ -60,3 +60,31 @@ def test_fused_forward_and_backward_equal_the_reference(case):
     net.forward(x)
     net.backward(t)
     assert state(net) == state(reference)
+
+
+def full_state(net):
+    nodes = [(n.net_input, n.output, n.delta, n.mask) for layer in net.layers[1:] for n in layer.nodes]
+    connections = [(c.weight, c.gradient, None if c.state is None else c.state.values()) for c in net.connections]
+    return nodes, connections, net.optimizer.step_count
+
+
+@settings(max_examples=150)
+@given(
+    case=cases(),
+    optimizer=st.sampled_from(["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"]),
+    dropout=st.sampled_from([0.0, 0.4]),
+    train_seed=st.integers(0, 2**31),
+)
+def test_fused_training_with_optimizers_and_dropout_equals_the_reference_bit_for_bit(
+    case, optimizer, dropout, train_seed
+):
+    sizes, kwargs, seed, x, t = case
+    dropout = dropout if len(sizes) > 2 else 0.0
+    reference = Network(sizes, seed=seed, dropout=dropout, **kwargs)
+    net = Network(sizes, seed=seed, dropout=dropout, **kwargs)
+    masks = net.draw_masks(2, seed=train_seed)  # what train(seed=train_seed) draws for its two updates
+    for row in range(2):  # two per-sample updates: the second one starts from a non-zero state
+        one = [None if m is None else m[row : row + 1] for m in masks]
+        reference.stepper(x, t, rate=0.1, optimizer=optimizer, masks=one).run()
+    net.train([x, x], [t, t], rate=0.1, epochs=1, seed=train_seed, optimizer=optimizer, track_loss=False)
+    assert full_state(net) == full_state(reference)

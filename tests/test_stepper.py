@@ -161,3 +161,40 @@ def test_repr_and_rich_view():
     assert "step 4/67  next forward 1-1" in text and "layer 1 (sigmoid)" in text
     assert "o(1-0) = σ(" in text
     assert "<pre" in stepper._repr_html_()
+
+
+def test_update_events_show_the_optimizers_formula_with_its_numbers():
+    net = make()
+    net.train(np.array([X]), np.array([T]), rate=RATE, epochs=1, optimizer="momentum")  # a non-zero velocity
+    connection = net.connections[1, 0, 0]
+    velocity, weight = connection.state.velocity, connection.weight
+    stepper = net.stepper(X, T, rate=RATE)  # continues the network's momentum
+    event = stepper.run_to("update")
+    g = connection.gradient
+    new_velocity = 0.9 * velocity - RATE * g
+    assert event.formula == "w(0-0→1-0): v ← μ·v − η·g;  w ← w + v  (g = ∂E/∂w, momentum)"
+    factor = lambda value: f(value) if value >= 0 else f"({f(value)})"
+    assert event.numbers == (
+        f"w(0-0→1-0): v ← μ·v − η·g = 0.9·{factor(velocity)} − {f(RATE)}·{factor(g)} = {f(new_velocity)};  "
+        f"w ← w + v = {f(weight)} + {factor(new_velocity)} = {f(weight + new_velocity)}"
+    )
+    assert event.after == connection.weight == weight + new_velocity and connection.state.velocity == new_velocity
+    assert net.optimizer.step_count == 2
+
+
+def test_adam_events_and_back_restore_the_state_and_the_count():
+    net = make()
+    stepper = net.stepper(X, T, rate=0.01, optimizer="adam")
+    before = [(c.weight, c.state) for c in net.connections]
+    events = stepper.run()
+    update = next(e for e in events if e.phase == "update")
+    assert update.numbers.startswith("w(0-0→1-0): t = 1;  m ← β₁·m + (1−β₁)·g = 0.9·0 + 0.1·")
+    assert "m̂ = m/(1−β₁ᵗ)" in update.numbers and update.numbers.endswith(f(update.after))
+    assert net.optimizer.step_count == 1 and all(c.state is not None for c in net.connections)
+    while stepper.back() is not None:
+        pass
+    assert [(c.weight, c.state) for c in net.connections] == before and net.optimizer.step_count == 0
+
+
+def f(value):
+    return f"{value:.4g}".replace("-", "−")

@@ -702,7 +702,8 @@ class Network:
         """The network as an SVG picture: columns of neurons, lines coloured by weight.
 
         Large layers show their first and last few nodes; ``dropped`` names nodes
-        (``"1-2"``) to draw faded.  See :func:`graphnet.svg.network_svg`.
+        (``"1-2"``) to draw faded, besides those dropout dropped for the last training
+        sample.  See :func:`graphnet.svg.network_svg`.
         """
         from graphnet.svg import network_svg
 
