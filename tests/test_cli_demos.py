@@ -1,5 +1,6 @@
 """``graphnet demo NAME [OPTIONS]``: every demo through main([...]), its success and a bad option."""
 
+import importlib.util
 import io
 import re
 import subprocess
@@ -235,3 +236,34 @@ def test_demo_scripts_run_the_demos(script):
     result = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=120, check=False)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip()
+
+
+def test_optimizers_compares_all_six_on_the_bundled_digits(capsys):
+    console = Console(record=True, width=100, color_system=None, file=io.StringIO())
+    code = main(["demo", "optimizers"], console=console)
+    out = console.export_text()
+    assert code == 0, capsys.readouterr().err
+    assert "loss curves side by side" in out and "2,000 digits" in out
+    curves = out.split("the rules")[0]
+    rows = {line.split("│")[1].strip(): line for line in curves.splitlines() if line.startswith("│ ")}
+    for name in ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"):
+        curve = rows[name].split("│")[3].strip()
+        assert len(curve) == 16 and curve[0] == "█" and set(curve) <= set("▁▂▃▄▅▆▇█"), rows[name]
+    assert "v ← μ·v − η·g;  w ← w + v" in out and "lowest training loss:" in out
+
+
+def test_optimizers_plot_writes_a_png_or_says_how_to_get_matplotlib(capsys, tmp_path, monkeypatch):
+    options = ["--samples", "300", "--epochs", "2", "--dropout", "0.2"]
+    if importlib.util.find_spec("matplotlib") is not None:
+        path = tmp_path / "optimizers.png"
+        code, out, err = run(["demo", "optimizers", *options, "--plot", str(path)], capsys)
+        assert code == 0, err
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and "dropout p = 0.2" in out.replace("\n", " ")
+    hide(monkeypatch, "matplotlib", "matplotlib.figure")
+    path = tmp_path / "none.png"
+    code, out, err = run(["demo", "optimizers", *options, "--plot", str(path)], capsys)
+    assert code == 0, err
+    assert not path.exists() and 'pip install "graphnet[plot]"' in out.replace("\n", "")
+    assert "argument --dropout: expected a finite number ≥ 0" in bad_option(
+        ["demo", "optimizers", "--dropout", "-1"], capsys
+    )
