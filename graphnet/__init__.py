@@ -5,6 +5,8 @@ Contents
 - :class:`Network`: the object graph (Node, ConstNode, Connection, Connections, Layer).
 - ``Network.vectorized()``: the fast path on numpy arrays, sharing the same parameters.
 - :mod:`graphnet.activations`, :mod:`graphnet.losses`: the math, scalar and array forms.
+- :mod:`graphnet.optimizers`: SGD, momentum, Nesterov, AdaGrad, RMSprop, Adam and
+  learning-rate schedules; :mod:`graphnet.dropout`: the dropout masks.
 - :mod:`graphnet.errors`: every error graphnet raises derives from :class:`GraphnetError`.
 - :func:`gradient_check`: central differences vs the graph's and the fast path's gradients.
 
@@ -21,6 +23,7 @@ from graphnet.graph.layer import Connections, Layer
 from graphnet.graph.network import Network
 from graphnet.graph.objects import Connection, ConstNode, Node
 from graphnet.losses import Loss, get_loss
+from graphnet.optimizers import Optimizer, get_optimizer
 from graphnet.train import History
 
 __version__ = "0.1.0"
@@ -37,8 +40,10 @@ __all__ = [
     "Loss",
     "Network",
     "Node",
+    "Optimizer",
     "__version__",
     "get_activation",
     "get_loss",
+    "get_optimizer",
     "gradient_check",
 ]

@@ -51,7 +51,22 @@ def add_network_options(parser: argparse.ArgumentParser, *, layers: Sequence[int
     parser.add_argument("--loss", default="squared_error", help="loss function")
     parser.add_argument("--no-bias", action="store_true", help="build without bias nodes")
     parser.add_argument("--init", default="uniform", help="uniform, normal, xavier or he")
+    parser.add_argument(
+        "--dropout", type=float, default=0.0, metavar="P", help="drop hidden nodes with probability P in training"
+    )
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+
+
+def add_optimizer_option(parser: argparse.ArgumentParser) -> None:
+    """--optimizer NAME, for commands that update weights."""
+    from graphnet.optimizers import OPTIMIZERS
+
+    parser.add_argument(
+        "--optimizer",
+        default="sgd",
+        choices=list(OPTIMIZERS),
+        help="update rule, with its default hyper-parameters (default sgd)",
+    )
 
 
 def network_from_args(args: argparse.Namespace) -> Network:
@@ -63,6 +78,7 @@ def network_from_args(args: argparse.Namespace) -> Network:
         loss=args.loss,
         bias=not args.no_bias,
         init=args.init,
+        dropout=args.dropout,
         seed=args.seed,
     )
 
@@ -104,7 +120,7 @@ def run_step(args: argparse.Namespace, console: Console) -> int:
 
     net = network_from_args(args)
     x, target = sample_from_args(args, net)
-    stepper = net.stepper(x, target, rate=args.rate)
+    stepper = net.stepper(x, target, rate=args.rate, optimizer=args.optimizer)
     if args.html is not None:
         from graphnet.cli_pictures import write_step_player
 
@@ -127,6 +143,7 @@ def run_train(args: argparse.Namespace, console: Console) -> int:
         loss=args.loss or data.loss,
         bias=not args.no_bias,
         init=args.init,
+        dropout=args.dropout,
         seed=args.seed,
     )
     batch_size = _batch_size(args.batch_size)
@@ -145,6 +162,7 @@ def run_train(args: argparse.Namespace, console: Console) -> int:
         shuffle=args.shuffle,
         seed=args.seed,
         engine=args.engine,
+        optimizer=args.optimizer,
     )
     console.print(history)
     write_training_plot(history, args.plot, console, subject=f"{data.name}, layers {net.sizes}")
@@ -200,6 +218,13 @@ def run_gradcheck(args: argparse.Namespace, console: Console) -> int:
 
     network = _gradcheck_network(args)
     x, t = random_sample(network, n_samples=args.samples, seed=network.rng)
+    masks = network.draw_masks(len(x) if np.ndim(x) == 2 else 1) if network.has_dropout else None
+    if masks is not None:
+        console.print(
+            f"Dropout: checking under one fixed set of masks (seed {args.seed}), as training would draw them.",
+            markup=False,
+            highlight=False,
+        )
     report = gradient_check(
         network,
         x,
@@ -210,6 +235,7 @@ def run_gradcheck(args: argparse.Namespace, console: Console) -> int:
         per_layer=args.per_layer,
         directions=args.directions,
         seed=args.seed,
+        masks=masks,
     )
     if args.plant_bug:
         console.print(
@@ -245,6 +271,7 @@ def _gradcheck_network(args: argparse.Namespace) -> Network:
         bias=not args.no_bias,
         init=args.init,
         l2=args.l2,
+        dropout=args.dropout,
         seed=args.seed,
     )
 
@@ -280,6 +307,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_network_options(step, layers=[3, 4, 2])
     add_sample_options(step)
     step.add_argument("--rate", type=float, default=0.5, help="learning rate η of the update phase")
+    add_optimizer_option(step)
     step.add_argument("--html", metavar="FILE", help="write the whole step as a browser player (one HTML file)")
     step.set_defaults(handler=run_step)
 
@@ -300,6 +328,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--loss", default=None, help="loss (default: squared_error, cross-entropy for digits)")
     train.add_argument("--no-bias", action="store_true")
     train.add_argument("--init", default="xavier")
+    train.add_argument(
+        "--dropout", type=float, default=0.0, metavar="P", help="drop hidden nodes with probability P in training"
+    )
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--rate", type=float, default=0.5)
     train.add_argument("--epochs", type=int, default=100)
@@ -307,6 +338,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--reduction", default="mean", choices=["mean", "sum"])
     train.add_argument("--shuffle", action="store_true")
     train.add_argument("--engine", default="graph", choices=["graph", "fast"])
+    add_optimizer_option(train)
     train.add_argument("--plot", metavar="FILE.png", help="write the loss per epoch as a PNG (needs matplotlib)")
     train.set_defaults(handler=run_train)
 

@@ -39,12 +39,14 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from graphnet.errors import IncompatibleError, ShapeError
 
 #: One mask per non-input layer: (n_samples, size) of 0.0 and 1.0, or None (no dropout there).
 Masks = list[NDArray[np.float64] | None]
+#: Masks as a user may give them: nested lists or arrays, checked by the network.
+MasksLike = Sequence[ArrayLike | None]
 
 
 def check_dropout(dropout: float | Sequence[float], n_hidden: int) -> list[float]:

@@ -59,7 +59,7 @@ from graphnet.validation import check_count, check_positive_number
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
-    from graphnet.dropout import Masks
+    from graphnet.dropout import MasksLike
     from graphnet.fast.dense import DenseLayer
     from graphnet.fast.network import FastNetwork
     from graphnet.graph.network import Network
@@ -629,7 +629,7 @@ def gradient_check(
     relative_tolerance: float = OK_RELATIVE_ERROR,
     wrong_tolerance: float = WRONG_RELATIVE_ERROR,
     absolute_tolerance: float = ABSOLUTE_TOLERANCE,
-    masks: Masks | None = None,
+    masks: MasksLike | None = None,
 ) -> GradientReport:
     """Compare ∂E/∂w from central differences with the graph's and the fast path's backprop.
 

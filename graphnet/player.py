@@ -241,17 +241,25 @@ def _step_data(step: RecordedStep) -> dict[str, Any]:
 
 # ---------------------------------------------------------------------------- recording
 def replica(network: Network) -> Network:
-    """A new network of the same structure, activations, loss, bias and λ (its own weights)."""
+    """A new network of the same structure, activations, loss, bias, λ and dropout (its own weights).
+
+    Its optimizer is a copy of ``network``'s, with the same settings and counts.
+    """
+    import copy
+
     from graphnet.graph.network import Network
 
-    return Network(
+    twin = Network(
         network.sizes,
         activation=network.activations,
         loss=network.loss_function,
         bias=network.bias,
         l2=network.l2,
+        dropout=network.dropout,
         seed=0,
     )
+    twin.optimizer = copy.deepcopy(network.optimizer)
+    return twin
 
 
 def record(stepper: Stepper, *, max_nodes: int = MAX_NODES) -> Recording:
@@ -293,7 +301,8 @@ def record(stepper: Stepper, *, max_nodes: int = MAX_NODES) -> Recording:
         "weight": [c.weight for c in connections],
         "gradient": [c.gradient for c in connections],
     }
-    replay = Stepper(network, stepper.x, stepper.target, rate=stepper.rate)
+    masks = None if stepper.masks is None else [None if m is None else [m] for m in stepper.masks]
+    replay = Stepper(network, stepper.x, stepper.target, rate=stepper.rate, optimizer=network.optimizer, masks=masks)
     steps = []
     while not replay.done:
         phase, current = replay.next_phase_name, replay.current

@@ -48,7 +48,7 @@ from graphnet.optimizers import SGD
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
-    from graphnet.dropout import Masks
+    from graphnet.dropout import MasksLike
     from graphnet.graph.network import Network
     from graphnet.optimizers import Optimizer
 
@@ -151,7 +151,7 @@ class Stepper:
         *,
         rate: float = 0.5,
         optimizer: str | Optimizer | None = None,
-        masks: Masks | None = None,
+        masks: MasksLike | None = None,
     ) -> None:
         from graphnet.dropout import mask_rows
         from graphnet.validation import as_sample, check_positive_number

@@ -92,3 +92,26 @@ def test_train_bad_arguments_are_one_line_exit_2(capsys, tmp_path):
     assert code == 2 and len(err.strip().splitlines()) == 1 and "missing.csv" in err
     code, _, err = run(["train", "--batch-size", "lots"], capsys)
     assert code == 2 and "batch-size" in err
+
+
+def test_step_and_train_take_an_optimizer_and_dropout(capsys, monkeypatch):
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("r\nq\n"))
+    argv = ["step", "--layers", "2", "3", "1", "--input", "1", "0.5", "--target", "1", "--optimizer", "momentum"]
+    code, out, err = run([*argv, "--dropout", "0.5", "--seed", "1"], capsys)
+    assert code == 0, err
+    assert "v ← μ·v − η·g = 0.9·0 − 0.5·" in out and "(dropped)" in out and "·m/q" in out
+    code, out, err = run(
+        ["train", "--data", "xor", "--hidden", "4", "--epochs", "50", "--optimizer", "adam", "--rate", "0.05"], capsys
+    )
+    assert code == 0, err
+    assert "50 epochs, 200 updates, rate 0.05, adam" in out
+    code, _out, err = run(["train", "--data", "xor", "--dropout", "1.5"], capsys)
+    assert code == 2 and "dropout of layer 1 must be in [0, 1); got 1.5" in err
+
+
+def test_gradcheck_with_dropout_checks_under_fixed_masks(capsys):
+    code, out, err = run(["gradcheck", "--layers", "3", "5", "2", "--dropout", "0.5", "--samples", "2"], capsys)
+    assert code == 0, err
+    assert "checking under one fixed set of masks" in out and "PASSED" in out

@@ -306,6 +306,7 @@ def test_state_is_shown_in_repr_dump_and_rich_views():
     console.print(net)
     text = console.export_text()
     assert "optimizer state" in text and f"m={f(m)}" in text and "optimizer Adam(" in text
+    assert f"optimizer state m={f(m)} v={f(v)}" in net.to_svg()  # the connection's tooltip
     history = net.train(X, T, rate=0.01, epochs=1)
     assert history.optimizer == "adam"
     console.print(history)

@@ -72,6 +72,18 @@ def test_recording_holds_the_steppers_own_events_and_every_state(kwargs):
             assert step.endpoints == (f"node-{up}", f"node-{event.layer}-{event.node}")
 
 
+@pytest.mark.parametrize("optimizer", ["momentum", "adam"])
+def test_recording_replays_the_steppers_optimizer_and_dropout_masks(optimizer):
+    net = Network([3, 4, 2], init="normal", seed=5, dropout=0.5)
+    net.train([X], [T], rate=RATE, epochs=1, optimizer=optimizer)  # a non-zero state and count to start from
+    stepper = net.stepper(X, T, rate=RATE)
+    recording = record(stepper)
+    events = stepper.run()
+    assert [step.event for step in recording.steps] == events
+    assert any(event.dropped for event in events) and any("t = 2" in e.numbers or "v ←" in e.numbers for e in events)
+    assert recording.state(len(events)) == state(net)
+
+
 def test_recording_leaves_the_stepper_and_its_network_alone():
     net = make()
     stepper = net.stepper(X, T, rate=RATE)

@@ -32,7 +32,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from graphnet.activations import Softmax
-from graphnet.dropout import Masks
+from graphnet.dropout import Masks, MasksLike
 from graphnet.errors import ShapeError
 from graphnet.fast.dense import Array, DenseLayer
 from graphnet.optimizers import SGD, Optimizer
@@ -142,7 +142,7 @@ class FastNetwork:
         outputs = self._forward(self._inputs(X))
         return outputs[0] if one_sample else outputs
 
-    def forward(self, X: ArrayLike, *, masks: Masks | None = None) -> Array:
+    def forward(self, X: ArrayLike, *, masks: MasksLike | None = None) -> Array:
         """Every layer's Z and Y for a batch; returns the output Y.  Mirrors ``Network.forward``.
 
         ``masks`` (row r for sample r) applies those dropout masks; without, none (evaluation).
@@ -171,7 +171,7 @@ class FastNetwork:
         T: ArrayLike | None = None,
         *,
         reduction: str = "mean",
-        masks: Masks | None = None,
+        masks: MasksLike | None = None,
     ) -> Params:
         """``[(dW, db), …]`` of the last backward pass, or computed on the batch (X, T).
 
@@ -204,7 +204,7 @@ class FastNetwork:
         self._push()
         self._push_state(chosen)
 
-    def loss(self, X: ArrayLike, T: ArrayLike, *, reduction: str = "mean", masks: Masks | None = None) -> float:
+    def loss(self, X: ArrayLike, T: ArrayLike, *, reduction: str = "mean", masks: MasksLike | None = None) -> float:
         """E over the batch (mean or sum of per-sample losses) plus (λ/2)·Σ W².  Mirrors ``Network.loss``.
 
         Evaluation never drops nodes; ``masks`` (row r for sample r) computes E under them.

@@ -34,7 +34,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from graphnet.activations import Activation, Softmax, get_activation
-from graphnet.dropout import Masks, check_dropout, draw_masks, mask_rows
+from graphnet.dropout import Masks, MasksLike, check_dropout, draw_masks, mask_rows
 from graphnet.errors import IncompatibleError, NotDifferentiableError, ShapeError
 from graphnet.graph import fused
 from graphnet.graph.layer import Connections, Layer
@@ -191,7 +191,7 @@ class Network:
         )
         return draw_masks(rng, count, sizes=self.sizes[1:], rates=self.dropout)
 
-    def _check_masks(self, masks: Masks | None, n_samples: int) -> Masks | None:
+    def _check_masks(self, masks: MasksLike | None, n_samples: int) -> Masks | None:
         """Validate masks given by a user: one entry per non-input layer, 0/1 arrays of shape (n, size)."""
         if masks is None:
             return None
@@ -312,7 +312,7 @@ class Network:
             return np.array([self.forward(row) for row in batch.tolist()])
         return np.array(self.forward(array))
 
-    def forward(self, x: ArrayLike, *, masks: Masks | None = None) -> list[float]:
+    def forward(self, x: ArrayLike, *, masks: MasksLike | None = None) -> list[float]:
         """Set the inputs and compute every node's net input and output; return the outputs.
 
         ``masks`` (one sample's, e.g. from :meth:`draw_masks`) applies dropout as training
@@ -334,7 +334,7 @@ class Network:
         T: ArrayLike | None = None,
         *,
         reduction: str = "mean",
-        masks: Masks | None = None,
+        masks: MasksLike | None = None,
     ) -> Params:
         """∂E/∂W and ∂E/∂b per layer as ``[(dW, db), …]`` (db is None without bias).
 
@@ -399,7 +399,7 @@ class Network:
         *,
         reduction: str = "mean",
         engine: Engine = "fast",
-        masks: Masks | None = None,
+        masks: MasksLike | None = None,
     ) -> float:
         """E over a data set: per-sample losses reduced by mean or sum, plus (λ/2)·Σ w².
 
@@ -680,7 +680,7 @@ class Network:
         *,
         rate: float = 0.5,
         optimizer: str | Optimizer | None = None,
-        masks: Masks | None = None,
+        masks: MasksLike | None = None,
     ) -> Stepper:
         """Step through one training step on (x, target), node by node; see :mod:`graphnet.stepper`.
 
