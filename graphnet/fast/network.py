@@ -17,7 +17,8 @@ call overwrites it from the graph; use ``net.set_params`` or a connection instea
 
 The optimizer's state follows the same rule: the graph's connections hold it
 (``connection.state``); ``update`` and ``train`` copy it into arrays of W's and b's shapes
-(``DenseLayer.weight_state``, ``bias_state``) and write it back afterwards, and both
+(``DenseLayer.weight_state``, ``bias_state``) and write it back afterwards (as new state
+objects on the connections), and both
 engines share the network's optimizer object (``net.optimizer``) with its counts.
 
 dtype: float64 by default.  ``vectorized(np.float32)`` computes in float32 end to end (the

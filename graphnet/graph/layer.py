@@ -132,18 +132,11 @@ class Layer:
         return self._rows(read)
 
     def set_state_rows(self, state_type: type[ParameterState[float]], rows: Sequence[NDArray[np.floating]]) -> None:
-        """Give every connection a ``state_type`` state holding these [W | b] rows (one per field)."""
-        fields = state_type.fields
+        """Give every connection a new ``state_type`` state holding these [W | b] rows (one per field)."""
         row_lists = [values.tolist() for values in rows]
-        for j, node in enumerate(self.nodes):
-            for i, connection in enumerate(node.upstream):
-                values = [row_list[j][i] for row_list in row_lists]
-                state = connection.state
-                if type(state) is state_type:
-                    for field, value in zip(fields, values, strict=True):
-                        setattr(state, field, value)
-                else:
-                    connection.state = state_type(*values)
+        for node, *field_rows in zip(self.nodes, *row_lists, strict=True):
+            for connection, state in zip(node.upstream, map(state_type, *field_rows), strict=True):
+                connection.state = state
 
     def set_parameter_rows(self, rows: NDArray[np.floating]) -> None:
         """Write the augmented matrix [W | b] into the connections (as Python floats)."""
