@@ -2,8 +2,9 @@
 
 Both the graph network and the fast path train through :func:`train_loop`; each engine
 only supplies ``_train_batch(X, T, rate, scale)`` (one gradient step on one batch) and
-``_epoch_loss(X, T)``.  Epochs, batches, shuffling, reduction and the divergence guard therefore
-cannot differ between the engines.
+``_epoch_loss(X, T)`` (and the small helpers of :class:`Trainable`).  Epochs, batches,
+shuffling, reduction, the divergence guard and checkpoints therefore cannot differ between
+the engines.
 
 Schedules:
 
@@ -18,6 +19,7 @@ In a batch the per-sample gradients are summed (``reduction="sum"``) or averaged
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
@@ -25,12 +27,22 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-from graphnet.errors import TrainingDiverged
+from graphnet.errors import IncompatibleError, TrainingDiverged
 from graphnet.schedule import check_schedule, epoch_batches, reduction_scale
-from graphnet.validation import check_count, check_positive_number
+from graphnet.validation import check_bool, check_count, check_path, check_positive_number
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
+
+    from graphnet.graph.network import Network
+
+PathArg = str | os.PathLike[str]
+#: Batch members listed in a divergence message before the rest is elided.
+SHOWN_BATCH_MEMBERS = 8
+
+
+#: An engine's copy of its parameters, taken cheaply once per epoch to fall back to.
+Snapshot = list[NDArray[np.floating]]
 
 
 class Trainable(Protocol):
@@ -38,11 +50,29 @@ class Trainable(Protocol):
 
     def _train_batch(
         self, inputs: NDArray[np.floating], targets: NDArray[np.floating], rate: float, scale: float
-    ) -> None: ...
+    ) -> int | None:
+        """One update from one batch; or, if a sample's output δ is not finite, no update and its row."""
 
-    def _epoch_loss(self, inputs: NDArray[np.floating], targets: NDArray[np.floating]) -> float: ...
+    def _epoch_loss(self, inputs: NDArray[np.floating], targets: NDArray[np.floating]) -> float:
+        """E over the data set (NaN or inf are returned, not raised)."""
 
-    def _parameters_finite(self) -> bool: ...
+    def _sample_losses(self, inputs: NDArray[np.floating], targets: NDArray[np.floating]) -> NDArray[np.floating]:
+        """E of each sample, without the L2 term (NaN or inf are returned, not raised)."""
+
+    def _parameters_finite(self) -> bool:
+        """True when every weight and bias is finite."""
+
+    def _snapshot(self) -> Snapshot:
+        """A copy of the parameters."""
+
+    def _restore(self, snapshot: Snapshot) -> None:
+        """Set the parameters to a snapshot's."""
+
+    def _sync_to_graph(self) -> None:
+        """Make the graph's connections hold the engine's parameters (for a checkpoint)."""
+
+    def _sync_from_graph(self) -> None:
+        """Make the engine use the parameters the graph's connections hold (after a resume)."""
 
 
 @dataclass
@@ -100,31 +130,192 @@ def train_loop(
     rng: np.random.Generator,
     track_loss: bool = True,
     on_epoch: Callable[[int, float], None] | None = None,
+    network: Network | None = None,
+    seed: int | None = None,
+    checkpoint: PathArg | None = None,
+    checkpoint_every: int = 1,
+    resume: PathArg | None = None,
 ) -> History:
     """Run ``epochs`` passes of gradient descent over (X, T) on ``model``.
 
-    ``X`` and ``T`` are already validated 2-D arrays with one row per sample.
+    ``X`` and ``T`` are already validated 2-D arrays with one row per sample.  ``network``
+    (the graph the model belongs to) and ``seed`` (as given to ``train``) are needed for
+    checkpoints only.
+
+    Checkpoints
+    -----------
+    With ``checkpoint=path`` the state of the run is written to ``path`` (atomically, see
+    :mod:`graphnet.io`) after every ``checkpoint_every`` epochs and after the last one:
+    parameters, epochs done, history, settings, the shuffling generator's state and a
+    SHA-256 of the data.  ``resume=path`` starts from such a file instead of from epoch 0
+    and gives, bit for bit, the parameters and history the uninterrupted run gives;
+    ``epochs`` stays the total to reach.
+
+    Divergence guard
+    ----------------
+    Before each update the engine checks the batch's output deltas (K numbers per sample);
+    after each epoch the loop checks every parameter and the loss.  The parameters at the
+    start of each epoch are kept (one copy per epoch).  When a check fails, training stops
+    with :class:`TrainingDiverged` naming the epoch and the sample (or batch), and the
+    network keeps the last finite parameters: those from just before the failing update.
+    If only the end-of-epoch check saw it, the epoch is replayed from its start with every
+    weight checked after every update to find that update (training is deterministic, so
+    the replay retraces it); if no update is to blame (only the loss over the whole data
+    set overflowed), the network keeps the parameters from the start of that epoch.
 
     Raises
     ------
     TrainingDiverged
-        If the loss or a weight becomes NaN or infinite.
+        If an output δ, a weight or the loss becomes NaN or infinite.
+    IncompatibleError
+        If ``resume`` names a checkpoint of another network, data set or schedule.
     """
     rate = check_positive_number(rate, name="rate")
     epochs = check_count(epochs, name="epochs", minimum=0)
     size = check_schedule(len(X), batch_size, reduction)
+    shuffle = check_bool(shuffle, name="shuffle")
+    track_loss = check_bool(track_loss, name="track_loss")
+    checkpoint_every = check_count(checkpoint_every, name="checkpoint_every")
+    checkpoint_path = None if checkpoint is None else check_path(checkpoint, name="checkpoint")
+    resume_path = None if resume is None else check_path(resume, name="resume")
     history = History(engine=engine, rate=rate, batch_size=batch_size, reduction=reduction)
-    for epoch in range(epochs):
-        for batch in epoch_batches(len(X), size, shuffle=shuffle, rng=rng):
-            model._train_batch(X[batch], T[batch], rate, reduction_scale(reduction, len(batch)))
+    settings = {
+        "rate": rate,
+        "epochs": epochs,
+        "batch_size": None if batch_size is None else size,
+        "reduction": reduction,
+        "shuffle": shuffle,
+        "seed": None if seed is None or isinstance(seed, np.random.Generator) else int(seed),
+        "track_loss": track_loss,
+        "engine": engine,
+        "checkpoint_every": checkpoint_every,
+    }
+    data_sha256 = ""
+    if checkpoint_path is not None or resume_path is not None:
+        from graphnet import io
+
+        if network is None:
+            raise IncompatibleError("checkpoints need the graph network; train through Network.train")
+        data_sha256 = io.data_fingerprint(X, T)
+    start = 0
+    if resume_path is not None:
+        assert network is not None
+        state = io.read_resume_state(resume_path, network, settings=settings, data_sha256=data_sha256)
+        io.restore_rng_state(rng, state.rng_state, path=resume_path)
+        network.set_params(state.params)
+        model._sync_from_graph()
+        history.losses, history.updates, start = state.losses, state.updates, state.epoch
+    for epoch in range(start, epochs):
+        snapshot = model._snapshot()
+        batches = epoch_batches(len(X), size, shuffle=shuffle, rng=rng)
+        for number, batch in enumerate(batches):
+            bad_row = model._train_batch(X[batch], T[batch], rate, reduction_scale(reduction, len(batch)))
+            if bad_row is not None:
+                raise _diverged(model, X, T, epoch, batches, number, int(batch[bad_row]), snapshot, rate, reduction)
             history.updates += 1
-        if track_loss or on_epoch is not None:
-            loss = model._epoch_loss(X, T)
-            if not math.isfinite(loss) or not model._parameters_finite():
-                raise TrainingDiverged(
-                    f"training diverged in epoch {epoch + 1}: loss is {loss}; lower the rate (got {rate})"
-                )
+        loss = model._epoch_loss(X, T) if track_loss or on_epoch is not None else None
+        if not model._parameters_finite() or (loss is not None and not math.isfinite(loss)):
+            raise _diverged(model, X, T, epoch, batches, None, None, snapshot, rate, reduction, loss=loss)
+        if loss is not None:
             history.losses.append(loss)
             if on_epoch is not None:
                 on_epoch(epoch, loss)
+        done = epoch + 1
+        if checkpoint_path is not None and (done % checkpoint_every == 0 or done == epochs):
+            assert network is not None
+            model._sync_to_graph()
+            io.write_checkpoint(
+                checkpoint_path,
+                network,
+                epoch=done,
+                settings=settings,
+                history=history,
+                rng=rng,
+                data_sha256=data_sha256,
+            )
     return history
+
+
+def _diverged(
+    model: Trainable,
+    X: NDArray[np.floating],
+    T: NDArray[np.floating],
+    epoch: int,
+    batches: list[NDArray[np.intp]],
+    number: int | None,
+    sample: int | None,
+    snapshot: Snapshot,
+    rate: float,
+    reduction: str,
+    *,
+    loss: float | None = None,
+) -> TrainingDiverged:
+    """Leave the last finite parameters on ``model`` and build the error that says where it failed.
+
+    ``number`` and ``sample`` name the update and the sample whose output δ was not finite
+    (the update was not applied), or are None when the end-of-epoch check failed.
+    """
+    advice = f"lower the rate (got {rate:g}), or scale the inputs"
+    if number is None or not model._parameters_finite():
+        found = _replay(model, X, T, batches, snapshot, rate, reduction)
+        if found is None:  # every update stayed finite, but the loss overflowed: name the first sample
+            sample_losses = model._sample_losses(X, T)
+            model._restore(snapshot)
+            bad = np.flatnonzero(~np.isfinite(sample_losses))
+            if bad.size:
+                sample = int(bad[0])
+                what = f"the loss of sample {sample} is {sample_losses[sample]} (the first such sample)"
+            else:
+                what = f"the loss over the training data is {loss} (the sum or the L2 term overflowed)"
+            return TrainingDiverged(
+                f"training diverged in epoch {epoch + 1}: every update stayed finite, but at the end of the "
+                f"epoch {what}; the network keeps the parameters from the start of epoch {epoch + 1}; {advice}",
+                epoch=epoch + 1,
+                sample=sample,
+            )
+        number, sample = found
+    batch = tuple(int(i) for i in batches[number])
+    shown = ", ".join(str(i) for i in batch[:SHOWN_BATCH_MEMBERS]) + (", …" if len(batch) > SHOWN_BATCH_MEMBERS else "")
+    where = f"update {number + 1} of {len(batches)}"
+    if len(batch) > 1:
+        where += f", a batch of {len(batch)} samples [{shown}]"
+    if sample is not None:
+        what = f"at sample {sample} ({where}): its output δ is not finite"
+    elif len(batch) == 1:
+        sample = batch[0]
+        what = f"at sample {sample} ({where}): the update made a weight overflow to inf or NaN"
+    else:
+        what = f"at {where}: the update made a weight overflow to inf or NaN"
+    return TrainingDiverged(
+        f"training diverged in epoch {epoch + 1} {what}; the network keeps the parameters from just "
+        f"before that update; {advice}",
+        epoch=epoch + 1,
+        sample=sample,
+        batch=batch,
+    )
+
+
+def _replay(
+    model: Trainable,
+    X: NDArray[np.floating],
+    T: NDArray[np.floating],
+    batches: list[NDArray[np.intp]],
+    snapshot: Snapshot,
+    rate: float,
+    reduction: str,
+) -> tuple[int, int | None] | None:
+    """Redo an epoch from its snapshot, checking every parameter after every update.
+
+    Returns the first failing update (and the sample whose δ failed, if that was it), with
+    the parameters from just before it left on the model; or None if every update stays finite.
+    """
+    model._restore(snapshot)
+    for number, batch in enumerate(batches):
+        before = model._snapshot()
+        bad_row = model._train_batch(X[batch], T[batch], rate, reduction_scale(reduction, len(batch)))
+        if bad_row is not None:
+            return number, int(batch[bad_row])
+        if not model._parameters_finite():
+            model._restore(before)
+            return number, None
+    return None

@@ -21,17 +21,26 @@ graph keeps float64 values; results agree with the graph to about 1e-6 relative)
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 
 from graphnet.activations import Softmax
 from graphnet.errors import ShapeError
 from graphnet.fast.dense import Array, DenseLayer
 from graphnet.schedule import check_schedule, reduction_scale
 from graphnet.train import History, train_loop
-from graphnet.validation import as_batch, as_float_array, as_labels, check_positive_number, check_same_length
+from graphnet.validation import (
+    as_batch,
+    as_float_array,
+    as_labels,
+    check_computed_finite,
+    check_positive_number,
+    check_same_length,
+    check_seed,
+)
 
 if TYPE_CHECKING:
     from graphnet.graph.network import Network, Params
@@ -58,8 +67,8 @@ class FastNetwork:
         for (W, b), activation in zip(network.get_params(), network.activations, strict=True):
             self.layers.append(
                 DenseLayer(
-                    W.astype(self.dtype),
-                    None if b is None else b.astype(self.dtype),
+                    self._cast(W),
+                    None if b is None else self._cast(b),
                     activation,
                     l2=network.l2,
                 )
@@ -71,8 +80,18 @@ class FastNetwork:
         for dense, layer in zip(self.layers, self.network.layers[1:], strict=True):
             rows = layer.parameter_rows()
             n_in = dense.W.shape[1]
-            dense.W = np.ascontiguousarray(rows[:, :n_in], dtype=self.dtype)
-            dense.b = np.ascontiguousarray(rows[:, n_in], dtype=self.dtype) if dense.b is not None else None
+            dense.W = self._cast(rows[:, :n_in])
+            dense.b = self._cast(rows[:, n_in]) if dense.b is not None else None
+
+    def _cast(self, values: NDArray[np.floating]) -> Array:
+        """The graph's float64 values as a contiguous array of this path's dtype (refusing float32 overflow)."""
+        if self.dtype == np.float64:
+            return np.ascontiguousarray(values, dtype=np.float64)
+        with np.errstate(over="ignore"):
+            cast: Array = np.ascontiguousarray(values, dtype=self.dtype)
+        if not np.isfinite(cast).all():
+            check_computed_finite(cast, what="the weights as float32 (use the float64 path for weights beyond ±3.4e38)")
+        return cast
 
     def _push(self) -> None:
         """Write W and b back into the graph's connections."""
@@ -85,16 +104,24 @@ class FastNetwork:
         """Outputs for each row of X, shape (n, K); a 1-D sample gives shape (K,).
 
         Mirrors :meth:`Network.predict`.
+
+        Raises
+        ------
+        NumericalOverflowError
+            If an output is NaN or inf: the net inputs overflowed (inputs or weights too large).
         """
         one_sample = as_float_array(X, name="X").ndim == 1
-        self._pull()
-        outputs = self._forward(self._inputs(X))
+        outputs = self.forward(X)
         return outputs[0] if one_sample else outputs
 
     def forward(self, X: ArrayLike) -> Array:
         """Every layer's Z and Y for a batch; returns the output Y.  Mirrors ``Network.forward``."""
+        inputs = self._inputs(X)
         self._pull()
-        return self._forward(self._inputs(X))
+        with _quiet():
+            outputs = self._forward(inputs)
+        _check_rows(outputs, what="the outputs")
+        return outputs
 
     def backward(self, T: ArrayLike, *, reduction: str = "mean") -> None:
         """δ of every unit and (dW, db) of every layer for the last forward batch.
@@ -103,11 +130,13 @@ class FastNetwork:
         """
         last = self.layers[-1]
         if last.Y.shape[0] == 0:
-            raise ShapeError("backward needs a forward pass first")
+            raise ShapeError("backward needs a forward pass first; got no forward batch")
         targets = self._targets(T)
         check_same_length(last.Y, targets, "the last forward batch", "T")
         check_schedule(len(targets), None, reduction)
-        self._backward(targets, reduction_scale(reduction, len(targets)))
+        with _quiet():
+            self._backward(targets, reduction_scale(reduction, len(targets)))
+        self._check_gradients()
 
     def gradients(self, X: ArrayLike | None = None, T: ArrayLike | None = None, *, reduction: str = "mean") -> Params:
         """``[(dW, db), …]`` of the last backward pass, or computed on the batch (X, T).
@@ -120,16 +149,29 @@ class FastNetwork:
             inputs, targets = self._data(X, T)
             check_schedule(len(inputs), None, reduction)
             self._pull()
-            self._forward(inputs)
-            self._backward(targets, reduction_scale(reduction, len(inputs)))
+            with _quiet():
+                self._forward(inputs)
+                self._backward(targets, reduction_scale(reduction, len(inputs)))
+            _check_rows(self.layers[-1].delta, what="the output δ")
+            self._check_gradients()
         return [(layer.dW.copy(), None if layer.db is None else layer.db.copy()) for layer in self.layers]
 
     def update(self, rate: float) -> None:
-        """W ← W − rate·dW for every layer, then write back to the graph.  Mirrors ``Network.update``."""
+        """W ← W − rate·dW for every layer, then write back to the graph.  Mirrors ``Network.update``.
+
+        Raises
+        ------
+        NumericalOverflowError
+            If a new weight would be NaN or inf; the graph's weights are then left as they were.
+        """
         rate = check_positive_number(rate, name="rate")
         self._pull()
-        for layer in self.layers:
-            layer.update(rate)
+        with _quiet():
+            for layer in self.layers:
+                layer.update(rate)
+        if not self._parameters_finite():
+            self._pull()  # back to the graph's weights, which were not touched
+            check_computed_finite(np.array([np.inf]), what=f"a weight after the update with rate {rate:g}")
         self._push()
 
     def loss(self, X: ArrayLike, T: ArrayLike, *, reduction: str = "mean") -> float:
@@ -137,7 +179,13 @@ class FastNetwork:
         inputs, targets = self._data(X, T)
         check_schedule(len(inputs), None, reduction)
         self._pull()
-        return self._loss(inputs, targets, reduction)
+        with _quiet():
+            self._forward(inputs)
+        _check_rows(self.layers[-1].Y, what="the outputs")
+        with _quiet():
+            value = self._loss(inputs, targets, reduction, forward=False)
+        check_computed_finite(np.array(value), what="the loss")
+        return value
 
     def accuracy(self, X: ArrayLike, labels: ArrayLike) -> float:
         """Share of rows whose predicted class equals the label.  Mirrors ``Network.accuracy``."""
@@ -146,7 +194,10 @@ class FastNetwork:
         inputs = self._inputs(X)
         label_array = as_labels(labels, self.sizes[-1])
         self._pull()
-        return _accuracy_from_outputs(self._forward(inputs), label_array)
+        with _quiet():
+            outputs = self._forward(inputs)
+        _check_rows(outputs, what="the outputs")
+        return _accuracy_from_outputs(outputs, label_array)
 
     def train(
         self,
@@ -160,26 +211,36 @@ class FastNetwork:
         shuffle: bool = False,
         seed: int | None = None,
         track_loss: bool = True,
+        checkpoint: str | os.PathLike[str] | None = None,
+        checkpoint_every: int = 1,
+        resume: str | os.PathLike[str] | None = None,
     ) -> History:
         """Gradient descent on batches; same arguments and schedule as :meth:`Network.train`."""
         self.network._check_differentiable()
         inputs, targets = self._data(X, T)
+        check_seed(seed)
         rng = np.random.default_rng(seed) if seed is not None else self.network.rng
         self._pull()
         try:
-            return train_loop(
-                self,
-                inputs,
-                targets,
-                engine="fast",
-                rate=rate,
-                epochs=epochs,
-                batch_size=batch_size,
-                reduction=reduction,
-                shuffle=shuffle,
-                rng=rng,
-                track_loss=track_loss,
-            )
+            with _quiet():
+                return train_loop(
+                    self,
+                    inputs,
+                    targets,
+                    engine="fast",
+                    rate=rate,
+                    epochs=epochs,
+                    batch_size=batch_size,
+                    reduction=reduction,
+                    shuffle=shuffle,
+                    rng=rng,
+                    track_loss=track_loss,
+                    network=self.network,
+                    seed=seed,
+                    checkpoint=checkpoint,
+                    checkpoint_every=checkpoint_every,
+                    resume=resume,
+                )
         finally:
             if self._parameters_finite():
                 self._push()
@@ -208,14 +269,23 @@ class FastNetwork:
         for layer in reversed(self.layers[:-1]):
             dE_dY = layer.backward(dE_dY, scale=scale)
 
-    def _train_batch(self, inputs: Array, targets: Array, rate: float, scale: float) -> None:
+    def _train_batch(self, inputs: Array, targets: Array, rate: float, scale: float) -> int | None:
+        """One update; or, if a sample's output δ is NaN or inf, no update and that sample's row.
+
+        The check is the divergence guard of :mod:`graphnet.train`: K numbers per sample.
+        """
         self._forward(inputs)
         self._backward(targets, scale)
+        output_delta = self.layers[-1].delta
+        if not np.isfinite(output_delta).all():
+            return int(np.flatnonzero(~np.isfinite(output_delta).all(axis=1))[0])
         for layer in self.layers:
             layer.update(rate)
+        return None
 
-    def _loss(self, inputs: Array, targets: Array, reduction: str = "mean") -> float:
-        self._forward(inputs)
+    def _loss(self, inputs: Array, targets: Array, reduction: str = "mean", *, forward: bool = True) -> float:
+        if forward:
+            self._forward(inputs)
         output = self.layers[-1]
         per_sample = self.loss_function.value_array(output.Y, targets, output.Z)
         data_loss = float(per_sample.mean() if reduction == "mean" else per_sample.sum())
@@ -227,7 +297,39 @@ class FastNetwork:
         return data_loss + penalty
 
     def _epoch_loss(self, inputs: Array, targets: Array) -> float:
-        return self._loss(inputs, targets)
+        """E over validated data; NaN or inf are returned, not raised (or warned about)."""
+        with _quiet():
+            return self._loss(inputs, targets)
+
+    def _sample_losses(self, inputs: Array, targets: Array) -> Array:
+        """E of each sample, without the L2 term; NaN or inf are returned, not raised."""
+        with _quiet():
+            self._forward(inputs)
+            output = self.layers[-1]
+            return self.loss_function.value_array(output.Y, targets, output.Z)
+
+    def _snapshot(self) -> list[Array]:
+        """Copies of every W and b."""
+        return [array.copy() for layer in self.layers for array in (layer.W, layer.b) if array is not None]
+
+    def _restore(self, snapshot: list[Array]) -> None:
+        arrays = iter(snapshot)
+        for layer in self.layers:
+            layer.W = next(arrays).copy()
+            if layer.b is not None:
+                layer.b = next(arrays).copy()
+
+    def _sync_to_graph(self) -> None:
+        self._push()
+
+    def _sync_from_graph(self) -> None:
+        self._pull()
+
+    def _check_gradients(self) -> None:
+        for index, layer in enumerate(self.layers, start=1):
+            check_computed_finite(layer.dW, what=f"∂E/∂W of layer {index}")
+            if layer.db is not None:
+                check_computed_finite(layer.db, what=f"∂E/∂b of layer {index}")
 
     def _parameters_finite(self) -> bool:
         return all(
@@ -249,3 +351,15 @@ class FastNetwork:
 
     def __repr__(self) -> str:
         return f"FastNetwork({self.sizes}, dtype={self.dtype.name}, layers={self.layers})"
+
+
+def _quiet() -> np.errstate:
+    """Silence numpy's overflow warnings: results are checked for NaN and inf instead, and refused by name."""
+    return np.errstate(over="ignore", invalid="ignore", divide="ignore")
+
+
+def _check_rows(values: Array, *, what: str) -> None:
+    """Refuse a non-finite batch result, naming the first bad sample (row)."""
+    if values.size and not np.isfinite(values).all():
+        row = int(np.flatnonzero(~np.isfinite(values).all(axis=1))[0])
+        check_computed_finite(values[row], what=f"{what} for sample {row}")

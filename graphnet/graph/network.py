@@ -19,14 +19,16 @@ Order (the stepper shows it):
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import math
+import os
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from graphnet.activations import Activation, Softmax, get_activation
-from graphnet.errors import IncompatibleError, NotDifferentiableError, ShapeError
+from graphnet.activations import BUILTIN_ACTIVATIONS, Activation, Softmax, get_activation
+from graphnet.errors import IncompatibleError, NotDifferentiableError, ShapeError, unknown_name
 from graphnet.graph.layer import Connections, Layer
 from graphnet.graph.objects import Node
 from graphnet.init import get_initializer
@@ -37,9 +39,14 @@ from graphnet.validation import (
     as_float_array,
     as_labels,
     as_sample,
+    check_bool,
+    check_computed_finite,
     check_count,
+    check_network_size,
     check_positive_number,
     check_same_length,
+    check_scalar,
+    check_seed,
 )
 
 if TYPE_CHECKING:
@@ -106,11 +113,13 @@ class Network:
         for index, layer_activation in enumerate(self.activations[:-1], start=1):
             if layer_activation.layerwise:
                 raise IncompatibleError(f"softmax is allowed on the output layer only; layer {index} is hidden")
-        self.bias = bool(bias)
+        self.bias = check_bool(bias, name="bias")
+        check_network_size(self.sizes, bias=self.bias)
         self.init = init
         initializer = get_initializer(init)
-        self.bias_init = float(as_float_array(bias_init, name="bias_init"))
+        self.bias_init = check_scalar(bias_init, name="bias_init")
         self.l2 = check_positive_number(l2, name="l2", allow_zero=True)
+        check_seed(seed)
         self.rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
         self.seed = seed if not isinstance(seed, np.random.Generator) else None
         self.layers = [Layer(0, self.sizes[0], None)]
@@ -142,6 +151,11 @@ class Network:
 
     def node(self, layer: int, index: int) -> Node:
         """Node ``layer-index``, e.g. ``net.node(1, 2)``."""
+        if isinstance(layer, bool) or not isinstance(layer, int | np.integer) or not 0 <= layer < len(self.layers):
+            raise ShapeError(f"layer must be a whole number 0 … {len(self.layers) - 1}; got {layer!r}")
+        size = self.layers[layer].size
+        if isinstance(index, bool) or not isinstance(index, int | np.integer) or not 0 <= index < size:
+            raise ShapeError(f"index must be a node index 0 … {size - 1} of layer {layer}; got {index!r}")
         return self.layers[layer].nodes[index]
 
     # ------------------------------------------------------------------ the phases as steps
@@ -223,23 +237,44 @@ class Network:
         array = as_float_array(x, name="x")
         if array.ndim >= 2:
             batch = as_batch(array, self.sizes[0], name="X", sizes=self.sizes)
-            return np.array([self.forward(row) for row in batch.tolist()])
+            return np.array(
+                [self._checked_forward(row, what=f"the outputs for sample {n}") for n, row in enumerate(batch.tolist())]
+            )
         return np.array(self.forward(array))
 
     def forward(self, x: ArrayLike) -> list[float]:
-        """Set the inputs and compute every node's net input and output; return the outputs."""
+        """Set the inputs and compute every node's net input and output; return the outputs.
+
+        Raises
+        ------
+        NumericalOverflowError
+            If an output is NaN or inf: the net inputs overflowed (inputs or weights too large).
+        """
         values = as_sample(x, self.sizes[0], name="x", sizes=self.sizes)
+        return self._checked_forward(values, what="the outputs")
+
+    def _checked_forward(self, values: list[float], *, what: str) -> list[float]:
         for _ in self._input_steps(values):
             pass
         for _ in self._forward_steps():
             pass
-        return self.layers[-1].outputs
+        outputs = self.layers[-1].outputs
+        check_computed_finite(np.array(outputs), what=what)
+        return outputs
 
     def backward(self, target: ArrayLike) -> None:
-        """Compute every node's δ and every connection's gradient for the last forward pass."""
+        """Compute every node's δ and every connection's gradient for the last forward pass.
+
+        Raises
+        ------
+        NumericalOverflowError
+            If a δ is NaN or inf (the last forward pass or the weights overflowed).
+        """
         values = self._check_target(target)
         for _ in self._delta_steps(values):
             pass
+        for layer in self.layers[1:]:
+            check_computed_finite(np.array(layer.deltas), what=f"δ of layer {layer.index}")
         for _ in self._gradient_steps():
             pass
 
@@ -257,14 +292,31 @@ class Network:
             from graphnet.schedule import check_schedule, reduction_scale
 
             check_schedule(len(inputs), None, reduction)
-            self._accumulate_batch(inputs, targets, reduction_scale(reduction, len(inputs)))
-        return [self._split(layer.gradient_rows()) for layer in self.layers[1:]]
+            bad = self._accumulate_batch(inputs, targets, reduction_scale(reduction, len(inputs)))
+            if bad is not None:
+                check_computed_finite(np.array(self.layers[-1].deltas), what=f"the output δ of sample {bad}")
+        gradients: Params = [self._split(layer.gradient_rows()) for layer in self.layers[1:]]
+        for index, (dW, db) in enumerate(gradients, start=1):
+            check_computed_finite(dW, what=f"∂E/∂W of layer {index}")
+            if db is not None:
+                check_computed_finite(db, what=f"∂E/∂b of layer {index}")
+        return gradients
 
     def update(self, rate: float) -> None:
-        """W ← w − rate·∂E/∂w for every connection, using the gradients on the connections."""
+        """W ← w − rate·∂E/∂w for every connection, using the gradients on the connections.
+
+        Raises
+        ------
+        NumericalOverflowError
+            If a new weight would be NaN or inf; the weights are then left as they were.
+        """
         rate = check_positive_number(rate, name="rate")
+        before = self._snapshot()
         for _ in self._update_steps(rate):
             pass
+        if not self._parameters_finite():
+            self._restore(before)
+            check_computed_finite(np.array([math.inf]), what=f"a weight after the update with rate {rate:g}")
 
     def loss(self, X: ArrayLike, T: ArrayLike, *, reduction: str = "mean", engine: Engine = "fast") -> float:
         """E over a data set: per-sample losses reduced by mean or sum, plus (λ/2)·Σ w².
@@ -276,15 +328,17 @@ class Network:
             return self.vectorized().loss(X, T, reduction=reduction)
         inputs, targets = self._check_data(X, T)
         self._check_engine(engine)
+        if reduction not in ("mean", "sum"):
+            raise IncompatibleError(f"reduction must be 'mean' or 'sum'; got {reduction!r}")
         per_sample = []
-        for x, t in zip(inputs.tolist(), targets.tolist(), strict=True):
-            self.forward(x)
+        for number, (x, t) in enumerate(zip(inputs.tolist(), targets.tolist(), strict=True)):
+            self._checked_forward(x, what=f"the outputs for sample {number}")
             output_layer = self.layers[-1]
             per_sample.append(self.loss_function.value(output_layer.outputs, t, output_layer.net_inputs))
         data_loss = sum(per_sample) / len(per_sample) if reduction == "mean" else sum(per_sample)
-        if reduction not in ("mean", "sum"):
-            raise IncompatibleError(f"reduction must be 'mean' or 'sum'; got {reduction!r}")
-        return data_loss + self._l2_penalty()
+        total = data_loss + self._l2_penalty()
+        check_computed_finite(np.array(total), what="the loss")
+        return total
 
     def accuracy(self, X: ArrayLike, labels: ArrayLike, *, engine: Engine = "fast") -> float:
         """Fraction of samples whose predicted class equals the label.
@@ -310,6 +364,9 @@ class Network:
         seed: int | None = None,
         engine: Engine = "graph",
         track_loss: bool = True,
+        checkpoint: str | os.PathLike[str] | None = None,
+        checkpoint_every: int = 1,
+        resume: str | os.PathLike[str] | None = None,
     ) -> History:
         """Train by gradient descent; see :mod:`graphnet.train` for the schedules.
 
@@ -330,10 +387,26 @@ class Network:
             Seeds the shuffling; default: the network's own generator.
         engine : {"graph", "fast"}, default "graph"
             Where to compute.  After fast training the graph's connections hold the weights.
+        track_loss : bool, default True
+            Compute the loss over (X, T) after every epoch for the history.
+        checkpoint : str or os.PathLike, optional
+            Write a training checkpoint there (atomically) every ``checkpoint_every`` epochs
+            and after the last one; see :mod:`graphnet.io`.
+        checkpoint_every : int, default 1
+        resume : str or os.PathLike, optional
+            Continue the run saved in this checkpoint: same data and settings, ``epochs``
+            the total to reach.  The result equals the uninterrupted run's, bit for bit.
 
         Returns
         -------
         History
+            Of the whole run (including the epochs before a resume).
+
+        Raises
+        ------
+        TrainingDiverged
+            If a loss, δ or weight becomes NaN or inf; the network keeps the last finite
+            parameters, and the error names the epoch and the sample (or batch).
         """
         self._check_engine(engine)
         if engine == "fast":
@@ -347,9 +420,13 @@ class Network:
                 shuffle=shuffle,
                 seed=seed,
                 track_loss=track_loss,
+                checkpoint=checkpoint,
+                checkpoint_every=checkpoint_every,
+                resume=resume,
             )
         self._check_differentiable()
         inputs, targets = self._check_data(X, T)
+        check_seed(seed)
         rng = np.random.default_rng(seed) if seed is not None else self.rng
         return train_loop(
             self,
@@ -363,19 +440,38 @@ class Network:
             shuffle=shuffle,
             rng=rng,
             track_loss=track_loss,
+            network=self,
+            seed=seed,
+            checkpoint=checkpoint,
+            checkpoint_every=checkpoint_every,
+            resume=resume,
         )
 
     # ------------------------------------------------------------------ engine internals
     def _train_batch(
         self, inputs: NDArray[np.floating], targets: NDArray[np.floating], rate: float, scale: float
-    ) -> None:
-        """One update from one batch: accumulate δ_j·o_i over the samples, then update."""
-        self._accumulate_batch(inputs, targets, scale)
+    ) -> int | None:
+        """One update from one batch: accumulate δ_j·o_i over the samples, then update.
+
+        Returns None, or (without updating) the row of the first sample whose output δ is not finite.
+        """
+        bad = self._accumulate_batch(inputs, targets, scale)
+        if bad is not None:
+            return bad
         for _ in self._update_steps(rate):
             pass
+        return None
 
-    def _accumulate_batch(self, inputs: NDArray[np.floating], targets: NDArray[np.floating], scale: float) -> None:
-        """Gradient = scale·Σ_samples δ_j·o_i + λ·w_ji on every connection."""
+    def _accumulate_batch(
+        self, inputs: NDArray[np.floating], targets: NDArray[np.floating], scale: float
+    ) -> int | None:
+        """Gradient = scale·Σ_samples δ_j·o_i + λ·w_ji on every connection.
+
+        Stops at, and returns the row of, the first sample whose output δ is NaN or inf (the
+        divergence guard: K numbers per sample); returns None when every sample is finite.
+        """
+        output_nodes = self.layers[-1].nodes
+        isfinite = math.isfinite
         for number, (x, t) in enumerate(zip(inputs.tolist(), targets.tolist(), strict=True)):
             for _ in self._input_steps(x):
                 pass
@@ -383,6 +479,8 @@ class Network:
                 pass
             for _ in self._delta_steps(t):
                 pass
+            if not all(isfinite(node.delta) for node in output_nodes):
+                return number
             if number == 0:
                 for connection in self.connections:
                     connection.compute_gradient(0.0)
@@ -392,12 +490,36 @@ class Network:
         l2 = self.l2
         for connection in self.connections:
             connection.gradient = connection.gradient * scale + (0.0 if connection.is_bias else l2) * connection.weight
+        return None
 
     def _epoch_loss(self, inputs: NDArray[np.floating], targets: NDArray[np.floating]) -> float:
-        return self.loss(inputs, targets)
+        """E over validated data, on the fast mirror; NaN or inf are returned, not raised."""
+        fast = self.vectorized()
+        fast._pull()
+        return fast._epoch_loss(inputs, targets)
+
+    def _sample_losses(self, inputs: NDArray[np.floating], targets: NDArray[np.floating]) -> NDArray[np.floating]:
+        """E of each sample without the L2 term, on the fast mirror; NaN or inf are returned, not raised."""
+        fast = self.vectorized()
+        fast._pull()
+        return fast._sample_losses(inputs, targets)
 
     def _parameters_finite(self) -> bool:
         return all(np.isfinite(layer.parameter_rows()).all() for layer in self.layers[1:])
+
+    def _snapshot(self) -> list[NDArray[np.floating]]:
+        """The augmented matrices [W | b] of every layer (a copy)."""
+        return [layer.parameter_rows() for layer in self.layers[1:]]
+
+    def _restore(self, snapshot: list[NDArray[np.floating]]) -> None:
+        for layer, rows in zip(self.layers[1:], snapshot, strict=True):
+            layer.set_parameter_rows(rows)
+
+    def _sync_to_graph(self) -> None:
+        """Nothing to do: the graph's connections are this engine's parameters."""
+
+    def _sync_from_graph(self) -> None:
+        """Nothing to do: the graph's connections are this engine's parameters."""
 
     def _l2_penalty(self) -> float:
         """(λ/2)·Σ w² over the weights (not the biases)."""
@@ -433,6 +555,11 @@ class Network:
 
     def set_params(self, params: Sequence[tuple[ArrayLike, ArrayLike | None]]) -> None:
         """Write ``[(W, b), …]`` into the connections (b is None for a network without bias)."""
+        if not isinstance(params, Sequence) or isinstance(params, str | bytes):
+            raise ShapeError(
+                f"params must be a list of (W, b) pairs, one per layer ({len(self.layers) - 1} for "
+                f"sizes={self.sizes}); got {type(params).__name__}"
+            )
         if len(params) != len(self.layers) - 1:
             raise ShapeError(
                 f"params must have one (W, b) pair per layer: "
@@ -504,7 +631,12 @@ class Network:
         """The fast path: the same network on numpy arrays, sharing these parameters."""
         from graphnet.fast.network import FastNetwork
 
-        key = np.dtype(dtype).name
+        try:
+            key = np.dtype(dtype).name
+        except TypeError:
+            raise IncompatibleError(f"dtype must be numpy.float64 or numpy.float32; got {dtype!r}") from None
+        if key not in ("float64", "float32"):
+            raise IncompatibleError(f"dtype must be numpy.float64 or numpy.float32; got {key}")
         if key not in self._fast:
             self._fast[key] = FastNetwork(self, dtype=dtype)
         return self._fast[key]
@@ -514,6 +646,30 @@ class Network:
         from graphnet.stepper import Stepper
 
         return Stepper(self, x, target, rate=rate)
+
+    # ------------------------------------------------------------------ files
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write architecture and parameters to an ``.npz`` file, atomically; see :mod:`graphnet.io`."""
+        from graphnet.io import save_network
+
+        save_network(self, path)
+
+    @classmethod
+    def load(
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        custom_activations: Mapping[str, Activation | type[Activation]] | None = None,
+        custom_losses: Mapping[str, Loss | type[Loss]] | None = None,
+    ) -> Network:
+        """Read a network written by :meth:`save` (or a training checkpoint); see :mod:`graphnet.io`.
+
+        ``custom_activations`` / ``custom_losses`` map the names of your own Activation / Loss
+        subclasses that the file uses to the class (or an instance): files hold no code.
+        """
+        from graphnet.io import load_network
+
+        return load_network(path, custom_activations=custom_activations, custom_losses=custom_losses)
 
     # ------------------------------------------------------------------ showing itself
     def dump(self) -> str:
@@ -542,7 +698,11 @@ def _accuracy_from_outputs(outputs: NDArray[np.floating], labels: NDArray[np.int
 
 
 def _check_sizes(sizes: Sequence[int]) -> list[int]:
-    if isinstance(sizes, str | bytes) or not isinstance(sizes, Sequence | np.ndarray):
+    if (
+        isinstance(sizes, str | bytes)
+        or not isinstance(sizes, Sequence | np.ndarray)
+        or (isinstance(sizes, np.ndarray) and sizes.ndim != 1)
+    ):
         raise ShapeError(f"sizes must be a list of layer sizes such as [3, 4, 2]; got {sizes!r}")
     if len(sizes) < 2:
         raise ShapeError(f"sizes needs at least an input and an output layer; got {list(sizes)}")
@@ -556,6 +716,8 @@ def _layer_activations(
 ) -> list[Activation]:
     if isinstance(activation, str | Activation) or (isinstance(activation, type)):
         activations = [get_activation(activation) for _ in range(n_layers)]  # type: ignore[arg-type]
+    elif not isinstance(activation, Sequence):
+        raise unknown_name("activation", activation, BUILTIN_ACTIVATIONS)
     else:
         if len(activation) != n_layers:
             raise ShapeError(f"activation list needs one entry per non-input layer ({n_layers}); got {len(activation)}")
