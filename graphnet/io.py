@@ -2,8 +2,9 @@
 
 >>> import pathlib, tempfile
 >>> from graphnet import Network
+>>> folder = tempfile.TemporaryDirectory()
+>>> path = pathlib.Path(folder.name) / "net.npz"
 >>> net = Network([3, 4, 2], activation="leaky_relu", seed=0)
->>> path = pathlib.Path(tempfile.mkdtemp()) / "net.npz"
 >>> net.save(path)
 >>> same = Network.load(path)
 >>> bool((same.get_flat_params() == net.get_flat_params()).all())
@@ -11,6 +12,7 @@ True
 >>> header = read_header(path)
 >>> header["sizes"], header["activations"][0]
 ([3, 4, 2], {'config': {'alpha': 0.01}, 'custom': False, 'name': 'leaky_relu'})
+>>> folder.cleanup()
 
 Contents
 --------
@@ -105,7 +107,7 @@ from graphnet.errors import (
     UnknownNameError,
 )
 from graphnet.losses import BUILTIN_LOSSES, Loss
-from graphnet.validation import MAX_CONNECTIONS, check_path
+from graphnet.validation import check_network_size, check_path
 
 if TYPE_CHECKING:
     from graphnet.graph.network import Network, Params
@@ -632,7 +634,9 @@ def _read_file(path: Path) -> tuple[Header, Arrays]:
         except Exception as error:
             # A damaged archive fails in zipfile, zlib, struct or numpy's .npy parser with many
             # exception types; each one means "not a readable graphnet file", and nothing ran.
-            raise FileFormatError(f"{path} is truncated or damaged ({type(error).__name__}: {error})") from None
+            raise FileFormatError(
+                f"{path} is truncated or damaged: expected a complete zip archive; got {type(error).__name__}: {error}"
+            ) from None
     value = _checksum(header, arrays)
     if value != header["checksum"]["value"]:
         raise FileFormatError(
@@ -729,9 +733,10 @@ def _check_header(header: Header, path: Path) -> None:
         raise fail("sizes", "a list of at least two whole numbers ≥ 1")
     if not isinstance(header.get("bias"), bool):
         raise fail("bias", "true or false")
-    n_connections = sum((a + int(header["bias"])) * b for a, b in itertools.pairwise(sizes))
-    if n_connections > MAX_CONNECTIONS:
-        raise fail("sizes", f"a network of at most {MAX_CONNECTIONS:,} connections")
+    try:
+        check_network_size(sizes, bias=header["bias"])
+    except IncompatibleError as error:
+        raise FileFormatError(f"{path}: header field 'sizes' describes too large a network: {error}") from None
     activations = header.get("activations")
     if (
         not isinstance(activations, list)
@@ -885,9 +890,8 @@ def _resolve_loss(entry: dict[str, Any], custom: CustomLosses | None) -> Loss:
     name = entry["name"]
     if not entry["custom"]:
         if name not in BUILTIN_LOSSES:
-            raise FileFormatError(
-                f"the file uses loss {name!r}, unknown here; known: {', '.join(sorted(BUILTIN_LOSSES))}"
-            )
+            known = ", ".join(sorted(BUILTIN_LOSSES))
+            raise FileFormatError(f"the file uses loss {name!r}, unknown to this graphnet; known: {known}")
         return BUILTIN_LOSSES[name]()
     given = (custom or {}).get(name)
     if given is None:

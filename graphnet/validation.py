@@ -82,7 +82,7 @@ def as_batch(
     if array.ndim != 2:
         raise ShapeError(f"{name} must be 2-D (n_samples, {n_expected}); got shape {array.shape}")
     if array.shape[0] == 0:
-        raise EmptyDataError(f"{name} holds no samples (shape {array.shape})")
+        raise EmptyDataError(f"{name} holds no samples: expected at least one row; got shape {array.shape}")
     if array.shape[1] != n_expected:
         raise ShapeError(
             f"{name} has {array.shape[1]} columns; this network expects {n_expected} (sizes={list(sizes)})"
@@ -93,7 +93,9 @@ def as_batch(
 def check_same_length(x: NDArray[np.floating], t: NDArray[np.generic], x_name: str, t_name: str) -> None:
     """Inputs and targets must have one row each per sample."""
     if x.shape[0] != t.shape[0]:
-        raise ShapeError(f"{x_name} has {x.shape[0]} samples but {t_name} has {t.shape[0]}")
+        raise ShapeError(
+            f"{x_name} has {x.shape[0]} samples but {t_name} has {t.shape[0]}; expected one row of each per sample"
+        )
 
 
 def check_positive_number(value: float, *, name: str, allow_zero: bool = False) -> float:
@@ -123,7 +125,7 @@ def as_labels(labels: ArrayLike, n_classes: int, *, name: str = "labels") -> NDA
     if array.ndim != 1:
         raise ShapeError(f"{name} must be 1-D class indices; got shape {array.shape}")
     if array.size == 0:
-        raise EmptyDataError(f"{name} holds no samples")
+        raise EmptyDataError(f"{name} holds no samples: expected at least one label; got shape {array.shape}")
     if not np.all(array == np.round(array)) or array.min() < 0 or array.max() >= max(n_classes, 2):
         raise ShapeError(
             f"{name} must be whole numbers in [0, {max(n_classes, 2) - 1}]; got values "

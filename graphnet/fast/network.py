@@ -153,7 +153,7 @@ class FastNetwork:
                 self._forward(inputs)
                 self._backward(targets, reduction_scale(reduction, len(inputs)))
             _check_rows(self.layers[-1].delta, what="the output δ")
-            self._check_gradients()
+        self._check_gradients()
         return [(layer.dW.copy(), None if layer.db is None else layer.db.copy()) for layer in self.layers]
 
     def update(self, rate: float) -> None:

@@ -228,7 +228,8 @@ class Network:
             if not layer.activation.differentiable:
                 raise NotDifferentiableError(
                     f"layer {layer.index} uses {layer.activation.name!r}, which has no "
-                    "derivative: this network can predict but not backpropagate"
+                    "derivative: this network can predict but not backpropagate (expected a differentiable "
+                    "activation such as sigmoid to train)"
                 )
 
     # ------------------------------------------------------------------ public API
@@ -324,11 +325,11 @@ class Network:
         ``engine="fast"`` (default) evaluates with the vectorized mirror; ``"graph"`` runs
         every sample through the graph (same numbers to ~1e-12, much slower).
         """
+        self._check_engine(engine)
         if engine == "fast":
             return self.vectorized().loss(X, T, reduction=reduction)
         inputs, targets = self._check_data(X, T)
-        self._check_engine(engine)
-        if reduction not in ("mean", "sum"):
+        if not isinstance(reduction, str) or reduction not in ("mean", "sum"):
             raise IncompatibleError(f"reduction must be 'mean' or 'sum'; got {reduction!r}")
         per_sample = []
         for number, (x, t) in enumerate(zip(inputs.tolist(), targets.tolist(), strict=True)):
@@ -345,9 +346,9 @@ class Network:
 
         The predicted class is argmax over the outputs, or ``output ≥ 0.5`` for one output.
         """
+        self._check_engine(engine)
         if engine == "fast":
             return self.vectorized().accuracy(X, labels)
-        self._check_engine(engine)
         outputs = self.predict(as_batch(X, self.sizes[0], name="X", sizes=self.sizes))
         return _accuracy_from_outputs(outputs, as_labels(labels, self.sizes[-1]))
 
@@ -528,7 +529,7 @@ class Network:
         return 0.5 * self.l2 * sum(c.weight * c.weight for c in self.connections if not c.is_bias)
 
     def _check_engine(self, engine: str) -> None:
-        if engine not in ("graph", "fast"):
+        if not isinstance(engine, str) or engine not in ("graph", "fast"):
             raise IncompatibleError(f"engine must be 'graph' or 'fast'; got {engine!r}")
 
     def _check_target(self, target: ArrayLike) -> list[float]:
@@ -575,7 +576,10 @@ class Network:
                 raise ShapeError(f"W of layer {layer.index} must have shape {expected}; got {weights.shape}")
             if self.bias:
                 if pair[1] is None:
-                    raise ShapeError(f"b of layer {layer.index} is None but the network has biases")
+                    raise ShapeError(
+                        f"b of layer {layer.index} is None but the network has biases; "
+                        f"expected an array of shape ({layer.size},)"
+                    )
                 biases = as_float_array(pair[1], name=f"b of layer {layer.index}")
                 if biases.shape != (layer.size,):
                     raise ShapeError(f"b of layer {layer.index} must have shape ({layer.size},); got {biases.shape}")
@@ -692,7 +696,9 @@ class Network:
 def _accuracy_from_outputs(outputs: NDArray[np.floating], labels: NDArray[np.intp]) -> float:
     """Share of rows whose predicted class (argmax, or output ≥ 0.5 for one output) matches."""
     if outputs.shape[0] != labels.shape[0]:
-        raise ShapeError(f"X has {outputs.shape[0]} samples but labels has {labels.shape[0]}")
+        raise ShapeError(
+            f"X has {outputs.shape[0]} samples but labels has {labels.shape[0]}; expected one label per sample"
+        )
     predicted = (outputs[:, 0] >= 0.5).astype(np.intp) if outputs.shape[1] == 1 else outputs.argmax(axis=1)
     return float(np.mean(predicted == labels))
 
