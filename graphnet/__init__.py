@@ -6,6 +6,7 @@ Contents
 - ``Network.vectorized()``: the fast path on numpy arrays, sharing the same parameters.
 - :mod:`graphnet.activations`, :mod:`graphnet.losses`: the math, scalar and array forms.
 - :mod:`graphnet.errors`: every error graphnet raises derives from :class:`GraphnetError`.
+- :mod:`graphnet.io`: ``net.save(path)`` / ``Network.load(path)`` and training checkpoints.
 
 >>> from graphnet import Network
 >>> net = Network([2, 2, 1], seed=0)

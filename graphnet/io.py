@@ -561,11 +561,8 @@ def write_atomically(path: Path, write: Callable[[IO[bytes]], None]) -> None:
     Either the whole new file is in place afterwards, or (after any failure, including a
     crash) the previous file is untouched.
     """
+    check_writable(path)
     folder = path.parent
-    if not folder.is_dir():
-        raise MissingFileError(f"cannot write {path}: the folder {folder} does not exist")
-    if path.is_dir():
-        raise IncompatibleError(f"cannot write {path}: it is a folder; expected a file name")
     descriptor, temporary = _create_temporary(path)
     try:
         with os.fdopen(descriptor, "wb") as handle:
@@ -578,6 +575,14 @@ def write_atomically(path: Path, write: Callable[[IO[bytes]], None]) -> None:
             os.unlink(temporary)
         raise
     _fsync_folder(folder)
+
+
+def check_writable(path: Path) -> None:
+    """Refuse early a file name that cannot be written: its folder is missing, or it is a folder."""
+    if not path.parent.is_dir():
+        raise MissingFileError(f"cannot write {path}: the folder {path.parent} does not exist")
+    if path.is_dir():
+        raise IncompatibleError(f"cannot write {path}: it is a folder; expected a file name")
 
 
 def _create_temporary(path: Path) -> tuple[int, Path]:

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-from graphnet.errors import IncompatibleError, TrainingDiverged
+from graphnet.errors import IncompatibleError, NonFiniteError, TrainingDiverged
 from graphnet.schedule import check_schedule, epoch_batches, reduction_scale
 from graphnet.validation import check_bool, check_count, check_path, check_positive_number
 
@@ -196,6 +196,8 @@ def train_loop(
 
         if network is None:
             raise IncompatibleError("checkpoints need the graph network; train through Network.train")
+        if checkpoint_path is not None:
+            io.check_writable(checkpoint_path)  # now, not after the first epoch
         data_sha256 = io.data_fingerprint(X, T)
     start = 0
     if resume_path is not None:
@@ -205,6 +207,11 @@ def train_loop(
         network.set_params(state.params)
         model._sync_from_graph()
         history.losses, history.updates, start = state.losses, state.updates, state.epoch
+    if not model._parameters_finite():
+        raise NonFiniteError(
+            "the parameters must be finite to train; got NaN or inf (assigned to a connection by hand?); "
+            "set finite ones with set_params"
+        )
     for epoch in range(start, epochs):
         snapshot = model._snapshot()
         batches = epoch_batches(len(X), size, shuffle=shuffle, rng=rng)

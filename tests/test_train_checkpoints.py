@@ -175,6 +175,8 @@ def test_resuming_something_else_is_refused(tmp_path):
         make_net().train(X, T, epochs=5, resume=tmp_path / "net.npz", **options)
     with pytest.raises(MissingFileError, match="no such file"):
         make_net().train(X, T, epochs=5, resume=tmp_path / "nothing", **options)
+    with pytest.raises(MissingFileError, match="the folder .* does not exist"):
+        make_net().train(X, T, epochs=5, checkpoint=tmp_path / "no" / "run.ckpt", **options)
     with pytest.raises(IncompatibleError, match="checkpoint_every must be a whole number ≥ 1; got 0"):
         make_net().train(X, T, epochs=5, checkpoint=path, checkpoint_every=0, **options)
 

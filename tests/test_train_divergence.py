@@ -87,3 +87,13 @@ def test_the_error_still_renders_as_one_line():
     error = TrainingDiverged("training diverged in epoch 2", epoch=2, sample=5, batch=(5,))
     assert str(error) == "training diverged in epoch 2" and error.batch == (5,)
     assert TrainingDiverged("plain").epoch is None
+
+
+@pytest.mark.parametrize("engine", ["graph", "fast"])
+def test_training_from_non_finite_parameters_is_refused(engine):
+    from graphnet.errors import NonFiniteError
+
+    net = make_net()
+    net.connections[1, 0, 0].weight = float("nan")
+    with pytest.raises(NonFiniteError, match="the parameters must be finite to train; got NaN or inf"):
+        net.train(X, T, rate=0.1, engine=engine)
