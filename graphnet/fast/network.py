@@ -28,7 +28,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from graphnet.activations import Softmax
-from graphnet.errors import ShapeError
+from graphnet.errors import NumericalOverflowError, ShapeError
 from graphnet.fast.dense import Array, DenseLayer
 from graphnet.schedule import check_schedule, reduction_scale
 from graphnet.train import History, train_loop
@@ -171,7 +171,10 @@ class FastNetwork:
                 layer.update(rate)
         if not self._parameters_finite():
             self._pull()  # back to the graph's weights, which were not touched
-            check_computed_finite(np.array([np.inf]), what=f"a weight after the update with rate {rate:g}")
+            raise NumericalOverflowError(
+                f"the update with rate {rate:g} would make a weight NaN or inf (beyond the {self.dtype} range); "
+                "expected finite weights, so they are left as they were: lower the rate"
+            )
         self._push()
 
     def loss(self, X: ArrayLike, T: ArrayLike, *, reduction: str = "mean") -> float:

@@ -28,7 +28,13 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from graphnet.activations import BUILTIN_ACTIVATIONS, Activation, Softmax, get_activation
-from graphnet.errors import IncompatibleError, NotDifferentiableError, ShapeError, unknown_name
+from graphnet.errors import (
+    IncompatibleError,
+    NotDifferentiableError,
+    NumericalOverflowError,
+    ShapeError,
+    unknown_name,
+)
 from graphnet.graph.layer import Connections, Layer
 from graphnet.graph.objects import Node
 from graphnet.init import get_initializer
@@ -317,7 +323,10 @@ class Network:
             pass
         if not self._parameters_finite():
             self._restore(before)
-            check_computed_finite(np.array([math.inf]), what=f"a weight after the update with rate {rate:g}")
+            raise NumericalOverflowError(
+                f"the update with rate {rate:g} would make a weight NaN or inf (beyond ±1.8e308); expected "
+                "finite weights, so they are left as they were: lower the rate"
+            )
 
     def loss(self, X: ArrayLike, T: ArrayLike, *, reduction: str = "mean", engine: Engine = "fast") -> float:
         """E over a data set: per-sample losses reduced by mean or sum, plus (λ/2)·Σ w².
