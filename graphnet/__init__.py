@@ -6,6 +6,7 @@ Contents
 - ``Network.vectorized()``: the fast path on numpy arrays, sharing the same parameters.
 - :mod:`graphnet.activations`, :mod:`graphnet.losses`: the math, scalar and array forms.
 - :mod:`graphnet.errors`: every error graphnet raises derives from :class:`GraphnetError`.
+- :func:`gradient_check`: central differences vs the graph's and the fast path's gradients.
 - :mod:`graphnet.io`: ``net.save(path)`` / ``Network.load(path)`` and training checkpoints.
 
 >>> from graphnet import Network
@@ -16,6 +17,7 @@ Contents
 
 from graphnet.activations import Activation, get_activation
 from graphnet.errors import GraphnetError
+from graphnet.gradcheck import GradientReport, gradient_check
 from graphnet.graph.layer import Connections, Layer
 from graphnet.graph.network import Network
 from graphnet.graph.objects import Connection, ConstNode, Node
@@ -29,6 +31,7 @@ __all__ = [
     "Connection",
     "Connections",
     "ConstNode",
+    "GradientReport",
     "GraphnetError",
     "History",
     "Layer",
@@ -38,4 +41,5 @@ __all__ = [
     "__version__",
     "get_activation",
     "get_loss",
+    "gradient_check",
 ]

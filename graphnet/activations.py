@@ -96,6 +96,20 @@ class Activation:
         flat = [self.value(float(v)) for v in np.ravel(z)]
         return np.asarray(flat, dtype=z.dtype).reshape(z.shape)
 
+    def value_array_unguarded(self, z: Array) -> Array:
+        """f(Z) for callers that already silence floating-point warnings (the training loop).
+
+        Defaults to :meth:`value_array`; the sigmoid skips its own ``np.errstate`` here.
+        """
+        return self.value_array(z)
+
+    def derivative_from_output_array(self, output: Array) -> Array | None:
+        """f′ written in terms of the output o = f(z), when that is cheaper (else None).
+
+        The fast path's backward pass uses it to avoid recomputing f(z): σ′ = o·(1−o).
+        """
+        return None
+
     def derivative_array(self, z: Array) -> Array:
         """f′(Z) element by element; override with numpy code for speed."""
         flat = [self.derivative(float(v)) for v in np.ravel(z)]
@@ -145,9 +159,19 @@ class Sigmoid(Activation):
         return output * (1.0 - output)
 
     def value_array(self, z: Array) -> Array:
-        """σ(Z) element by element, without overflow."""
-        exp_neg_abs = np.exp(-np.abs(z))
-        return np.where(z >= 0, 1.0 / (1.0 + exp_neg_abs), exp_neg_abs / (1.0 + exp_neg_abs))
+        """σ(Z) = 1 / (1 + e^(−Z)); e^(−Z) overflows to inf for Z < −709, giving the exact limit 0."""
+        with np.errstate(over="ignore"):
+            return self.value_array_unguarded(z)
+
+    def value_array_unguarded(self, z: Array) -> Array:
+        """σ(Z) without its own ``np.errstate`` (the caller silences the harmless overflow)."""
+        result: Array = 1.0 / (1.0 + np.exp(-z))
+        return result
+
+    def derivative_from_output_array(self, output: Array) -> Array | None:
+        """σ′ = o·(1 − o)."""
+        result: Array = output * (1.0 - output)
+        return result
 
     def derivative_array(self, z: Array) -> Array:
         """σ′(Z) = σ(Z)·(1 − σ(Z))."""
@@ -179,6 +203,11 @@ class Tanh(Activation):
     def value_array(self, z: Array) -> Array:
         """tanh(Z)."""
         return np.tanh(z)
+
+    def derivative_from_output_array(self, output: Array) -> Array | None:
+        """tanh′ = 1 − o²."""
+        result: Array = 1.0 - output * output
+        return result
 
     def derivative_array(self, z: Array) -> Array:
         """1 − tanh(Z)²."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 from rich.console import Console
@@ -17,6 +18,10 @@ from rich.console import Console
 from graphnet import __version__
 from graphnet.errors import GraphnetError, IncompatibleError
 from graphnet.graph.network import Network
+
+if TYPE_CHECKING:
+    from graphnet.activations import Activation
+    from graphnet.graph.network import Network
 
 Command = Callable[[argparse.Namespace, Console], int]
 #: Exit status for a usage or input error (argparse uses 2 too).
@@ -100,13 +105,19 @@ def run_step(args: argparse.Namespace, console: Console) -> int:
     net = network_from_args(args)
     x, target = sample_from_args(args, net)
     stepper = net.stepper(x, target, rate=args.rate)
+    if args.html is not None:
+        from graphnet.cli_pictures import write_step_player
+
+        return write_step_player(stepper, args.html, console)
     return step_session(stepper, console, interactive=sys.stdin.isatty() and console.is_terminal)
 
 
 def run_train(args: argparse.Namespace, console: Console) -> int:
     """Train a network on a named data set or a CSV file and report loss and accuracy."""
     from graphnet.cli_data import load_training_data
+    from graphnet.cli_pictures import check_plot_option, write_training_plot
 
+    check_plot_option(args.plot)
     data = load_training_data(args)
     sizes = [data.inputs.shape[1], *args.hidden, data.targets.shape[1]]
     net = Network(
@@ -136,9 +147,31 @@ def run_train(args: argparse.Namespace, console: Console) -> int:
         engine=args.engine,
     )
     console.print(history)
+    write_training_plot(history, args.plot, console, subject=f"{data.name}, layers {net.sizes}")
     console.print(f"training accuracy: {net.accuracy(data.inputs, data.labels):.2%}", highlight=False)
     if data.test_inputs is not None and data.test_labels is not None:
         console.print(f"test accuracy: {net.accuracy(data.test_inputs, data.test_labels):.2%}", highlight=False)
+    return 0
+
+
+def run_bench(args: argparse.Namespace, console: Console) -> int:
+    """Measure both engines; print a table, write JSON, and check ratios if asked."""
+    from graphnet.bench import CHECKS, check_ratios
+    from graphnet.bench import run_bench as measure
+
+    with console.status("benchmarking…") as status:
+        result = measure(quick=args.quick, progress=lambda message: status.update(f"benchmarking {message}…"))
+    console.print(result)
+    if args.json:
+        result.write_json(args.json)
+        console.print(f"wrote {args.json}", highlight=False)
+    if args.check:
+        failures = check_ratios(result)
+        for failure in failures:
+            sys.stderr.write(f"graphnet bench: ratio check failed: {failure}\n")
+        if failures:
+            return 1
+        console.print(f"all {len(CHECKS)} ratio checks hold", highlight=False)
     return 0
 
 
@@ -151,10 +184,69 @@ def _batch_size(text: str) -> int | None:
 
 
 def run_demo(args: argparse.Namespace, console: Console) -> int:
-    """Run a demo by name (default: the short tour)."""
-    from graphnet.demos import run_named_demo
+    """Run a demo by name (default: the short tour), parsing the options that demo takes."""
+    from graphnet.demos import DEMOS, add_demo_options, run_named_demo
 
-    return run_named_demo(args.name, console)
+    summary = (DEMOS[args.name].__doc__ or "").strip().splitlines()[0]
+    parser = _Parser(prog=f"graphnet demo {args.name}", description=summary)
+    add_demo_options(args.name, parser)
+    options = parser.parse_args(args.options)
+    return run_named_demo(args.name, console, **vars(options))
+
+
+def run_gradcheck(args: argparse.Namespace, console: Console) -> int:
+    """Check a random network's gradients: numeric vs graph vs fast; 1 if one is wrong."""
+    from graphnet.gradcheck import PLANTED_BUG_FACTOR, gradient_check, random_sample
+
+    network = _gradcheck_network(args)
+    x, t = random_sample(network, n_samples=args.samples, seed=network.rng)
+    report = gradient_check(
+        network,
+        x,
+        t,
+        mode=args.mode,
+        order=args.order,
+        epsilon=args.epsilon,
+        per_layer=args.per_layer,
+        directions=args.directions,
+        seed=args.seed,
+    )
+    if args.plant_bug:
+        console.print(
+            f"Planted bug: layer 1 uses {args.activation} with its derivative multiplied by {PLANTED_BUG_FACTOR:g}.",
+            markup=False,
+            highlight=False,
+        )
+    console.print(report.render(max_rows=args.rows))
+    return 0 if report.passed else 1
+
+
+def _gradcheck_network(args: argparse.Namespace) -> Network:
+    """The network the shared options describe, with a wrong derivative in layer 1 if asked."""
+    from graphnet.activations import get_activation
+    from graphnet.errors import IncompatibleError
+    from graphnet.gradcheck import PlantedBug
+    from graphnet.graph.network import Network
+
+    sizes = list(args.layers)
+    activation: str | list[str | Activation] = args.activation
+    if args.plant_bug:
+        if len(sizes) < 3:
+            raise IncompatibleError(
+                f"--plant-bug plants a wrong derivative in hidden layer 1; give at least one hidden "
+                f"layer (e.g. --layers 3 4 2); got --layers {' '.join(map(str, sizes))}"
+            )
+        activation = [PlantedBug(get_activation(args.activation)), *[args.activation] * (len(sizes) - 2)]
+    return Network(
+        sizes,
+        activation=activation,
+        output_activation=args.output_activation,
+        loss=args.loss,
+        bias=not args.no_bias,
+        init=args.init,
+        l2=args.l2,
+        seed=args.seed,
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -170,6 +262,7 @@ def build_parser() -> argparse.ArgumentParser:
     from graphnet.demos import DEMOS
 
     demo.add_argument("name", nargs="?", default="tour", choices=sorted(DEMOS), help="which demo (default: tour)")
+    demo.add_argument("options", nargs=argparse.REMAINDER, help="the demo's own options (graphnet demo NAME --help)")
     demo.set_defaults(handler=run_demo)
 
     dump = commands.add_parser("dump", help="print the plain-text dump of a network after one sample")
@@ -187,6 +280,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_network_options(step, layers=[3, 4, 2])
     add_sample_options(step)
     step.add_argument("--rate", type=float, default=0.5, help="learning rate η of the update phase")
+    step.add_argument("--html", metavar="FILE", help="write the whole step as a browser player (one HTML file)")
     step.set_defaults(handler=run_step)
 
     train = commands.add_parser("train", help="train on a built-in data set or your CSV file")
@@ -213,7 +307,34 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--reduction", default="mean", choices=["mean", "sum"])
     train.add_argument("--shuffle", action="store_true")
     train.add_argument("--engine", default="graph", choices=["graph", "fast"])
+    train.add_argument("--plot", metavar="FILE.png", help="write the loss per epoch as a PNG (needs matplotlib)")
     train.set_defaults(handler=run_train)
+
+    bench = commands.add_parser("bench", help="measure both engines (ratios from one run)")
+    bench.add_argument("--quick", action="store_true", help="a smaller run, under a minute")
+    bench.add_argument("--json", metavar="FILE", help="also write the results as JSON")
+    bench.add_argument("--check", action="store_true", help="exit 1 if a ratio breaks its generous limit")
+    bench.set_defaults(handler=run_bench)
+
+    from graphnet.cli_pictures import add_draw_command
+
+    add_draw_command(commands)
+    gradcheck = commands.add_parser("gradcheck", help="check a random network's gradients: numeric vs graph vs fast")
+    add_network_options(gradcheck, layers=(3, 4, 2))
+    gradcheck.add_argument("--mode", choices=("full", "sample", "directional"), default="full", help="default: full")
+    gradcheck.add_argument(
+        "--order", type=int, choices=(2, 4, 6), default=6, help="central-difference order (default 6)"
+    )
+    gradcheck.add_argument("--epsilon", type=float, default=None, help="step in net-input units")
+    gradcheck.add_argument("--per-layer", type=int, default=10, help="parameters per layer (sample mode)")
+    gradcheck.add_argument("--directions", type=int, default=3, help="directions per layer (directional)")
+    gradcheck.add_argument("--samples", type=int, default=None, help="a batch of N random samples")
+    gradcheck.add_argument("--l2", type=float, default=0.0, help="L2 strength λ (default 0)")
+    gradcheck.add_argument("--rows", type=int, default=20, help="rows to show, worst first (default 20)")
+    gradcheck.add_argument(
+        "--plant-bug", action="store_true", help="make layer 1's derivative 10%% wrong, to see a failure"
+    )
+    gradcheck.set_defaults(handler=run_gradcheck)
     return parser
 
 

@@ -16,6 +16,7 @@ Dump format, one block per node, one connection per line::
 
 from __future__ import annotations
 
+import itertools
 from typing import TYPE_CHECKING
 
 from rich.console import Group, RenderableType
@@ -23,6 +24,7 @@ from rich.table import Table
 from rich.text import Text
 
 if TYPE_CHECKING:
+    from graphnet.bench import BenchResult
     from graphnet.graph.layer import Layer
     from graphnet.graph.network import Network
     from graphnet.graph.objects import Connection, ConstNode, Node
@@ -31,6 +33,8 @@ if TYPE_CHECKING:
 
 #: Sparkline glyphs from low to high.
 SPARK_GLYPHS = "▁▂▃▄▅▆▇█"
+#: Most glyphs of a history's loss sparkline (longer curves are averaged down).
+SPARK_WIDTH = 60
 #: Rows shown per layer in the rich view before the rest is counted.
 MAX_ROWS_PER_LAYER = 12
 
@@ -152,14 +156,32 @@ def render_connection(connection: Connection) -> RenderableType:
     )
 
 
-def sparkline(values: list[float]) -> str:
-    """Values as a row of block glyphs, lowest ▁ to highest █ (empty for no values)."""
+def sparkline(
+    values: list[float], *, width: int | None = None, low: float | None = None, high: float | None = None
+) -> str:
+    """Values as a row of block glyphs, lowest ▁ to highest █ (empty for no values).
+
+    With ``width``, a longer series is first averaged over ``width`` equal runs, so a
+    curve of 1000 epochs still fits on one line.  ``low`` and ``high`` fix the scale
+    (default: the smallest and largest value), e.g. ``low=0, high=1`` for accuracies.
+
+    Examples
+    --------
+    >>> sparkline([3.0, 2.0, 1.0, 1.0]), sparkline([4.0, 2.0, 1.0, 1.0], width=2)
+    ('█▅▁▁', '█▁')
+    >>> sparkline([0.5, 1.0], low=0.0, high=1.0)
+    '▅█'
+    """
     if not values:
         return ""
-    low, high = min(values), max(values)
+    if width is not None and 0 < width < len(values):
+        edges = [round(k * len(values) / width) for k in range(width + 1)]
+        values = [sum(values[a:b]) / (b - a) for a, b in itertools.pairwise(edges)]
+    low = min(values) if low is None else low
+    high = max(values) if high is None else high
     span = high - low
     top = len(SPARK_GLYPHS) - 1
-    return "".join(SPARK_GLYPHS[0 if span == 0 else round((v - low) / span * top)] for v in values)
+    return "".join(SPARK_GLYPHS[0 if span == 0 else min(max(round((v - low) / span * top), 0), top)] for v in values)
 
 
 def render_history(history: History) -> RenderableType:
@@ -168,7 +190,7 @@ def render_history(history: History) -> RenderableType:
         (f"{history.engine} training ", "bold"),
         f"{history.epochs} epochs, {history.updates} updates, rate {history.rate:g}  ",
         ("loss ", "dim"),
-        sparkline(history.losses),
+        sparkline(history.losses, width=SPARK_WIDTH),
         " ",
         (f"{history.final_loss:.6g}", "bold"),
     )
@@ -265,3 +287,40 @@ def to_html(renderable: RenderableType, *, width: int = 110) -> str:
     console = Console(record=True, width=width, file=io.StringIO())
     console.print(renderable)
     return console.export_html(inline_styles=True, code_format='<pre style="font-family:monospace">{code}</pre>')
+
+
+def render_bench(result: BenchResult) -> RenderableType:
+    """The benchmark run: timings (median, min–max), facts, ratios and notes."""
+    timings = Table(title="timings (median of interleaved repetitions)", title_justify="left")
+    for column in ("case", "median", "min – max", "unit", "notes"):
+        timings.add_column(column, justify="right" if column in ("median", "min – max") else "left")
+    for measurement in result.measurements.values():
+        extra = ", ".join(
+            f"{k} {v:.3g}" if isinstance(v, float) else f"{k} {v}"
+            for k, v in measurement.info.items()
+            if k not in ("connections", "samples")
+        )
+        timings.add_row(
+            measurement.name,
+            f"{measurement.median:.4g}",
+            f"{measurement.low:.4g} – {measurement.high:.4g}",
+            measurement.unit,
+            extra,
+        )
+    facts = Table(title="facts", title_justify="left")
+    facts.add_column("what")
+    facts.add_column("value", justify="right")
+    for name, value in result.facts.items():
+        if isinstance(value, dict):
+            value = ", ".join(f"{k} {v:.4g}" for k, v in value.items())
+        elif isinstance(value, float):
+            value = f"{value:.4g}"
+        facts.add_row(name, str(value))
+    ratios = Table(title="ratios (same run)", title_justify="left")
+    ratios.add_column("ratio")
+    ratios.add_column("value", justify="right")
+    for name, value in result.ratios.items():
+        ratios.add_row(name, f"{value:.3g}")
+    parts: list[RenderableType] = [timings, facts, ratios]
+    parts.extend(Text(note, style="dim") for note in result.notes)
+    return Group(*parts)

@@ -109,9 +109,14 @@ class Event:
         return render_event(self)
 
 
+def factor(value: float) -> str:
+    """A number as a factor of a product: negative ones in parentheses, ``0.5·(−0.2)``."""
+    return f(value) if value >= 0 else f"({f(value)})"
+
+
 def _sum_terms(pairs: list[tuple[float, float]]) -> str:
     """``(a·b + c·d + …)`` for the first :data:`MAX_TERMS` products, counting the rest."""
-    shown = " + ".join(f"{f(a)}·{f(b) if b >= 0 else f'({f(b)})'}" for a, b in pairs[:MAX_TERMS])
+    shown = " + ".join(f"{f(a)}·{factor(b)}" for a, b in pairs[:MAX_TERMS])
     hidden = len(pairs) - MAX_TERMS
     return f"({shown}{f' + … {hidden} more' if hidden > 0 else ''})"
 
@@ -151,7 +156,8 @@ class Stepper:
         return itertools.chain(
             net._input_steps(self.x),
             net._forward_steps(),
-            net._delta_steps(self.target),
+            net._output_delta_steps(self.target),
+            net._hidden_delta_steps(),
             net._gradient_steps(),
             net._update_steps(self.rate),
         )
@@ -324,7 +330,7 @@ class Stepper:
             )
         return (
             f"δ({name}) = {activation.derivative_formula}·({loss.gradient_formula})",
-            f"δ({name}) = {activation.derivative_numbers(node.net_input)}·{f(gradient)} = {f(node.delta)}",
+            f"δ({name}) = {activation.derivative_numbers(node.net_input)}·{factor(gradient)} = {f(node.delta)}",
             "δ",
         )
 
@@ -334,13 +340,13 @@ class Stepper:
         if phase == "gradient":
             l2 = 0.0 if c.is_bias else self.network.l2
             penalty_formula = " + λ·w" if l2 else ""
-            penalty_numbers = f" + {f(l2)}·{f(c.weight)}" if l2 else ""
+            penalty_numbers = f" + {f(l2)}·{factor(c.weight)}" if l2 else ""
             return (
                 f"∂E/∂{w} = δ({down})·o({up}){penalty_formula}",
-                f"∂E/∂{w} = {f(c.downstream.delta)}·{f(c.upstream.output)}{penalty_numbers} = {f(after)}",
+                f"∂E/∂{w} = {f(c.downstream.delta)}·{factor(c.upstream.output)}{penalty_numbers} = {f(after)}",
                 "∂E/∂w",
             )
-        return (f"{w} ← w − η·∂E/∂w", f"{w} ← {f(before)} − {f(self.rate)}·{f(c.gradient)} = {f(after)}", "w")
+        return (f"{w} ← w − η·∂E/∂w", f"{w} ← {f(before)} − {f(self.rate)}·{factor(c.gradient)} = {f(after)}", "w")
 
     # ------------------------------------------------------------------ showing
     def __repr__(self) -> str:
@@ -352,6 +358,16 @@ class Stepper:
         from graphnet.render import render_stepper
 
         return render_stepper(self)
+
+    def to_html(self, *, max_nodes: int = 10) -> str:
+        """The whole training step as one self-contained HTML page with a player.
+
+        The page plays back every step in a browser (no network access needed) and opens
+        at this stepper's position; see :mod:`graphnet.player`.  The stepper is unchanged.
+        """
+        from graphnet.player import player_html
+
+        return player_html(self, max_nodes=max_nodes)
 
     def _repr_html_(self) -> str:
         from graphnet.render import to_html

@@ -28,7 +28,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from graphnet.errors import IncompatibleError, NonFiniteError, TrainingDiverged
-from graphnet.schedule import check_schedule, epoch_batches, reduction_scale
+from graphnet.schedule import check_schedule, reduction_scale
 from graphnet.validation import check_bool, check_count, check_path, check_positive_number
 
 if TYPE_CHECKING:
@@ -199,30 +199,35 @@ def train_loop(
         if checkpoint_path is not None:
             io.check_writable(checkpoint_path)  # now, not after the first epoch
         data_sha256 = io.data_fingerprint(X, T)
-    start = 0
+    first_epoch = 0
     if resume_path is not None:
         assert network is not None
         state = io.read_resume_state(resume_path, network, settings=settings, data_sha256=data_sha256)
         io.restore_rng_state(rng, state.rng_state, path=resume_path)
         network.set_params(state.params)
         model._sync_from_graph()
-        history.losses, history.updates, start = state.losses, state.updates, state.epoch
+        history.losses, history.updates, first_epoch = state.losses, state.updates, state.epoch
     if not model._parameters_finite():
         raise NonFiniteError(
             "the parameters must be finite to train; got NaN or inf (assigned to a connection by hand?); "
             "set finite ones with set_params"
         )
-    for epoch in range(start, epochs):
+    for epoch in range(first_epoch, epochs):
         snapshot = model._snapshot()
-        batches = epoch_batches(len(X), size, shuffle=shuffle, rng=rng)
-        for number, batch in enumerate(batches):
-            bad_row = model._train_batch(X[batch], T[batch], rate, reduction_scale(reduction, len(batch)))
+        # one permutation per epoch (as epoch_batches draws it), then batches are cheap views
+        schedule = _Schedule(X, T, rng.permutation(len(X)) if shuffle else None, size)
+        for number in range(schedule.n_batches):
+            rows = schedule.rows(number)
+            bad_row = model._train_batch(
+                schedule.inputs[rows], schedule.targets[rows], rate, reduction_scale(reduction, rows.stop - rows.start)
+            )
             if bad_row is not None:
-                raise _diverged(model, X, T, epoch, batches, number, int(batch[bad_row]), snapshot, rate, reduction)
+                sample = int(schedule.samples(number)[bad_row])
+                raise _diverged(model, X, T, epoch, schedule, number, sample, snapshot, rate, reduction)
             history.updates += 1
         loss = model._epoch_loss(X, T) if track_loss or on_epoch is not None else None
         if not model._parameters_finite() or (loss is not None and not math.isfinite(loss)):
-            raise _diverged(model, X, T, epoch, batches, None, None, snapshot, rate, reduction, loss=loss)
+            raise _diverged(model, X, T, epoch, schedule, None, None, snapshot, rate, reduction, loss=loss)
         if loss is not None:
             history.losses.append(loss)
             if on_epoch is not None:
@@ -248,7 +253,7 @@ def _diverged(
     X: NDArray[np.floating],
     T: NDArray[np.floating],
     epoch: int,
-    batches: list[NDArray[np.intp]],
+    schedule: _Schedule,
     number: int | None,
     sample: int | None,
     snapshot: Snapshot,
@@ -264,7 +269,7 @@ def _diverged(
     """
     advice = f"lower the rate (got {rate:g}), or scale the inputs"
     if number is None or not model._parameters_finite():
-        found = _replay(model, X, T, batches, snapshot, rate, reduction)
+        found = _replay(model, schedule, snapshot, rate, reduction)
         if found is None:  # every update stayed finite, but the loss overflowed: name the first sample
             sample_losses = model._sample_losses(X, T)
             model._restore(snapshot)
@@ -281,9 +286,9 @@ def _diverged(
                 sample=sample,
             )
         number, sample = found
-    batch = tuple(int(i) for i in batches[number])
+    batch = tuple(int(i) for i in schedule.samples(number))
     shown = ", ".join(str(i) for i in batch[:SHOWN_BATCH_MEMBERS]) + (", …" if len(batch) > SHOWN_BATCH_MEMBERS else "")
-    where = f"update {number + 1} of {len(batches)}"
+    where = f"update {number + 1} of {schedule.n_batches}"
     if len(batch) > 1:
         where += f", a batch of {len(batch)} samples [{shown}]"
     if sample is not None:
@@ -303,13 +308,7 @@ def _diverged(
 
 
 def _replay(
-    model: Trainable,
-    X: NDArray[np.floating],
-    T: NDArray[np.floating],
-    batches: list[NDArray[np.intp]],
-    snapshot: Snapshot,
-    rate: float,
-    reduction: str,
+    model: Trainable, schedule: _Schedule, snapshot: Snapshot, rate: float, reduction: str
 ) -> tuple[int, int | None] | None:
     """Redo an epoch from its snapshot, checking every parameter after every update.
 
@@ -317,12 +316,45 @@ def _replay(
     the parameters from just before it left on the model; or None if every update stays finite.
     """
     model._restore(snapshot)
-    for number, batch in enumerate(batches):
+    for number in range(schedule.n_batches):
+        rows = schedule.rows(number)
         before = model._snapshot()
-        bad_row = model._train_batch(X[batch], T[batch], rate, reduction_scale(reduction, len(batch)))
+        bad_row = model._train_batch(
+            schedule.inputs[rows], schedule.targets[rows], rate, reduction_scale(reduction, rows.stop - rows.start)
+        )
         if bad_row is not None:
-            return number, int(batch[bad_row])
+            return number, int(schedule.samples(number)[bad_row])
         if not model._parameters_finite():
             model._restore(before)
             return number, None
     return None
+
+
+@dataclass
+class _Schedule:
+    """One epoch's batches: the data in visiting order, cut into consecutive slices of ``size`` rows."""
+
+    X: NDArray[np.floating]
+    T: NDArray[np.floating]
+    order: NDArray[np.intp] | None
+    size: int
+
+    def __post_init__(self) -> None:
+        self.inputs = self.X if self.order is None else self.X[self.order]
+        self.targets = self.T if self.order is None else self.T[self.order]
+
+    @property
+    def n_batches(self) -> int:
+        """Updates in the epoch (the last batch may be shorter)."""
+        return -(-len(self.X) // self.size)
+
+    def rows(self, number: int) -> slice:
+        """Rows of batch ``number`` in visiting order."""
+        start = number * self.size
+        return slice(start, min(start + self.size, len(self.X)))
+
+    def samples(self, number: int) -> NDArray[np.intp]:
+        """Indices in the data set of the samples of batch ``number``."""
+        rows = self.rows(number)
+        indices: NDArray[np.intp] = np.arange(rows.start, rows.stop) if self.order is None else self.order[rows]
+        return indices

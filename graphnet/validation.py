@@ -50,7 +50,9 @@ def as_float_array(data: ArrayLike, *, name: str, dtype: type = np.float64) -> N
         raise ShapeError(f"{name} must hold numbers; got an array of dtype {array.dtype}")
     with np.errstate(over="ignore", invalid="ignore"):
         converted: NDArray[np.floating] = array.astype(dtype, copy=False)
-    if converted.size and not np.isfinite(converted).all():
+        # one cheap pass first: a sum is finite when every element is (or it overflowed: recheck)
+        all_finite = converted.size == 0 or np.isfinite(converted.sum()) or np.isfinite(converted).all()
+    if not all_finite:
         bad = tuple(int(i) for i in np.argwhere(~np.isfinite(converted))[0])
         given = array[bad]
         if np.isfinite(given):

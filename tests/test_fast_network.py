@@ -186,3 +186,13 @@ def test_fast_backward_needs_a_forward_and_matching_rows():
     fast.forward(np.zeros((3, 2)))
     with pytest.raises(ShapeError, match="the last forward batch has 3 samples but T has 2"):
         fast.backward(np.zeros((2, 1)))
+
+
+def test_a_changed_l2_reaches_the_fast_path():
+    net = Network([3, 2], seed=0)
+    fast = net.vectorized()
+    X, T = np.ones((1, 3)), np.full((1, 2), 0.5)
+    net.l2 = 0.5
+    dW_fast = fast.gradients(X, T)[0][0]
+    dW_graph = net.gradients(X, T)[0][0]
+    np.testing.assert_allclose(dW_fast, dW_graph, rtol=1e-12)

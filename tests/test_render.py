@@ -78,3 +78,13 @@ def test_sparkline_and_history_view():
     history = net.train([[0, 0], [1, 1]], [[0], [1]], rate=0.5, epochs=4)
     text = render(history)
     assert "graph training 4 epochs, 8 updates" in text and f"{history.final_loss:.6g}" in text
+
+
+def test_long_sparklines_are_averaged_down_to_a_width():
+    values = [float(v) for v in range(100, 0, -1)]
+    line = sparkline(values, width=10)
+    assert len(line) == 10 and line[0] == "█" and line[-1] == "▁"
+    assert sparkline([1.0, 2.0], width=10) == "▁█"  # shorter series are left alone
+    net = Network([2, 2, 1], seed=0)
+    history = net.train([[0, 0], [1, 1]], [[0], [1]], rate=0.5, epochs=300, engine="fast")
+    assert max(len(line) for line in render(history).splitlines()) <= 100

@@ -46,25 +46,35 @@ class DenseLayer:
         self.Y = empty
         self.delta = empty
 
-    def forward(self, X: Array) -> Array:
-        """Z = X·Wᵀ + b; Y = f(Z).  Mirrors the graph's ``forward`` phase for this layer."""
+    def forward(self, X: Array, *, guarded: bool = True) -> Array:
+        """Z = X·Wᵀ + b; Y = f(Z).  Mirrors the graph's ``forward`` phase for this layer.
+
+        ``guarded=False`` is for callers that already run under ``np.errstate(over="ignore")``.
+        """
         self.X = X
         Z = X @ self.W.T
         if self.b is not None:
             Z += self.b
         self.Z = Z
-        self.Y = self.activation.value_array(Z)
+        activation = self.activation
+        self.Y = activation.value_array(Z) if guarded else activation.value_array_unguarded(Z)
         return self.Y
 
-    def backward(self, dE_dY: Array, *, scale: float = 1.0) -> Array:
-        """δ = f′(Z)·∂E/∂Y, then :meth:`backward_delta`.  Mirrors ``compute_hidden_delta``."""
-        return self.backward_delta(self.activation.derivative_array(self.Z) * dE_dY, scale=scale)
+    def derivative(self) -> Array:
+        """f′(Z) of the last batch (from the outputs when the activation allows: σ′ = o·(1−o))."""
+        from_output = self.activation.derivative_from_output_array(self.Y)
+        return from_output if from_output is not None else self.activation.derivative_array(self.Z)
 
-    def backward_delta(self, delta: Array, *, scale: float = 1.0) -> Array:
+    def backward(self, dE_dY: Array, *, scale: float = 1.0, propagate: bool = True) -> Array | None:
+        """δ = f′(Z)·∂E/∂Y, then :meth:`backward_delta`.  Mirrors ``compute_hidden_delta``."""
+        return self.backward_delta(self.derivative() * dE_dY, scale=scale, propagate=propagate)
+
+    def backward_delta(self, delta: Array, *, scale: float = 1.0, propagate: bool = True) -> Array | None:
         """Given δ = ∂E/∂Z: dW = scale·δᵀ·X + λ·W, db = scale·Σ_rows δ; return ∂E/∂X = δ·W.
 
         Mirrors the graph's ``gradient`` phase (∂E/∂w_ji = δ_j·o_i summed over the batch)
-        and ``downstream_sum`` (Σ_k w_kj·δ_k) of the nodes below.
+        and ``downstream_sum`` (Σ_k w_kj·δ_k) of the nodes below.  ``propagate=False`` (the
+        first layer) skips ∂E/∂X, which nothing below needs.
         """
         self.delta = delta
         dW = delta.T @ self.X
@@ -75,6 +85,8 @@ class DenseLayer:
         self.dW = dW
         if self.b is not None:
             self.db = delta.sum(axis=0) * scale if scale != 1.0 else delta.sum(axis=0)
+        if not propagate:
+            return None
         dE_dX: Array = delta @ self.W
         return dE_dX
 

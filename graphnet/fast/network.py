@@ -76,8 +76,9 @@ class FastNetwork:
 
     # ------------------------------------------------------------------ one truth
     def _pull(self) -> None:
-        """Copy the graph's connection weights into W and b."""
+        """Copy the graph's connection weights (and its λ) into W and b."""
         for dense, layer in zip(self.layers, self.network.layers[1:], strict=True):
+            dense.l2 = self.network.l2
             rows = layer.parameter_rows()
             n_in = dense.W.shape[1]
             dense.W = self._cast(rows[:, :n_in])
@@ -225,7 +226,7 @@ class FastNetwork:
         rng = np.random.default_rng(seed) if seed is not None else self.network.rng
         self._pull()
         try:
-            with _quiet():
+            with _quiet():  # also σ's e^(−z), which may overflow to inf: the exact limit
                 return train_loop(
                     self,
                     inputs,
@@ -249,10 +250,10 @@ class FastNetwork:
                 self._push()
 
     # ------------------------------------------------------------------ internals (no sync)
-    def _forward(self, inputs: Array) -> Array:
+    def _forward(self, inputs: Array, *, guarded: bool = True) -> Array:
         activations = inputs
         for layer in self.layers:
-            activations = layer.forward(activations)
+            activations = layer.forward(activations, guarded=guarded)
         return activations
 
     def _backward(self, targets: Array, scale: float) -> None:
@@ -267,17 +268,19 @@ class FastNetwork:
             weighted = (output.Y * gradient).sum(axis=1, keepdims=True)
             delta = output.Y * (gradient - weighted)  # δ_j = o_j·(g_j − Σ_k o_k·g_k)
         else:
-            delta = output.activation.derivative_array(output.Z) * loss.output_gradient_array(output.Y, targets)
-        dE_dY = output.backward_delta(delta, scale=scale)
-        for layer in reversed(self.layers[:-1]):
-            dE_dY = layer.backward(dE_dY, scale=scale)
+            delta = output.derivative() * loss.output_gradient_array(output.Y, targets)
+        layers = self.layers
+        dE_dY = output.backward_delta(delta, scale=scale, propagate=len(layers) > 1)
+        for index in range(len(layers) - 2, -1, -1):
+            assert dE_dY is not None
+            dE_dY = layers[index].backward(dE_dY, scale=scale, propagate=index > 0)
 
     def _train_batch(self, inputs: Array, targets: Array, rate: float, scale: float) -> int | None:
         """One update; or, if a sample's output δ is NaN or inf, no update and that sample's row.
 
         The check is the divergence guard of :mod:`graphnet.train`: K numbers per sample.
         """
-        self._forward(inputs)
+        self._forward(inputs, guarded=False)  # train() runs under np.errstate(over="ignore")
         self._backward(targets, scale)
         output_delta = self.layers[-1].delta
         if not np.isfinite(output_delta).all():

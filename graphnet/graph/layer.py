@@ -13,6 +13,8 @@ mapping lives.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import chain
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -24,6 +26,9 @@ from graphnet.graph.objects import Connection, ConstNode, Node
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
+
+_weight_of = attrgetter("weight")
+_gradient_of = attrgetter("gradient")
 
 
 class Layer:
@@ -83,22 +88,16 @@ class Layer:
 
     def parameter_rows(self) -> NDArray[np.float64]:
         """The augmented matrix [W | b] read from the connections, shape (n_out, n_in + bias)."""
-        width = len(self.nodes[0].upstream)
-        flat = np.fromiter(
-            (c.weight for node in self.nodes for c in node.upstream),
-            dtype=np.float64,
-            count=width * len(self.nodes),
-        )
-        return flat.reshape(len(self.nodes), width)
+        return self._rows(_weight_of)
 
     def gradient_rows(self) -> NDArray[np.float64]:
         """The augmented matrix [dW | db] read from the connections' gradients."""
+        return self._rows(_gradient_of)
+
+    def _rows(self, read: attrgetter[float]) -> NDArray[np.float64]:
         width = len(self.nodes[0].upstream)
-        flat = np.fromiter(
-            (c.gradient for node in self.nodes for c in node.upstream),
-            dtype=np.float64,
-            count=width * len(self.nodes),
-        )
+        connections = chain.from_iterable(node.upstream for node in self.nodes)
+        flat = np.fromiter(map(read, connections), dtype=np.float64, count=width * len(self.nodes))
         return flat.reshape(len(self.nodes), width)
 
     def set_parameter_rows(self, rows: NDArray[np.floating]) -> None:

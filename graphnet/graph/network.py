@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -35,10 +35,12 @@ from graphnet.errors import (
     ShapeError,
     unknown_name,
 )
+from graphnet.graph import fused
 from graphnet.graph.layer import Connections, Layer
 from graphnet.graph.objects import Node
 from graphnet.init import get_initializer
 from graphnet.losses import Loss, get_loss
+from graphnet.schedule import check_schedule, reduction_scale
 from graphnet.train import History, train_loop
 from graphnet.validation import (
     as_batch,
@@ -188,14 +190,14 @@ class Network:
                     node.compute_net_input()
                     node.compute_output()
 
-    def _delta_steps(self, target: Sequence[float]) -> Iterator[Step]:
-        """δ of every output node, then of every hidden node, layers L−1 … 1."""
+    def _output_delta_steps(self, target: Sequence[float]) -> Iterator[Step]:
+        """δ of every output node."""
         self._check_differentiable()
         output_layer = self.layers[-1]
         loss = self.loss_function
         n_outputs = output_layer.size
         if isinstance(output_layer.activation, Softmax) and loss.canonical_activation is None:
-            # E depends on every output, and every output on every net input: δ = J^T·g
+            # E depends on every output, and every output on every net input: δ = Jᵀ·g
             output_gradients = [
                 loss.output_gradient(node.output, t, n_outputs)
                 for node, t in zip(output_layer.nodes, target, strict=True)
@@ -210,6 +212,9 @@ class Network:
             for node, t in zip(output_layer.nodes, target, strict=True):
                 yield "output_delta", node
                 node.compute_output_delta(t, loss, n_outputs)
+
+    def _hidden_delta_steps(self) -> Iterator[Step]:
+        """δ of every hidden node, layers L−1 … 1."""
         for layer in reversed(self.layers[1:-1]):
             for node in layer.nodes:
                 yield "hidden_delta", node
@@ -261,10 +266,7 @@ class Network:
         return self._checked_forward(values, what="the outputs")
 
     def _checked_forward(self, values: list[float], *, what: str) -> list[float]:
-        for _ in self._input_steps(values):
-            pass
-        for _ in self._forward_steps():
-            pass
+        fused.forward(self, values)
         outputs = self.layers[-1].outputs
         check_computed_finite(np.array(outputs), what=what)
         return outputs
@@ -278,12 +280,10 @@ class Network:
             If a δ is NaN or inf (the last forward pass or the weights overflowed).
         """
         values = self._check_target(target)
-        for _ in self._delta_steps(values):
-            pass
+        fused.deltas(self, values)
         for layer in self.layers[1:]:
             check_computed_finite(np.array(layer.deltas), what=f"δ of layer {layer.index}")
-        for _ in self._gradient_steps():
-            pass
+        fused.gradients(self)
 
     def gradients(self, X: ArrayLike | None = None, T: ArrayLike | None = None, *, reduction: str = "mean") -> Params:
         """∂E/∂W and ∂E/∂b per layer as ``[(dW, db), …]`` (db is None without bias).
@@ -296,8 +296,6 @@ class Network:
             if X is None or T is None:
                 raise ShapeError("gradients needs both X and T, or neither")
             inputs, targets = self._check_data(X, T)
-            from graphnet.schedule import check_schedule, reduction_scale
-
             check_schedule(len(inputs), None, reduction)
             bad = self._accumulate_batch(inputs, targets, reduction_scale(reduction, len(inputs)))
             if bad is not None:
@@ -338,8 +336,7 @@ class Network:
         if engine == "fast":
             return self.vectorized().loss(X, T, reduction=reduction)
         inputs, targets = self._check_data(X, T)
-        if not isinstance(reduction, str) or reduction not in ("mean", "sum"):
-            raise IncompatibleError(f"reduction must be 'mean' or 'sum'; got {reduction!r}")
+        check_schedule(len(inputs), None, reduction)
         per_sample = []
         for number, (x, t) in enumerate(zip(inputs.tolist(), targets.tolist(), strict=True)):
             self._checked_forward(x, what=f"the outputs for sample {number}")
@@ -461,15 +458,17 @@ class Network:
     def _train_batch(
         self, inputs: NDArray[np.floating], targets: NDArray[np.floating], rate: float, scale: float
     ) -> int | None:
-        """One update from one batch: accumulate δ_j·o_i over the samples, then update.
+        """One update from one batch (a single sample takes the fused SGD step).
 
         Returns None, or (without updating) the row of the first sample whose output δ is not finite.
         """
+        if len(inputs) == 1:
+            return None if fused.train_step(self, inputs[0].tolist(), targets[0].tolist(), rate) else 0
         bad = self._accumulate_batch(inputs, targets, scale)
         if bad is not None:
             return bad
-        for _ in self._update_steps(rate):
-            pass
+        for connection in self.connections:
+            connection.update(rate)
         return None
 
     def _accumulate_batch(
@@ -483,20 +482,11 @@ class Network:
         output_nodes = self.layers[-1].nodes
         isfinite = math.isfinite
         for number, (x, t) in enumerate(zip(inputs.tolist(), targets.tolist(), strict=True)):
-            for _ in self._input_steps(x):
-                pass
-            for _ in self._forward_steps():
-                pass
-            for _ in self._delta_steps(t):
-                pass
+            fused.forward(self, x)
+            fused.deltas(self, t)
             if not all(isfinite(node.delta) for node in output_nodes):
                 return number
-            if number == 0:
-                for connection in self.connections:
-                    connection.compute_gradient(0.0)
-            else:
-                for connection in self.connections:
-                    connection.accumulate_gradient()
+            fused.accumulate_gradients(self, first=number == 0)
         l2 = self.l2
         for connection in self.connections:
             connection.gradient = connection.gradient * scale + (0.0 if connection.is_bias else l2) * connection.weight
@@ -690,6 +680,20 @@ class Network:
         from graphnet.render import dump_network
 
         return dump_network(self)
+
+    def to_svg(self, *, max_nodes: int = 10, dropped: Collection[str] = ()) -> str:
+        """The network as an SVG picture: columns of neurons, lines coloured by weight.
+
+        Large layers show their first and last few nodes; ``dropped`` names nodes
+        (``"1-2"``) to draw faded.  See :func:`graphnet.svg.network_svg`.
+        """
+        from graphnet.svg import network_svg
+
+        return network_svg(self, max_nodes=max_nodes, dropped=dropped)
+
+    def _repr_svg_(self) -> str:
+        """Jupyter shows the picture inline."""
+        return self.to_svg()
 
     def __repr__(self) -> str:
         names = [a.name for a in self.activations]

@@ -1,0 +1,104 @@
+"""The picture-making parts of the command line: ``draw``, ``step --html``, ``train --plot``.
+
+:mod:`graphnet.cli` registers the ``draw`` subcommand through :func:`add_draw_command` and
+calls :func:`write_step_player` and :func:`write_training_plot` for the options.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rich.console import Console
+
+from graphnet.errors import MissingFileError
+from graphnet.svg import MAX_NODES
+
+if TYPE_CHECKING:
+    from graphnet.stepper import Stepper
+    from graphnet.train import History
+
+
+def _writable(path: str) -> Path:
+    target = Path(path)
+    if not target.parent.is_dir():
+        raise MissingFileError(f"cannot write {path!r}: folder {str(target.parent)!r} does not exist")
+    return target
+
+
+def add_draw_command(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Register ``graphnet draw``."""
+    from graphnet.cli import add_network_options, add_sample_options
+
+    draw = commands.add_parser(
+        "draw",
+        help="draw the network as an SVG picture",
+        description="Draw the network after one forward and backward pass on a sample "
+        "(--input/--target, default seeded random): neurons filled by their output, "
+        "lines coloured by the sign of the weight; hover for values.",
+    )
+    add_network_options(draw, layers=[3, 4, 2])
+    add_sample_options(draw)
+    draw.add_argument("-o", "--output", required=True, metavar="FILE.svg", help="the SVG file to write")
+    draw.add_argument(
+        "--max-nodes",
+        type=int,
+        default=MAX_NODES,
+        metavar="N",
+        help=f"draw larger layers collapsed to their first and last few nodes (default {MAX_NODES})",
+    )
+    draw.add_argument("--weights-only", action="store_true", help="draw the fresh network without running a sample")
+    draw.set_defaults(handler=run_draw)
+
+
+def run_draw(args: argparse.Namespace, console: Console) -> int:
+    """Write the network as an SVG file."""
+    from graphnet.cli import network_from_args, sample_from_args
+
+    net = network_from_args(args)
+    target = _writable(args.output)
+    if not args.weights_only:
+        x, t = sample_from_args(args, net)
+        net.forward(x)
+        net.backward(t)
+    svg = net.to_svg(max_nodes=args.max_nodes)
+    target.write_text(svg, encoding="utf-8")
+    console.print(
+        f"wrote {target}: {net!r}, {len(net.connections)} connections", markup=False, highlight=False, soft_wrap=True
+    )
+    return 0
+
+
+def write_step_player(stepper: Stepper, path: str, console: Console) -> int:
+    """``graphnet step --html FILE``: write the browser player of the whole step."""
+    from graphnet.player import write_player
+
+    target = write_player(stepper, _writable(path))
+    console.print(
+        f"wrote {target}: {stepper.total} steps of one training step of {stepper.network!r}; open it in a browser",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
+    return 0
+
+
+def check_plot_option(path: str | None) -> None:
+    """Fail before training if ``--plot`` cannot be written (no matplotlib, no such folder)."""
+    if path is None:
+        return
+    from graphnet.plot import require_matplotlib
+
+    require_matplotlib("--plot")
+    _writable(path)
+
+
+def write_training_plot(history: History, path: str | None, console: Console, *, subject: str = "") -> None:
+    """``graphnet train --plot FILE``: the loss per epoch as a PNG, titled with ``subject``."""
+    if path is None:
+        return
+    from graphnet.plot import default_title, plot_history
+
+    title = f"{subject} · {default_title(history)}" if subject else None
+    console.print(f"wrote {plot_history(history, path, title=title)}", markup=False, highlight=False, soft_wrap=True)

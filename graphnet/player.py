@@ -1,0 +1,404 @@
+"""Play one training step back in a browser: a single self-contained HTML file.
+
+:func:`record` runs the whole training step of a :class:`~graphnet.stepper.Stepper` on a
+*replica* of its network (same structure, the parameters and values the stepper started
+from), so the stepper and its network are left untouched.  For every step it keeps the
+:class:`~graphnet.stepper.Event` (formula in symbols and with numbers) and the values the
+step changed, each as ``(field, index, before, after)``:
+
+* ``input``, ``output``:       the node's ``output``;
+* ``forward``:                 the node's ``net`` and ``output``;
+* ``net_input``:               the node's ``net``;
+* ``output_delta``, ``hidden_delta``: the node's ``delta``;
+* ``gradient``, ``update``:    the connection's ``gradient``, ``weight``.
+
+Together with the state at the start, these *changes* give every node's net input, output
+and δ and every connection's weight and gradient after any step
+(:meth:`Recording.state`), at a cost of one or two numbers per step rather than a copy
+of the whole network per step.  The player does the same in JavaScript: forward by
+applying ``after`` values, backward by restoring ``before`` values.
+
+:func:`player_html` writes the recording as JSON into a
+``<script type="application/json">`` block of one HTML page, beside the network drawn by
+:mod:`graphnet.svg` and about 200 lines of plain JavaScript.  The page needs no network
+access: no CDN, no fonts, no images.  Its controls: buttons and keys for next (→, n),
+back (←, b), next phase (p), play/pause (space), start/end (Home/End), and a slider over
+all steps.
+
+Examples
+--------
+>>> from graphnet import Network
+>>> net = Network([2, 2, 1], seed=0)
+>>> stepper = net.stepper([1.0, 0.0], [1.0], rate=0.5)
+>>> recording = record(stepper)
+>>> len(recording.steps) == stepper.total, stepper.position
+(True, 0)
+>>> recording.steps[0].changes
+(Change(field='output', index=0, before=0.0, after=1.0),)
+>>> html = player_html(stepper)
+>>> html.startswith("<!DOCTYPE html>") and "http" not in html.replace("http://www.w3.org/2000/svg", "")
+True
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from html import escape
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from graphnet.errors import IncompatibleError, MissingFileError
+from graphnet.svg import MAX_NODES, layout, network_svg
+from graphnet.validation import check_count
+
+if TYPE_CHECKING:
+    from graphnet.graph.network import Network
+    from graphnet.graph.objects import Connection, Node
+    from graphnet.stepper import Event, Stepper
+
+#: Which values of its node or connection a step of each phase changes (field, attribute).
+PHASE_FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
+    "input": (("output", "output"),),
+    "forward": (("net", "net_input"), ("output", "output")),
+    "net_input": (("net", "net_input"),),
+    "output": (("output", "output"),),
+    "output_delta": (("delta", "delta"),),
+    "hidden_delta": (("delta", "delta"),),
+    "gradient": (("gradient", "gradient"),),
+    "update": (("weight", "weight"),),
+}
+#: The fields of a node and of a connection, in the order :meth:`Recording.state` keeps them.
+NODE_FIELDS = ("net", "output", "delta")
+CONNECTION_FIELDS = ("weight", "gradient")
+#: The page template shipped beside this module.
+TEMPLATE = "player.html"
+
+
+@dataclass(frozen=True)
+class Change:
+    """One value a step changed: ``field`` of node (or connection) number ``index``.
+
+    Nodes are numbered layer by layer (bias nodes excluded, they never change), connections
+    in the order of ``network.connections``.
+    """
+
+    field: str
+    index: int
+    before: float
+    after: float
+
+
+@dataclass(frozen=True)
+class RecordedStep:
+    """One step of the recording: its event, the SVG elements it concerns, its changes.
+
+    Attributes
+    ----------
+    event : Event
+    kind : {"node", "connection"}
+    target : int
+        Number of the node or connection the step computes.
+    element : str
+        Id of the SVG element that draws it (a marker or an aggregated line if it is hidden).
+    endpoints : tuple of str
+        For a connection, the SVG ids of its upstream and downstream nodes.
+    changes : tuple of Change
+    """
+
+    event: Event
+    kind: str
+    target: int
+    element: str
+    endpoints: tuple[str, ...]
+    changes: tuple[Change, ...]
+
+
+@dataclass
+class Recording:
+    """A whole training step: the start state, every step with its changes, the picture.
+
+    Attributes
+    ----------
+    title : str
+        The network's repr.
+    x, target : list of float
+    rate : float
+    node_labels, connection_labels : list of str
+    node_elements, connection_elements : list of str
+        SVG id drawing each node and connection.
+    initial : dict of str to list of float
+        ``net``, ``output``, ``delta`` per node and ``weight``, ``gradient`` per connection
+        at the start of the step.
+    steps : list of RecordedStep
+    svg : str
+        The network drawn in its start state, with the ids the player highlights.
+    output_range : (float, float)
+        Lowest and highest output anywhere in the step: the grey scale of every frame.
+    weight_scale : float
+        Largest |w| anywhere in the step: the thickest line of every frame.
+    start : int
+        The position of the stepper that was recorded; the player opens there.
+    """
+
+    title: str
+    x: list[float]
+    target: list[float]
+    rate: float
+    node_labels: list[str]
+    connection_labels: list[str]
+    node_elements: list[str]
+    connection_elements: list[str]
+    initial: dict[str, list[float]]
+    steps: list[RecordedStep]
+    svg: str
+    output_range: tuple[float, float]
+    weight_scale: float
+    start: int = 0
+
+    @property
+    def total(self) -> int:
+        """Number of steps."""
+        return len(self.steps)
+
+    def state(self, position: int) -> dict[str, list[float]]:
+        """Every value after ``position`` steps (0: the start): the initial state plus the changes.
+
+        Raises
+        ------
+        IncompatibleError
+            If ``position`` is not 0 … :attr:`total`.
+        """
+        position = check_count(position, name="position", minimum=0)
+        if position > self.total:
+            raise IncompatibleError(f"position must be 0 … {self.total}; got {position}")
+        values = {name: list(numbers) for name, numbers in self.initial.items()}
+        for step in self.steps[:position]:
+            for change in step.changes:
+                values[change.field][change.index] = change.after
+        return values
+
+    def to_data(self) -> dict[str, Any]:
+        """The recording as plain JSON-ready data (non-finite numbers become ``null``)."""
+        drawn_nodes = [
+            i
+            for i, (label, element) in enumerate(zip(self.node_labels, self.node_elements, strict=True))
+            if element == f"node-{label}"
+        ]
+        drawn_connections = [i for i, element in enumerate(self.connection_elements) if "more" not in element]
+        return {
+            "title": self.title,
+            "x": _numbers(self.x),
+            "target": _numbers(self.target),
+            "rate": _number(self.rate),
+            "start": self.start,
+            "nodes": {"labels": self.node_labels, "elements": self.node_elements, "drawn": drawn_nodes},
+            "connections": {
+                "labels": self.connection_labels,
+                "elements": self.connection_elements,
+                "drawn": drawn_connections,
+            },
+            "initial": {name: _numbers(values) for name, values in self.initial.items()},
+            "range": {
+                "low": _number(self.output_range[0]),
+                "high": _number(self.output_range[1]),
+                "scale": _number(self.weight_scale),
+            },
+            "steps": [_step_data(step) for step in self.steps],
+        }
+
+
+def _number(value: float) -> float | None:
+    return value if math.isfinite(value) else None
+
+
+def _numbers(values: Sequence[float]) -> list[float | None]:
+    return [_number(v) for v in values]
+
+
+def _step_data(step: RecordedStep) -> dict[str, Any]:
+    event = step.event
+    return {
+        "index": event.index,
+        "phase": event.phase,
+        "main_phase": event.main_phase,
+        "label": event.label,
+        "quantity": event.quantity,
+        "formula": event.formula,
+        "numbers": event.numbers,
+        "before": _number(event.before),
+        "after": _number(event.after),
+        "kind": step.kind,
+        "target": step.target,
+        "element": step.element,
+        "endpoints": list(step.endpoints),
+        "changes": [[c.field, c.index, _number(c.before), _number(c.after)] for c in step.changes],
+    }
+
+
+# ---------------------------------------------------------------------------- recording
+def replica(network: Network) -> Network:
+    """A new network of the same structure, activations, loss, bias and λ (its own weights)."""
+    from graphnet.graph.network import Network
+
+    return Network(
+        network.sizes,
+        activation=network.activations,
+        loss=network.loss_function,
+        bias=network.bias,
+        l2=network.l2,
+        seed=0,
+    )
+
+
+def record(stepper: Stepper, *, max_nodes: int = MAX_NODES) -> Recording:
+    """Record the whole training step of ``stepper`` (from its start) without changing it.
+
+    Parameters
+    ----------
+    stepper : Stepper
+        Any stepper; how far it has stepped only sets where the player opens.
+    max_nodes : int, default 10
+        Layers with more nodes are drawn collapsed (see :func:`graphnet.svg.network_svg`).
+
+    Returns
+    -------
+    Recording
+    """
+    from graphnet.graph.objects import Connection
+    from graphnet.stepper import Stepper, _restore
+
+    network = replica(stepper.network)
+    _restore(network, stepper._initial)
+    plan = layout(network, max_nodes=max_nodes)
+    nodes = [node for layer in network.layers for node in layer.nodes]
+    connections = list(network.connections)
+    node_number = {node: number for number, node in enumerate(nodes)}
+    connection_number = {connection: number for number, connection in enumerate(connections)}
+
+    def node_element(node: Node) -> str:
+        return f"node-{plan.slot_key(node.layer_index, node.node_index)}"
+
+    def connection_element(connection: Connection) -> str:
+        up, down = connection.upstream, connection.downstream
+        return f"conn-{plan.slot_key(up.layer_index, up.node_index)}-{plan.slot_key(down.layer_index, down.node_index)}"
+
+    initial = {
+        "net": [node.net_input for node in nodes],
+        "output": [node.output for node in nodes],
+        "delta": [node.delta for node in nodes],
+        "weight": [c.weight for c in connections],
+        "gradient": [c.gradient for c in connections],
+    }
+    replay = Stepper(network, stepper.x, stepper.target, rate=stepper.rate)
+    steps = []
+    while not replay.done:
+        phase, current = replay.next_phase_name, replay.current
+        assert phase is not None and current is not None
+        fields = PHASE_FIELDS[phase]
+        before = [float(getattr(current, attribute)) for _, attribute in fields]
+        event = replay.next()
+        if isinstance(current, Connection):
+            kind, target = "connection", connection_number[current]
+            element = connection_element(current)
+            endpoints: tuple[str, ...] = (
+                f"node-{plan.slot_key(current.upstream.layer_index, current.upstream.node_index)}",
+                node_element(current.downstream),
+            )
+        else:
+            kind, target, element, endpoints = "node", node_number[current], node_element(current), ()
+        changes = tuple(
+            Change(field, target, old, float(getattr(current, attribute)))
+            for (field, attribute), old in zip(fields, before, strict=True)
+        )
+        steps.append(RecordedStep(event, kind, target, element, endpoints, changes))
+    outputs = [*initial["output"], *(c.after for s in steps for c in s.changes if c.field == "output")]
+    weights = [*initial["weight"], *(c.after for s in steps for c in s.changes if c.field == "weight")]
+    finite_outputs = [v for v in outputs if math.isfinite(v)] or [0.0]
+    output_range = (min(0.0, *finite_outputs), max(1.0, *finite_outputs))
+    largest = max((abs(w) for w in weights if math.isfinite(w)), default=0.0)
+    scale = largest if largest > 0 else 1.0
+    _restore(network, stepper._initial)  # draw the start state
+    svg = network_svg(network, max_nodes=max_nodes, outputs=output_range, scale=scale)
+    return Recording(
+        title=repr(stepper.network),
+        x=list(stepper.x),
+        target=list(stepper.target),
+        rate=stepper.rate,
+        node_labels=[node.label for node in nodes],
+        connection_labels=[c.label for c in connections],
+        node_elements=[node_element(node) for node in nodes],
+        connection_elements=[connection_element(c) for c in connections],
+        initial=initial,
+        steps=steps,
+        svg=svg,
+        output_range=output_range,
+        weight_scale=scale,
+        start=stepper.position,
+    )
+
+
+# ---------------------------------------------------------------------------- the page
+def script_json(data: Any) -> str:
+    r"""JSON that is safe inside ``<script type="application/json">``.
+
+    ``<``, ``>`` and ``&`` are written as ``\u003c``, ``\u003e`` and ``\u0026`` (they only
+    occur inside JSON strings), so no ``</script>`` or ``<!--`` can end the block early.
+
+    Examples
+    --------
+    >>> script_json({"formula": "</script><b>"})
+    '{"formula": "\\u003c/script\\u003e\\u003cb\\u003e"}'
+    >>> json.loads(script_json({"formula": "</script>"}))["formula"]
+    '</script>'
+    """
+    text = json.dumps(data, ensure_ascii=False, allow_nan=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def player_html(source: Stepper | Recording, *, max_nodes: int = MAX_NODES, title: str | None = None) -> str:
+    """One self-contained HTML page that plays back the training step of ``source``.
+
+    Parameters
+    ----------
+    source : Stepper or Recording
+        A stepper is recorded first with :func:`record` (it is not changed).
+    max_nodes : int, default 10
+        Layers with more nodes are drawn collapsed.
+    title : str, optional
+        Heading of the page; default "One training step of" and the network.
+
+    Returns
+    -------
+    str
+        The page: HTML, inline CSS and JavaScript, the recording as JSON, the SVG picture.
+    """
+    recording = source if isinstance(source, Recording) else record(source, max_nodes=max_nodes)
+    heading = title if title is not None else f"One training step of {recording.title}"
+    template = resources.files("graphnet").joinpath(TEMPLATE).read_text(encoding="utf-8")
+    pieces = {
+        "<!--TITLE-->": escape(heading),
+        "<!--SVG-->": recording.svg,
+        "<!--DATA-->": script_json(recording.to_data()),
+    }
+    for marker, text in pieces.items():  # the title twice (<title> and <h1>), the others once
+        template = template.replace(marker, text)
+    return template
+
+
+def write_player(source: Stepper | Recording, path: str | Path, *, max_nodes: int = MAX_NODES) -> Path:
+    """Write :func:`player_html` of ``source`` to ``path`` (UTF-8) and return the path.
+
+    Raises
+    ------
+    MissingFileError
+        If the folder ``path`` should go into does not exist.
+    """
+    target = Path(path)
+    if not target.parent.is_dir():
+        raise MissingFileError(f"cannot write {str(target)!r}: folder {str(target.parent)!r} does not exist")
+    target.write_text(player_html(source, max_nodes=max_nodes), encoding="utf-8")
+    return target

@@ -1,0 +1,378 @@
+"""The network as a picture: an SVG drawing with no dependency beyond the standard library.
+
+Layers are columns of neurons, input on the left.  Each neuron is a circle labelled
+``layer-node`` and filled by its output (white for the lowest output, dark for the
+highest); the bias node of a layer is an amber square at the bottom of its column.
+Connections are lines, blue for a positive weight and red for a negative one, thicker for
+a larger |w|.  Hovering over a neuron shows its net input, output and δ; hovering over a
+connection shows w and ∂E/∂w (SVG ``<title>`` tooltips).
+
+Large layers stay legible: a layer with more than ``max_nodes`` nodes shows only its first
+and last few nodes and a "… 776 more" marker between them, and the connections to or from
+the hidden nodes are *aggregated*: one dashed line per pair of drawn groups, coloured by the
+sign of the mean weight, its width set by the mean |w|, its tooltip giving the count.
+
+Every element has an id the browser player (:mod:`graphnet.player`) uses to highlight it:
+
+* ``node-1-2`` for node 1-2 (also for a bias node, whose label is ``layer-size``),
+  ``node-0-more`` for the marker that stands for the hidden nodes of layer 0;
+* ``conn-0-1-1-2`` for the connection (0-1) -> (1-2), and ``conn-0-more-1-2`` for the
+  aggregated line from the hidden nodes of layer 0 to node 1-2.
+
+What this module leaves out: animation and interaction (the player adds them with a few
+lines of JavaScript), and any styling beyond an inline ``<style>`` block.
+
+Examples
+--------
+>>> from graphnet import Network
+>>> net = Network([3, 4, 2], seed=0)
+>>> svg = net.to_svg()
+>>> svg.startswith("<svg") and svg.count("<circle") == 3 + 4 + 2
+True
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Collection
+from dataclasses import dataclass
+from html import escape
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from graphnet.activations import format_number
+from graphnet.validation import check_count
+
+if TYPE_CHECKING:
+    from graphnet.graph.layer import Layer
+    from graphnet.graph.network import Network
+
+#: Layers with more nodes than this are collapsed to their first and last few nodes.
+MAX_NODES = 10
+#: Colour of a connection with a positive, negative and zero weight.
+POSITIVE, NEGATIVE, ZERO = "#2563eb", "#dc2626", "#9ca3af"
+#: Stroke width of a connection with |w| = 0 and with the largest |w| drawn.
+THIN, THICK = 0.6, 4.0
+#: Geometry, in SVG user units (pixels at 100 %).
+RADIUS, ROW, COLUMN, MARGIN_X, MARGIN_TOP, MARGIN_BOTTOM = 20, 54, 170, 70, 56, 64
+
+STYLE = """
+.conn { stroke-linecap: round; opacity: 0.7; }
+.conn.agg { stroke-dasharray: 5 4; opacity: 0.55; }
+.node circle, .node rect { stroke: #374151; stroke-width: 1.2; }
+.node text { pointer-events: none; }
+.node:hover circle, .node:hover rect, .conn:hover { stroke-width: 3; opacity: 1; }
+.node.dropped { opacity: 0.45; }
+.node.dropped circle { stroke-dasharray: 3 3; }
+.more text { fill: #4b5563; font-style: italic; }
+.label { font-size: 10px; font-weight: 600; }
+.value { font-size: 8.5px; }
+.header { font-size: 12px; font-weight: 600; fill: #111827; }
+.legend { font-size: 11px; fill: #4b5563; }
+"""
+
+
+# ---------------------------------------------------------------------------- layout
+@dataclass(frozen=True)
+class Slot:
+    """One drawn place in a column: a node, the marker for hidden nodes, or the bias node.
+
+    Attributes
+    ----------
+    key : str
+        ``1-2`` for a node (or the bias node), ``1-more`` for the marker.
+    kind : {"node", "more", "bias"}
+    indices : tuple of int
+        The node indices the slot stands for (the bias node's index is the layer size).
+    y : float
+        Vertical centre.
+    """
+
+    key: str
+    kind: str
+    indices: tuple[int, ...]
+    y: float
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where every layer, node and marker of a network is drawn.
+
+    Attributes
+    ----------
+    columns : list of list of Slot
+        One list per layer, top to bottom.
+    keys : list of dict
+        Per layer, node index (the bias node's is the layer size) → key of its slot.
+    x : list of float
+        Horizontal centre of each layer's column.
+    width, height : float
+        Size of the whole drawing.
+    """
+
+    columns: list[list[Slot]]
+    keys: list[dict[int, str]]
+    x: list[float]
+    width: float
+    height: float
+
+    def slot_key(self, layer: int, index: int) -> str:
+        """The key of the slot that draws node ``layer-index``: its own, or the marker's."""
+        return self.keys[layer][index]
+
+
+def collapse(size: int, *, max_nodes: int = MAX_NODES) -> tuple[list[int], int]:
+    """The node indices drawn for a layer of ``size`` nodes, and how many are hidden.
+
+    A layer of at most ``max_nodes`` nodes is drawn whole; a larger one shows its first and
+    last ``(max_nodes − 1) // 2`` nodes.
+
+    Examples
+    --------
+    >>> collapse(4)
+    ([0, 1, 2, 3], 0)
+    >>> shown, hidden = collapse(784)
+    >>> shown, hidden
+    ([0, 1, 2, 3, 780, 781, 782, 783], 776)
+    """
+    if size <= max_nodes:
+        return list(range(size)), 0
+    ends = (max_nodes - 1) // 2
+    return [*range(ends), *range(size - ends, size)], size - 2 * ends
+
+
+def layout(network: Network, *, max_nodes: int = MAX_NODES) -> Layout:
+    """Compute the columns and rows of the drawing; see :func:`network_svg`."""
+    max_nodes = check_count(max_nodes, name="max_nodes", minimum=3)
+    raw_columns: list[list[tuple[str, str, tuple[int, ...]]]] = []
+    for layer in network.layers:
+        shown, hidden = collapse(layer.size, max_nodes=max_nodes)
+        column: list[tuple[str, str, tuple[int, ...]]] = []
+        for position, index in enumerate(shown):
+            if hidden and position == len(shown) // 2:
+                hidden_indices = tuple(range(shown[position - 1] + 1, index))
+                column.append((f"{layer.index}-more", "more", hidden_indices))
+            column.append((f"{layer.index}-{index}", "node", (index,)))
+        if layer.bias is not None:
+            column.append((layer.bias.label, "bias", (layer.size,)))
+        raw_columns.append(column)
+    rows = max(len(column) for column in raw_columns)
+    body = rows * ROW
+    columns = []
+    for column in raw_columns:
+        top = MARGIN_TOP + (body - len(column) * ROW) / 2 + ROW / 2
+        columns.append([Slot(key, kind, indices, top + row * ROW) for row, (key, kind, indices) in enumerate(column)])
+    x = [float(MARGIN_X + index * COLUMN) for index in range(len(network.layers))]
+    width = 2 * MARGIN_X + (len(network.layers) - 1) * COLUMN
+    keys = [{index: slot.key for slot in column for index in slot.indices} for column in columns]
+    return Layout(columns, keys, x, float(max(width, 420)), float(MARGIN_TOP + body + MARGIN_BOTTOM))
+
+
+# ---------------------------------------------------------------------------- colours
+def output_range(network: Network) -> tuple[float, float]:
+    """The outputs the grey scale spans: [min(0, lowest output), max(1, highest output)]."""
+    outputs = [node.output for layer in network.layers for node in layer.nodes]
+    return min(0.0, *outputs), max(1.0, *outputs)
+
+
+def weight_scale(network: Network) -> float:
+    """The largest |w| of the network (1 when every weight is 0): the thickest line."""
+    largest = max((abs(c.weight) for c in network.connections), default=0.0)
+    return largest if largest > 0 and math.isfinite(largest) else 1.0
+
+
+def node_fill(output: float, low: float, high: float) -> tuple[str, str]:
+    """Fill and text colour of a node: white for ``low``, dark grey for ``high``.
+
+    Examples
+    --------
+    >>> node_fill(0.0, 0.0, 1.0), node_fill(1.0, 0.0, 1.0)
+    (('rgb(255,255,255)', '#111827'), ('rgb(40,40,40)', '#ffffff'))
+    """
+    share = 0.0 if not math.isfinite(output) or high <= low else min(max((output - low) / (high - low), 0.0), 1.0)
+    level = round(255 - 215 * share)
+    return f"rgb({level},{level},{level})", "#ffffff" if share > 0.55 else "#111827"
+
+
+def stroke(weight: float, scale: float) -> tuple[str, float]:
+    """Colour (by sign) and width (by |w| relative to ``scale``) of a connection line.
+
+    Examples
+    --------
+    >>> stroke(0.5, 1.0), stroke(-1.0, 1.0)
+    (('#2563eb', 2.3), ('#dc2626', 4.0))
+    """
+    colour = POSITIVE if weight > 0 else NEGATIVE if weight < 0 else ZERO
+    share = min(abs(weight) / scale, 1.0) if math.isfinite(weight) else 1.0
+    return colour, round(THIN + (THICK - THIN) * share, 2)
+
+
+# ---------------------------------------------------------------------------- drawing
+def network_svg(
+    network: Network,
+    *,
+    max_nodes: int = MAX_NODES,
+    dropped: Collection[str] = (),
+    outputs: tuple[float, float] | None = None,
+    scale: float | None = None,
+    title: str | None = None,
+) -> str:
+    """Draw ``network`` in its current state as a standalone SVG document.
+
+    Parameters
+    ----------
+    network : Network
+    max_nodes : int, default 10
+        Layers with more nodes show their first and last ``(max_nodes − 1) // 2`` nodes and
+        a marker for the rest; connections of hidden nodes are aggregated.  At least 3.
+    dropped : collection of str, optional
+        Labels (``"1-2"``) of nodes to draw as dropped: faded with a dashed outline.
+    outputs : (low, high), optional
+        The outputs the grey scale spans; default :func:`output_range` of the network.
+    scale : float, optional
+        The |w| drawn thickest; default :func:`weight_scale` of the network.
+    title : str, optional
+        Text of the drawing's ``<title>``; default the network's repr.
+
+    Returns
+    -------
+    str
+        An ``<svg>`` element with the SVG namespace, valid XML; all text is escaped.
+
+    Raises
+    ------
+    IncompatibleError
+        If ``max_nodes`` is not a whole number ≥ 3.
+    """
+    plan = layout(network, max_nodes=max_nodes)
+    low, high = outputs if outputs is not None else output_range(network)
+    scale = scale if scale is not None and scale > 0 else weight_scale(network)
+    dropped_labels = set(dropped)
+    width, height = plan.width, plan.height
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="graphnet-network" width="{width:g}" height="{height:g}" '
+        f'viewBox="0 0 {width:g} {height:g}" font-family="Helvetica, Arial, sans-serif" role="img">',
+        f"<title>{escape(title if title is not None else repr(network))}</title>",
+        f"<style>{STYLE}</style>",
+        '<g class="connections">',
+    ]
+    for layer in network.layers[1:]:
+        parts.extend(_connection_lines(network, layer, plan, scale))
+    parts.append("</g>")
+    parts.append('<g class="nodes">')
+    for layer in network.layers:
+        kind = "input" if layer.activation is None else layer.activation.name
+        parts.append(
+            f'<text class="header" x="{plan.x[layer.index]:g}" y="{MARGIN_TOP - 26:g}" text-anchor="middle">'
+            f"{escape(f'layer {layer.index} · {kind} ({layer.size})')}</text>"
+        )
+        for slot in plan.columns[layer.index]:
+            parts.append(_slot_element(layer, slot, plan.x[layer.index], low, high, dropped_labels))
+    parts.append("</g>")
+    legend = [
+        f"lines: blue w > 0, red w < 0, width ∝ |w| (thickest: |w| = {format_number(scale)})",
+        f"fill: output {format_number(low)} white … {format_number(high)} dark · square: bias node, o = 1",
+    ]
+    for row, text in enumerate(legend):
+        parts.append(f'<text class="legend" x="12" y="{height - 36 + 16 * row:g}">{escape(text)}</text>')
+    parts.append("</svg>")
+    return "\n".join(parts)
+
+
+def _slot_element(layer: Layer, slot: Slot, x: float, low: float, high: float, dropped: set[str]) -> str:
+    y = slot.y
+    if slot.kind == "more":
+        first, last = slot.indices[0], slot.indices[-1]
+        tip = f"{len(slot.indices)} nodes not drawn: {layer.index}-{first} … {layer.index}-{last}"
+        return (
+            f'<g id="node-{slot.key}" class="more"><title>{escape(tip)}</title>'
+            f'<rect class="more-box" x="{x - 38:g}" y="{y - 10:g}" width="76" height="20" rx="10" fill="#ffffff" '
+            f'stroke="#9ca3af"/>'
+            f'<text x="{x:g}" y="{y + 4:g}" text-anchor="middle" font-size="11">'
+            f"{escape(f'… {len(slot.indices)} more')}</text></g>"
+        )
+    if slot.kind == "bias":
+        tip = f"bias node {slot.key}: output 1; its weights are the biases b_j of layer {layer.index + 1}"
+        side = 2 * RADIUS * 0.85
+        return (
+            f'<g id="node-{slot.key}" class="node bias" data-label="{slot.key}"><title>{escape(tip)}</title>'
+            f'<rect class="bias" x="{x - side / 2:g}" y="{y - side / 2:g}" width="{side:g}" height="{side:g}" '
+            f'rx="3" fill="#fde68a"/>'
+            f'<text class="label" x="{x:g}" y="{y - 1:g}" text-anchor="middle">{escape(slot.key)}</text>'
+            f'<text class="value" x="{x:g}" y="{y + 10:g}" text-anchor="middle">1</text></g>'
+        )
+    node = layer.nodes[slot.indices[0]]
+    fill, ink = node_fill(node.output, low, high)
+    is_dropped = node.label in dropped
+    tip = node_tooltip(
+        node.label, node.net_input, node.output, node.delta, dropped=is_dropped, input_node=layer.index == 0
+    )
+    classes = "node dropped" if is_dropped else "node"
+    return (
+        f'<g id="node-{slot.key}" class="{classes}" data-label="{escape(node.label)}"><title>{escape(tip)}</title>'
+        f'<circle cx="{x:g}" cy="{y:g}" r="{RADIUS}" fill="{fill}"/>'
+        f'<text class="label" x="{x:g}" y="{y - 1:g}" text-anchor="middle" fill="{ink}">{escape(node.label)}</text>'
+        f'<text class="value" x="{x:g}" y="{y + 10:g}" text-anchor="middle" fill="{ink}">'
+        f"{escape(format_number(node.output))}</text></g>"
+    )
+
+
+def node_tooltip(
+    label: str, net_input: float, output: float, delta: float, *, dropped: bool = False, input_node: bool = False
+) -> str:
+    """The hover text of a node: its net input (not for inputs), output and δ."""
+    lines = [f"node {label}" + (" (dropped)" if dropped else "")]
+    if not input_node:
+        lines.append(f"net = {format_number(net_input)}")
+    lines.extend([f"output o = {format_number(output)}", f"delta δ = {format_number(delta)}"])
+    return "\n".join(lines)
+
+
+def connection_tooltip(label: str, weight: float, gradient: float) -> str:
+    """The hover text of one connection line: w and ∂E/∂w."""
+    return f"{label}\nw = {format_number(weight)}\n∂E/∂w = {format_number(gradient)}"
+
+
+def _connection_lines(network: Network, layer: Layer, plan: Layout, scale: float) -> list[str]:
+    """One line per drawn (source, target) pair; an aggregated line where a group hides nodes."""
+    below = network.layers[layer.index - 1]
+    weights = layer.parameter_rows()  # [W | b]: row j, column i is w_ji
+    gradients = layer.gradient_rows()
+    x1, x2 = plan.x[below.index], plan.x[layer.index]
+    lines = []
+    for source in plan.columns[below.index]:
+        columns = list(source.indices)
+        for target in plan.columns[layer.index]:
+            if target.kind == "bias":  # the bias node has no upstream connections
+                continue
+            rows = list(target.indices)
+            block = weights[np.ix_(rows, columns)]
+            element_id = f"conn-{source.key}-{target.key}"
+            if block.size == 1:
+                connection = layer.nodes[rows[0]].upstream[columns[0]]
+                colour, width = stroke(connection.weight, scale)
+                tip = connection_tooltip(connection.label, connection.weight, connection.gradient)
+                classes = "conn"
+            else:  # the sign of the mean weight, the width of the mean |w|
+                mean = float(block.mean())
+                magnitude = float(np.abs(block).mean())
+                colour, width = stroke(mean, scale)[0], stroke(magnitude, scale)[1]
+                tip = (
+                    f"{block.size} connections from {_group_name(below.index, source)} to "
+                    f"{_group_name(layer.index, target)}\nmean w = {format_number(mean)}, "
+                    f"mean |w| = {format_number(magnitude)}\n"
+                    f"mean ∂E/∂w = {format_number(float(gradients[np.ix_(rows, columns)].mean()))}"
+                )
+                classes = "conn agg"
+            lines.append(
+                f'<line id="{element_id}" class="{classes}" x1="{x1:g}" y1="{source.y:g}" x2="{x2:g}" '
+                f'y2="{target.y:g}" stroke="{colour}" stroke-width="{width:g}"><title>{escape(tip)}</title></line>'
+            )
+    return lines
+
+
+def _group_name(layer: int, slot: Slot) -> str:
+    if slot.kind == "more":
+        return f"{layer}-{slot.indices[0]} … {layer}-{slot.indices[-1]}"
+    return slot.key

@@ -1,0 +1,81 @@
+"""The benchmark's bookkeeping: ratios come from its own measurements, checks compare ratios only."""
+
+import json
+
+import numpy as np
+from rich.console import Console
+
+from graphnet import Network
+from graphnet.bench import (
+    CHECKS,
+    BenchResult,
+    Measurement,
+    check_ratios,
+    classic_network,
+    classic_train_step,
+    executed_flops,
+    interleave,
+    reference_epoch,
+)
+from graphnet.cli import main
+
+
+def test_interleave_runs_every_case_each_repetition_in_turn():
+    calls = []
+    times = interleave({"a": lambda: calls.append("a"), "b": lambda: calls.append("b")}, 3)
+    assert calls == ["a", "b"] + ["a", "b"] * 3
+    assert [len(v) for v in times.values()] == [3, 3]
+
+
+def test_measurement_units():
+    m = Measurement("x", [2.0, 1.0, 4.0], per=1000, scale=1e6, unit="µs")
+    assert (m.median, m.low, m.high) == (2000.0, 1000.0, 4000.0)
+
+
+def test_check_ratios_flags_only_broken_ratios():
+    result = BenchResult(quick=True)
+    result.ratios = {name: (limit * 0.9 if rel == "<=" else limit * 1.1) for name, (rel, limit) in CHECKS.items()}
+    assert check_ratios(result) == []
+    name, (relation, limit) = next(iter(CHECKS.items()))
+    result.ratios[name] = limit * 10 if relation == "<=" else limit / 10
+    assert len(check_ratios(result)) == 1 and name in check_ratios(result)[0]
+    del result.ratios[name]
+    assert check_ratios(result) == [f"{name}: not measured"]
+
+
+def test_reference_loop_is_the_same_mlp_as_the_fast_path():
+    """The yardstick trains the same network as the fast path, so the ratio compares like with like."""
+    rng = np.random.default_rng(0)
+    X, T = rng.uniform(size=(40, 6)), rng.uniform(size=(40, 3))
+    net = Network([6, 5, 3], seed=1)
+    params = [(W.copy(), b.copy()) for W, b in net.get_params()]
+    reference_epoch(params, X, T, 0.3, 8)
+    net.train(X, T, rate=0.3, epochs=1, batch_size=8, engine="fast")
+    for (W, b), (W_net, b_net) in zip(params, net.get_params(), strict=True):
+        np.testing.assert_allclose(W, W_net, rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(b, b_net, rtol=1e-12, atol=1e-14)
+
+
+def test_classic_per_neuron_code_learns_in_the_classic_sign_convention():
+    layers = classic_network([2, 3, 1], np.random.default_rng(0))
+    before = sum(0.5 * (1 - layers[-1][0]["output"]) ** 2 for _ in [0])
+    for _ in range(200):
+        classic_train_step(layers, [1.0, 0.0], [1.0], 0.5)
+    after = 0.5 * (1 - layers[-1][0]["output"]) ** 2
+    assert after < before
+
+
+def test_executed_flops_counts_forward_dw_and_dx_above_the_first_layer():
+    assert executed_flops([3, 4, 2], 1) == 2 * 2 * (3 * 4 + 4 * 2) + 2 * 4 * 2
+
+
+def test_graphnet_bench_quick_writes_json_and_checks(tmp_path, capsys):
+    path = tmp_path / "bench.json"
+    console = Console(record=True, width=160, color_system=None)
+    code = main(["bench", "--quick", "--json", str(path)], console=console)
+    assert code == 0
+    data = json.loads(path.read_text())
+    assert "graph train step 784-30-10" in data["measurements"]
+    assert "fast / numpy loop 784-30-10 batch 32 float64" in data["ratios"]
+    assert data["facts"]["construction 784-300-10"]["connections"] == 238510
+    assert "ratios (same run)" in console.export_text()

@@ -1,0 +1,150 @@
+"""The recorded training step behind the browser player, and the page that holds it."""
+
+import dataclasses
+import json
+import re
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from graphnet import Network
+from graphnet.errors import IncompatibleError, MissingFileError
+from graphnet.player import Recording, player_html, record, script_json, write_player
+
+X = [0.8, -0.3, 0.5]
+T = [0.9, 0.1]
+RATE = 0.7
+CONFIGS = [
+    {},
+    {"l2": 0.1},
+    {"output_activation": "softmax", "loss": "cross_entropy"},
+    {"activation": "tanh", "bias": False},
+]
+
+
+def make(**kwargs):
+    return Network([3, 4, 2], init="normal", seed=5, **kwargs)
+
+
+def target_for(kwargs):
+    return [1.0, 0.0] if kwargs.get("loss") == "cross_entropy" else T
+
+
+def state(net):
+    nodes = [n for layer in net.layers for n in layer.nodes]
+    return {
+        "net": [n.net_input for n in nodes],
+        "output": [n.output for n in nodes],
+        "delta": [n.delta for n in nodes],
+        "weight": [c.weight for c in net.connections],
+        "gradient": [c.gradient for c in net.connections],
+    }
+
+
+def embedded_data(html):
+    blocks = re.findall(r'<script type="application/json" id="graphnet-data">(.*?)</script>', html, re.S)
+    assert len(blocks) == 1
+    return json.loads(blocks[0])
+
+
+@pytest.mark.parametrize("kwargs", CONFIGS)
+def test_recording_holds_the_steppers_own_events_and_every_state(kwargs):
+    net = make(**kwargs)
+    stepper = net.stepper(X, target_for(kwargs), rate=RATE)
+    recording = record(stepper)
+    assert stepper.position == 0 and state(net) == recording.state(0)
+
+    expected_states = [state(net)]
+    events = []
+    while not stepper.done:
+        events.append(stepper.next())
+        expected_states.append(state(net))
+    assert [step.event for step in recording.steps] == events
+    for position, expected in enumerate(expected_states):
+        assert recording.state(position) == expected  # exactly: the same floats, replayed
+    for step, event in zip(recording.steps, events, strict=True):
+        assert step.kind == ("node" if event.source is None else "connection")
+        if step.kind == "node":
+            assert step.element == f"node-{event.label}" and step.endpoints == ()
+        else:
+            up = f"{event.layer - 1}-{event.source}"
+            assert step.element == f"conn-{up}-{event.layer}-{event.node}"
+            assert step.endpoints == (f"node-{up}", f"node-{event.layer}-{event.node}")
+
+
+def test_recording_leaves_the_stepper_and_its_network_alone():
+    net = make()
+    stepper = net.stepper(X, T, rate=RATE)
+    stepper.run_to("hidden_delta", layer=1, node=2)
+    before, position = state(net), stepper.position
+    recording = record(stepper)
+    assert state(net) == before and stepper.position == position and recording.start == position
+    assert recording.state(position) == before
+    rest = stepper.run()  # the stepper goes on as if nothing happened
+    assert [step.event for step in recording.steps[position:]] == rest
+
+
+def test_state_position_is_checked():
+    recording = record(make().stepper(X, T))
+    with pytest.raises(IncompatibleError, match=f"position must be 0 … {recording.total}; got 999"):
+        recording.state(999)
+    with pytest.raises(IncompatibleError, match="position must be a whole number ≥ 0; got -1"):
+        recording.state(-1)
+
+
+def test_page_is_self_contained_and_embeds_the_recording():
+    net = make()
+    stepper = net.stepper(X, T, rate=RATE)
+    html = stepper.to_html()
+    assert html == player_html(stepper)
+    assert html.startswith("<!DOCTYPE html>") and html.count("<script") == 2 and html.count("</script>") == 2
+    assert not re.search(r"""(src|href)\s*=|@import|url\(""", html)
+    assert "http" not in html.replace("http://www.w3.org/2000/svg", "")
+    data = embedded_data(html)
+    events = make().stepper(X, T, rate=RATE).run()
+    assert [s["formula"] for s in data["steps"]] == [e.formula for e in events]
+    assert [s["numbers"] for s in data["steps"]] == [e.numbers for e in events]
+    assert data["initial"] == state(net) and data["rate"] == RATE and data["x"] == X
+    svg = re.search(r"<svg.*?</svg>", html, re.S).group(0)
+    drawn = {e.get("id") for e in ET.fromstring(svg).iter() if e.get("id")}
+    assert {s["element"] for s in data["steps"]} <= drawn
+    assert {end for s in data["steps"] for end in s["endpoints"]} <= drawn
+
+
+def test_hidden_nodes_map_to_the_marker_and_aggregated_lines():
+    net = Network([30, 3, 2], seed=0)
+    recording = record(net.stepper([0.1] * 30, [0.2, 0.8]), max_nodes=5)
+    labels = dict(zip(recording.node_labels, recording.node_elements, strict=True))
+    assert labels["0-0"] == "node-0-0" and labels["0-10"] == "node-0-more" and labels["0-29"] == "node-0-29"
+    connections = dict(zip(recording.connection_labels, recording.connection_elements, strict=True))
+    assert connections["(0-10) -> (1-2)"] == "conn-0-more-1-2"
+    assert connections["(0-30) -> (1-2)"] == "conn-0-30-1-2"  # the bias node is always drawn
+    drawn = {e.get("id") for e in ET.fromstring(recording.svg).iter() if e.get("id")}
+    assert set(recording.node_elements) | set(recording.connection_elements) <= drawn
+    data = recording.to_data()
+    assert 10 not in data["nodes"]["drawn"] and 0 in data["nodes"]["drawn"]
+
+
+def test_script_end_tags_in_the_data_cannot_end_the_block():
+    recording = record(make().stepper(X, T))
+    first = recording.steps[0]
+    sneaky = dataclasses.replace(first, event=dataclasses.replace(first.event, formula="</script><!-- & </SCRIPT>"))
+    tampered = Recording(**{**recording.__dict__, "steps": [sneaky, *recording.steps[1:]]})
+    html = player_html(tampered)
+    assert html.lower().count("</script>") == 2
+    assert embedded_data(html)["steps"][0]["formula"] == "</script><!-- & </SCRIPT>"
+    assert json.loads(script_json({"a": "<>&"})) == {"a": "<>&"}
+
+
+def test_non_finite_numbers_become_null():
+    recording = record(make().stepper(X, T))
+    recording.initial["output"][0] = float("nan")
+    assert recording.to_data()["initial"]["output"][0] is None
+
+
+def test_write_player(tmp_path):
+    stepper = make().stepper(X, T)
+    path = write_player(stepper, tmp_path / "step.html")
+    assert path.read_text(encoding="utf-8") == player_html(stepper)
+    with pytest.raises(MissingFileError, match="does not exist"):
+        write_player(stepper, tmp_path / "missing" / "step.html")

@@ -1,0 +1,211 @@
+"""The HTML player in a real browser: headless Chromium driven by Playwright.
+
+The page is opened from a file:// URL, driven with its buttons, keys and slider, and what it
+shows (formula, numbers, highlighted element, every drawn node's output) is compared with
+the events and states of a :class:`~graphnet.stepper.Stepper` run here in the test.
+
+Needs ``pip install "graphnet[browser]"`` and Debian's ``chromium`` at /usr/bin/chromium
+(never ``playwright install``).  Skipped when either is missing, except under CI, where
+.ci/run installs both and a skip would hide a broken player.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from graphnet import Network
+from graphnet.activations import format_number
+from graphnet.player import write_player
+from graphnet.svg import stroke
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+X = [0.8, -0.3, 0.5]
+T = [0.9, 0.1]
+RATE = 0.7
+
+
+def _need(condition, reason):
+    if not condition:
+        if os.environ.get("CI"):
+            pytest.fail(f"{reason}; CI installs it (.ci/run), so the browser test must not be skipped there")
+        pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _need(False, 'playwright is not installed (pip install "graphnet[browser]")')
+    _need(CHROMIUM.exists(), f"{CHROMIUM} is missing (apt-get install chromium)")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield launched
+        launched.close()
+
+
+def make():
+    return Network([3, 4, 2], init="normal", seed=5)
+
+
+def reference():
+    """Events of the training step, and every node's output and connection's weight after each step."""
+    net = make()
+    stepper = net.stepper(X, T, rate=RATE)
+    nodes = [n for layer in net.layers for n in layer.nodes]
+
+    def snapshot():
+        return {n.label: n.output for n in nodes}, {c.label: c.weight for c in net.connections}
+
+    states = [snapshot()]
+    events = []
+    while not stepper.done:
+        events.append(stepper.next())
+        states.append(snapshot())
+    return events, states
+
+
+def expected_element(event):
+    if event.source is None:
+        return f"node-{event.layer}-{event.node}"
+    return f"conn-{event.layer - 1}-{event.source}-{event.layer}-{event.node}"
+
+
+@pytest.fixture
+def page(browser, tmp_path):
+    path = write_player(make().stepper(X, T, rate=RATE), tmp_path / "player.html")
+    context = browser.new_context(viewport={"width": 1200, "height": 820})
+    opened = context.new_page()
+    problems = []
+    opened.on("pageerror", lambda error: problems.append(str(error)))
+    opened.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+    opened.on("request", lambda request: None if request.url.startswith("file:") else problems.append(request.url))
+    opened.goto(path.as_uri())
+    yield opened
+    context.close()
+    assert not problems, problems  # no script errors, no request leaving the file
+
+
+def check(page, position, events, states):
+    """The page shows step ``position``: its formula, its highlight, every drawn value."""
+    assert page.locator("body").get_attribute("data-position") == str(position)
+    assert page.inner_text("#position") == f"step {position} / {len(events)}"
+    assert page.input_value("#slider") == str(position)
+    current = page.eval_on_selector_all(".current", "elements => elements.map(e => e.id)")
+    if position == 0:
+        assert page.inner_text("#formula") == "Nothing computed yet." and current == []
+    else:
+        event = events[position - 1]
+        assert page.inner_text("#formula") == event.formula
+        assert page.inner_text("#numbers") == event.numbers
+        assert page.inner_text("#label") == event.label
+        assert current == [expected_element(event)]
+        endpoints = page.eval_on_selector_all(".endpoint", "elements => elements.map(e => e.id)")
+        if event.source is None:
+            assert endpoints == []
+        else:
+            assert sorted(endpoints) == sorted(
+                [f"node-{event.layer - 1}-{event.source}", f"node-{event.layer}-{event.node}"]
+            )
+    outputs, weights = states[position]
+    shown = page.eval_on_selector_all(
+        "g.node:not(.bias)", "groups => groups.map(g => [g.dataset.label, g.querySelectorAll('text')[1].textContent])"
+    )
+    assert shown == [[label, format_number(output)] for label, output in outputs.items()]
+    lines = page.eval_on_selector_all(
+        "line.conn", "lines => lines.map(l => [l.id, l.getAttribute('stroke'), Number(l.getAttribute('stroke-width'))])"
+    )
+    scale = max(abs(w) for _, w in states[0][1].items())
+    scale = max(scale, *(abs(w) for _, w in states[-1][1].items()))
+    expected = []
+    for label, weight in weights.items():
+        up, down = label.replace("(", "").replace(")", "").split(" -> ")
+        expected.append([f"conn-{up}-{down}", *stroke(weight, scale)])
+    assert sorted(lines) == sorted(expected)
+
+
+def test_player_buttons_keys_and_slider_follow_the_recorded_events(page, tmp_path):
+    events, states = reference()
+    total = len(events)
+    assert total == 3 + 6 + 2 + 4 + 2 * 26
+    check(page, 0, events, states)
+
+    for position in (1, 2, 3):
+        page.click("#next")
+        check(page, position, events, states)
+    page.keyboard.press("ArrowRight")
+    check(page, 4, events, states)
+    page.keyboard.press("n")
+    check(page, 5, events, states)
+    page.click("#back")
+    check(page, 4, events, states)
+    page.keyboard.press("ArrowLeft")
+    check(page, 3, events, states)
+    page.keyboard.press("b")
+    check(page, 2, events, states)
+
+    page.click("#next-phase")  # the last input step
+    check(page, 3, events, states)
+    page.keyboard.press("p")  # all of forward
+    check(page, 3 + 4 + 2, events, states)
+    page.keyboard.press("p")  # the output deltas
+    check(page, 11, events, states)
+
+    page.fill("#slider", "40")  # a gradient step of a connection
+    check(page, 40, events, states)
+    assert events[39].phase == "gradient"
+    page.locator("#slider").fill(str(total - 3))  # an update step: the weights have moved
+    check(page, total - 3, events, states)
+    assert events[total - 4].phase == "update"
+    page.keyboard.press("End")
+    check(page, total, events, states)
+    assert page.inner_text("#upcoming").startswith("done")
+    page.screenshot(path=str(tmp_path / "player-end.png"))
+
+    page.keyboard.press("Home")
+    check(page, 0, events, states)
+    page.click("#play")
+    page.wait_for_function("Number(document.body.dataset.position) >= 3", timeout=10_000)
+    page.click("#play")
+    assert page.locator("body").get_attribute("data-playing") == "false"
+    check(page, int(page.locator("body").get_attribute("data-position")), events, states)
+    page.keyboard.press("Home")
+    page.keyboard.press("p")
+    page.keyboard.press("p")
+    page.keyboard.press("ArrowLeft")  # back to the forward step of node 2-0
+    check(page, 8, events, states)
+    shot = tmp_path / "player.png"
+    page.screenshot(path=str(shot))
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_player_highlights_the_marker_for_a_hidden_node(browser, tmp_path):
+    net = Network([30, 3, 2], seed=0)
+    stepper = net.stepper([k / 30 for k in range(30)], [0.2, 0.8])
+    stepper.run_to("input", node=12)  # the player opens where the stepper stands
+    path = write_player(stepper, tmp_path / "big.html")
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(path.as_uri())
+    assert page.inner_text("#position") == f"step 13 / {stepper.total}"
+    assert page.eval_on_selector_all(".current", "e => e.map(x => x.id)") == ["node-0-more"]
+    assert page.inner_text("#formula") == "o(0-12) = x_12"
+    page.keyboard.press("End")  # the update of a bias weight: the bias node is always drawn
+    assert page.eval_on_selector_all(".current", "e => e.map(x => x.id)") == ["conn-1-3-2-1"]
+    events = Network([30, 3, 2], seed=0).stepper([k / 30 for k in range(30)], [0.2, 0.8]).run()
+    hidden = next(e for e in events if e.phase == "gradient" and e.source == 10)
+    page.locator("#slider").fill(str(hidden.index + 1))  # a gradient from a hidden input node
+    assert page.eval_on_selector_all(".current", "e => e.map(x => x.id)") == ["conn-0-more-1-0"]
+    assert page.inner_text("#label") == "(0-10) -> (1-0)"
+    context.close()
