@@ -21,6 +21,7 @@ graph keeps float64 values; results agree with the graph to about 1e-6 relative)
 
 from __future__ import annotations
 
+import math
 import os
 from typing import TYPE_CHECKING
 
@@ -283,8 +284,10 @@ class FastNetwork:
         self._forward(inputs, guarded=False)  # train() runs under np.errstate(over="ignore")
         self._backward(targets, scale)
         output_delta = self.layers[-1].delta
-        if not np.isfinite(output_delta).all():
-            return int(np.flatnonzero(~np.isfinite(output_delta).all(axis=1))[0])
+        if not math.isfinite(output_delta.sum()):  # one cheap pass: the sum is finite when every δ is
+            bad_rows = np.flatnonzero(~np.isfinite(output_delta).all(axis=1))
+            if bad_rows.size:  # (else the sum of finite δs merely overflowed)
+                return int(bad_rows[0])
         for layer in self.layers:
             layer.update(rate)
         return None
