@@ -9,6 +9,7 @@ Contents
   learning-rate schedules; :mod:`graphnet.dropout`: the dropout masks.
 - :mod:`graphnet.errors`: every error graphnet raises derives from :class:`GraphnetError`.
 - :func:`gradient_check`: central differences vs the graph's and the fast path's gradients.
+- :mod:`graphnet.io`: ``net.save(path)`` / ``Network.load(path)`` and training checkpoints.
 
 >>> from graphnet import Network
 >>> net = Network([2, 2, 1], seed=0)

@@ -359,13 +359,19 @@ class Softmax(Activation):
     def layer_values(net_inputs: list[float]) -> list[float]:
         """Softmax of one layer's net inputs (Python floats), shifted by their maximum."""
         shift = max(net_inputs)
-        exps = [math.exp(z - shift) for z in net_inputs]
+        # e^(z − m), with e^0 = 1 at the maximum itself, so that m = ±inf gives no inf − inf
+        exps = [1.0 if z == shift else math.exp(z - shift) for z in net_inputs]
         total = sum(exps)
         return [e / total for e in exps]
 
     def value_array(self, z: Array) -> Array:
         """Row-wise softmax of Z (n_samples, n_units), shifted by each row's maximum."""
-        exps = np.exp(z - z.max(axis=-1, keepdims=True))
+        shift = z.max(axis=-1, keepdims=True)
+        with np.errstate(over="ignore", invalid="ignore"):  # z − m may round to −inf: e^(−inf) = 0
+            shifted = z - shift
+            if not np.isfinite(shift).all():  # m = ±inf: e^0 = 1 at the maximum, not e^(inf − inf)
+                shifted[z == shift] = 0.0
+            exps = np.exp(shifted)
         result: Array = exps / exps.sum(axis=-1, keepdims=True)
         return result
 

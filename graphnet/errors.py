@@ -58,8 +58,30 @@ class MissingDependencyError(GraphnetError, ImportError):
     """An optional package that this feature needs is not installed (the message says how to)."""
 
 
+class NumericalOverflowError(GraphnetError, OverflowError):
+    """A computation on finite numbers overflowed to inf or NaN: the inputs or weights are too large."""
+
+
 class TrainingDiverged(GraphnetError, ArithmeticError):
-    """Training produced a NaN or infinite loss or weight and was stopped."""
+    """Training produced a NaN or infinite loss or weight and was stopped.
+
+    Attributes
+    ----------
+    epoch : int or None
+        The epoch (counted from 1) in which training stopped.
+    sample : int or None
+        Index in the data set of the first sample whose numbers were not finite, if known.
+    batch : tuple of int
+        Indices in the data set of the samples of the update that failed (empty if unknown).
+    """
+
+    def __init__(
+        self, message: str, *, epoch: int | None = None, sample: int | None = None, batch: tuple[int, ...] = ()
+    ) -> None:
+        super().__init__(message)
+        self.epoch = epoch
+        self.sample = sample
+        self.batch = batch
 
 
 def unknown_name(kind: str, given: object, known: Iterable[str]) -> UnknownNameError:

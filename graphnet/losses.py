@@ -111,7 +111,7 @@ class SquaredError(Loss):
 
     def value(self, outputs: Sequence[float], targets: Sequence[float], net_inputs: Sequence[float]) -> float:
         """½·Σ_k (t_k − y_k)²."""
-        return 0.5 * sum((t - y) ** 2 for y, t in zip(outputs, targets, strict=True))
+        return 0.5 * sum((t - y) * (t - y) for y, t in zip(outputs, targets, strict=True))
 
     def value_array(self, outputs: Array, targets: Array, net_inputs: Array) -> Array:
         """½·Σ_k (T − Y)² per row."""
@@ -136,7 +136,7 @@ class MeanSquaredError(Loss):
 
     def value(self, outputs: Sequence[float], targets: Sequence[float], net_inputs: Sequence[float]) -> float:
         """(1/K)·Σ_k (t_k − y_k)²."""
-        total = sum((t - y) ** 2 for y, t in zip(outputs, targets, strict=True))
+        total = sum((t - y) * (t - y) for y, t in zip(outputs, targets, strict=True))
         return total / len(outputs)
 
     def value_array(self, outputs: Array, targets: Array, net_inputs: Array) -> Array:
@@ -187,7 +187,8 @@ class BinaryCrossEntropy(_CrossEntropy):
     def value_array(self, outputs: Array, targets: Array, net_inputs: Array) -> Array:
         """Per-row binary cross-entropy from the net inputs Z."""
         z = net_inputs
-        result: Array = (np.maximum(z, 0.0) - targets * z + np.log1p(np.exp(-np.abs(z)))).sum(axis=1)
+        with np.errstate(over="ignore"):  # only a sum beyond ±1.8e308 overflows, to inf
+            result: Array = (np.maximum(z, 0.0) - targets * z + np.log1p(np.exp(-np.abs(z)))).sum(axis=1)
         return result
 
     def check_targets(self, targets: Array) -> None:
@@ -213,13 +214,17 @@ class CategoricalCrossEntropy(_CrossEntropy):
         """Σ_k t_k·(logsumexp(z) − z_k)."""
         shift = max(net_inputs)
         log_sum_exp = shift + math.log(sum(math.exp(z - shift) for z in net_inputs))
-        return sum(t * (log_sum_exp - z) for z, t in zip(net_inputs, targets, strict=True))
+        # terms with t_k = 0 are skipped: they are 0, even where logsumexp(z) − z_k overflows
+        return sum(t * (log_sum_exp - z) for z, t in zip(net_inputs, targets, strict=True) if t != 0.0)
 
     def value_array(self, outputs: Array, targets: Array, net_inputs: Array) -> Array:
         """Per-row categorical cross-entropy from the net inputs Z."""
         shift = net_inputs.max(axis=1, keepdims=True)
-        log_sum_exp = shift + np.log(np.exp(net_inputs - shift).sum(axis=1, keepdims=True))
-        result: Array = (targets * (log_sum_exp - net_inputs)).sum(axis=1)
+        with np.errstate(over="ignore", invalid="ignore"):  # z − m may round to −inf, and e^(−inf) = 0
+            log_sum_exp = shift + np.log(np.exp(net_inputs - shift).sum(axis=1, keepdims=True))
+            terms = targets * (log_sum_exp - net_inputs)
+            terms[targets == 0.0] = 0.0  # 0·(logsumexp(z) − z_k) is 0 even where the difference overflows
+            result: Array = terms.sum(axis=1)
         return result
 
     def check_targets(self, targets: Array) -> None:

@@ -345,10 +345,15 @@ class Optimizer:
         self.epoch_count = 0
         self.current_rate = None
 
-    def set_counts(self, step_count: int, epoch_count: int) -> None:
-        """Continue from saved counts (loading a checkpoint)."""
+    def counts(self) -> tuple[int, int, float | None]:
+        """``(step_count, epoch_count, current_rate)``: what :meth:`set_counts` puts back."""
+        return self.step_count, self.epoch_count, self.current_rate
+
+    def set_counts(self, step_count: int, epoch_count: int, current_rate: float | None = None) -> None:
+        """Continue from saved counts (loading a checkpoint, undoing a step)."""
         self.step_count = int(step_count)
         self.epoch_count = int(epoch_count)
+        self.current_rate = current_rate
         if self.step_count:
             self._prepare(self.step_count)
 

@@ -17,7 +17,7 @@ REDUCTIONS = ("mean", "sum")
 
 def check_schedule(n_samples: int, batch_size: int | None, reduction: str) -> int:
     """Validate a schedule and return the effective batch size (``None`` → full batch)."""
-    if reduction not in REDUCTIONS:
+    if not isinstance(reduction, str) or reduction not in REDUCTIONS:
         raise IncompatibleError(f"reduction must be 'mean' or 'sum'; got {reduction!r}")
     if batch_size is None:
         return n_samples

@@ -475,5 +475,4 @@ def _restore(network: Network, snapshot: Snapshot) -> None:
     for connection, (weight, gradient, state) in zip(network.connections, connection_values, strict=True):
         connection.weight, connection.gradient = weight, gradient
         connection.state = None if state is None else state.copy()
-    network.optimizer.set_counts(steps, epochs)
-    network.optimizer.current_rate = current_rate
+    network.optimizer.set_counts(steps, epochs, current_rate)

@@ -2,9 +2,9 @@
 
 Both the graph network and the fast path train through :func:`train_loop`; each engine
 only supplies ``_train_batch(X, T, rate, scale, masks)`` (one update from one batch) and
-``_epoch_loss(X, T)``.  Epochs, batches, shuffling, reduction, the optimizer's counts and
-learning-rate schedule, the dropout masks and the divergence guard therefore cannot differ
-between the engines.
+``_epoch_loss(X, T)`` (and the small helpers of :class:`Trainable`).  Epochs, batches,
+shuffling, reduction, the optimizer's counts and learning-rate schedule, the dropout masks,
+the divergence guard and checkpoints therefore cannot differ between the engines.
 
 Schedules:
 
@@ -17,31 +17,40 @@ In a batch the per-sample gradients are summed (``reduction="sum"``) or averaged
 
 Per update, in this order: ``optimizer.begin_update(rate)`` counts the update (t ← t + 1)
 and gives the rate η of this update from the schedule; then, if the network has dropout,
-:func:`graphnet.dropout.draw_masks` draws the batch's masks from the training generator;
-then the engine computes the gradients and applies the optimizer's rule.  After each epoch
-``optimizer.end_epoch()`` counts it.
+:func:`graphnet.dropout.draw_masks` draws the batch's masks from the training generator
+(after that epoch's shuffle); then the engine computes the gradients and applies the
+optimizer's rule.  After each epoch ``optimizer.end_epoch()`` counts it.
 """
 
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
 
 from graphnet.dropout import Masks, draw_masks
-from graphnet.errors import TrainingDiverged
+from graphnet.errors import IncompatibleError, NonFiniteError, TrainingDiverged
 from graphnet.optimizers import SGD, Optimizer
 from graphnet.schedule import check_schedule, reduction_scale
-from graphnet.validation import check_count, check_positive_number
+from graphnet.validation import check_bool, check_count, check_path, check_positive_number
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
     from graphnet.graph.network import Network
+
+PathArg = str | os.PathLike[str]
+#: Batch members listed in a divergence message before the rest is elided.
+SHOWN_BATCH_MEMBERS = 8
+
+
+#: An engine's copy of its parameters (and its optimizer state), taken once per epoch to fall back to.
+Snapshot = list[NDArray[np.floating]]
 
 
 class Trainable(Protocol):
@@ -54,11 +63,29 @@ class Trainable(Protocol):
         rate: float,
         scale: float,
         masks: Masks | None = None,
-    ) -> None: ...
+    ) -> int | None:
+        """One update from one batch; or, if a sample's output δ is not finite, no update and its row."""
 
-    def _epoch_loss(self, inputs: NDArray[np.floating], targets: NDArray[np.floating]) -> float: ...
+    def _epoch_loss(self, inputs: NDArray[np.floating], targets: NDArray[np.floating]) -> float:
+        """E over the data set (NaN or inf are returned, not raised)."""
 
-    def _parameters_finite(self) -> bool: ...
+    def _sample_losses(self, inputs: NDArray[np.floating], targets: NDArray[np.floating]) -> NDArray[np.floating]:
+        """E of each sample, without the L2 term (NaN or inf are returned, not raised)."""
+
+    def _parameters_finite(self) -> bool:
+        """True when every weight and bias is finite."""
+
+    def _snapshot(self) -> Snapshot:
+        """A copy of the parameters and of the optimizer's state."""
+
+    def _restore(self, snapshot: Snapshot) -> None:
+        """Set the parameters and the optimizer's state to a snapshot's."""
+
+    def _sync_to_graph(self) -> None:
+        """Make the graph's connections hold the engine's parameters and optimizer state (for a checkpoint)."""
+
+    def _sync_from_graph(self) -> None:
+        """Make the engine use the parameters and optimizer state the graph holds (after a resume)."""
 
 
 @dataclass
@@ -119,50 +146,292 @@ def train_loop(
     rng: np.random.Generator,
     track_loss: bool = True,
     on_epoch: Callable[[int, float], None] | None = None,
-    optimizer: Optimizer | None = None,
     network: Network | None = None,
+    seed: int | None = None,
+    checkpoint: PathArg | None = None,
+    checkpoint_every: int = 1,
+    resume: PathArg | None = None,
+    optimizer: Optimizer | None = None,
 ) -> History:
     """Run ``epochs`` passes of gradient descent over (X, T) on ``model``.
 
-    ``X`` and ``T`` are already validated 2-D arrays with one row per sample.  ``optimizer``
-    (default: a fresh plain SGD) counts the updates and gives each one's rate; ``network``
-    (the graph the model belongs to) says which layers drop out.
+    ``X`` and ``T`` are already validated 2-D arrays with one row per sample.  ``network``
+    (the graph the model belongs to) says which layers drop out and is needed for
+    checkpoints, as is ``seed`` (as given to ``train``).  ``optimizer`` (default: a fresh
+    plain SGD) counts the updates and gives each one's rate.
+
+    Checkpoints
+    -----------
+    With ``checkpoint=path`` the state of the run is written to ``path`` (atomically, see
+    :mod:`graphnet.io`) after every ``checkpoint_every`` epochs and after the last one:
+    parameters, the optimizer (settings, counts and per-parameter state), epochs done,
+    history, settings, the shuffling generator's state and a SHA-256 of the data.
+    ``resume=path`` starts from such a file instead of from epoch 0 and gives, bit for bit,
+    the parameters and history the uninterrupted run gives (with any optimizer, and with
+    dropout: the generator's state also restores the masks); ``epochs`` stays the total to
+    reach.
+
+    Divergence guard
+    ----------------
+    Before each update the engine checks the batch's output deltas (K numbers per sample);
+    after each epoch the loop checks every parameter and the loss.  The parameters at the
+    start of each epoch are kept (one copy per epoch, with the optimizer's state and counts,
+    and with dropout the generator's state).  When a check fails, training stops
+    with :class:`TrainingDiverged` naming the epoch and the sample (or batch), and the
+    network keeps the last finite parameters: those from just before the failing update.
+    If only the end-of-epoch check saw it, the epoch is replayed from its start with every
+    weight checked after every update to find that update (training is deterministic, so
+    the replay retraces it); if no update is to blame (only the loss over the whole data
+    set overflowed), the network keeps the parameters from the start of that epoch.
 
     Raises
     ------
     TrainingDiverged
-        If the loss or a weight becomes NaN or infinite.
+        If an output δ, a weight or the loss becomes NaN or infinite.
+    IncompatibleError
+        If ``resume`` names a checkpoint of another network, data set or schedule.
     """
     rate = check_positive_number(rate, name="rate")
     epochs = check_count(epochs, name="epochs", minimum=0)
     size = check_schedule(len(X), batch_size, reduction)
+    shuffle = check_bool(shuffle, name="shuffle")
+    track_loss = check_bool(track_loss, name="track_loss")
+    checkpoint_every = check_count(checkpoint_every, name="checkpoint_every")
+    checkpoint_path = None if checkpoint is None else check_path(checkpoint, name="checkpoint")
+    resume_path = None if resume is None else check_path(resume, name="resume")
     optimizer = optimizer if optimizer is not None else SGD()
     history = History(engine=engine, rate=rate, batch_size=batch_size, reduction=reduction, optimizer=optimizer.name)
-    n_samples = len(X)
-    dropout_sizes = network.sizes[1:] if network is not None and network.has_dropout else None
-    for epoch in range(epochs):
+    updates = _Updates(optimizer, network if network is not None and network.has_dropout else None, rate, reduction)
+    settings = {
+        "rate": rate,
+        "epochs": epochs,
+        "batch_size": None if batch_size is None else size,
+        "reduction": reduction,
+        "shuffle": shuffle,
+        "seed": None if seed is None or isinstance(seed, np.random.Generator) else int(seed),
+        "track_loss": track_loss,
+        "engine": engine,
+        "checkpoint_every": checkpoint_every,
+    }
+    data_sha256 = ""
+    if checkpoint_path is not None or resume_path is not None:
+        from graphnet import io
+
+        if network is None:
+            raise IncompatibleError("checkpoints need the graph network; train through Network.train")
+        if checkpoint_path is not None:
+            io.check_writable(checkpoint_path)  # now, not after the first epoch
+        data_sha256 = io.data_fingerprint(X, T)
+    first_epoch = 0
+    if resume_path is not None:
+        assert network is not None
+        state = io.read_resume_state(
+            resume_path, network, settings=settings, data_sha256=data_sha256, optimizer=optimizer
+        )
+        io.restore_rng_state(rng, state.rng_state, path=resume_path)
+        network.set_params(state.params)
+        io.restore_optimizer_state(network, optimizer, state)
+        model._sync_from_graph()
+        history.losses, history.updates, first_epoch = state.losses, state.updates, state.epoch
+    if not model._parameters_finite():
+        raise NonFiniteError(
+            "the parameters must be finite to train; got NaN or inf (assigned to a connection by hand?); "
+            "set finite ones with set_params"
+        )
+    for epoch in range(first_epoch, epochs):
+        snapshot = _EpochStart(model._snapshot(), optimizer.counts(), updates.rng_state(rng))
         # one permutation per epoch (as epoch_batches draws it), then batches are cheap views
-        order = rng.permutation(n_samples) if shuffle else None
-        inputs, targets = (X[order], T[order]) if order is not None else (X, T)
-        for start in range(0, n_samples, size):
-            stop = min(start + size, n_samples)
-            step_rate = optimizer.begin_update(rate)
-            masks = None
-            if dropout_sizes is not None:
-                assert network is not None
-                masks = draw_masks(rng, stop - start, sizes=dropout_sizes, rates=network.dropout)
-            model._train_batch(
-                inputs[start:stop], targets[start:stop], step_rate, reduction_scale(reduction, stop - start), masks
-            )
+        schedule = _Schedule(X, T, rng.permutation(len(X)) if shuffle else None, size)
+        for number in range(schedule.n_batches):
+            counts = optimizer.counts()
+            bad_row = updates.apply(model, schedule, number, rng)
+            if bad_row is not None:
+                optimizer.set_counts(*counts)  # no update was made
+                sample = int(schedule.samples(number)[bad_row])
+                raise _diverged(model, X, T, epoch, schedule, number, sample, snapshot, updates)
             history.updates += 1
         optimizer.end_epoch()
-        if track_loss or on_epoch is not None:
-            loss = model._epoch_loss(X, T)
-            if not math.isfinite(loss) or not model._parameters_finite():
-                raise TrainingDiverged(
-                    f"training diverged in epoch {epoch + 1}: loss is {loss}; lower the rate (got {rate})"
-                )
+        loss = model._epoch_loss(X, T) if track_loss or on_epoch is not None else None
+        if not model._parameters_finite() or (loss is not None and not math.isfinite(loss)):
+            raise _diverged(model, X, T, epoch, schedule, None, None, snapshot, updates, loss=loss)
+        if loss is not None:
             history.losses.append(loss)
             if on_epoch is not None:
                 on_epoch(epoch, loss)
+        done = epoch + 1
+        if checkpoint_path is not None and (done % checkpoint_every == 0 or done == epochs):
+            assert network is not None
+            model._sync_to_graph()
+            io.write_checkpoint(
+                checkpoint_path,
+                network,
+                epoch=done,
+                settings=settings,
+                history=history,
+                rng=rng,
+                data_sha256=data_sha256,
+            )
     return history
+
+
+def _diverged(
+    model: Trainable,
+    X: NDArray[np.floating],
+    T: NDArray[np.floating],
+    epoch: int,
+    schedule: _Schedule,
+    number: int | None,
+    sample: int | None,
+    snapshot: _EpochStart,
+    updates: _Updates,
+    *,
+    loss: float | None = None,
+) -> TrainingDiverged:
+    """Leave the last finite parameters on ``model`` and build the error that says where it failed.
+
+    ``number`` and ``sample`` name the update and the sample whose output δ was not finite
+    (the update was not applied), or are None when the end-of-epoch check failed.
+    """
+    advice = f"lower the rate (got {updates.rate:g}), or scale the inputs"
+    if number is None or not model._parameters_finite():
+        found = _replay(model, schedule, snapshot, updates)
+        if found is None:  # every update stayed finite, but the loss overflowed: name the first sample
+            sample_losses = model._sample_losses(X, T)
+            snapshot.restore(model, updates.optimizer)
+            bad = np.flatnonzero(~np.isfinite(sample_losses))
+            if bad.size:
+                sample = int(bad[0])
+                what = f"the loss of sample {sample} is {sample_losses[sample]} (the first such sample)"
+            else:
+                what = f"the loss over the training data is {loss} (the sum or the L2 term overflowed)"
+            return TrainingDiverged(
+                f"training diverged in epoch {epoch + 1}: every update stayed finite, but at the end of the "
+                f"epoch {what}; the network keeps the parameters from the start of epoch {epoch + 1}; {advice}",
+                epoch=epoch + 1,
+                sample=sample,
+            )
+        number, sample = found
+    batch = tuple(int(i) for i in schedule.samples(number))
+    shown = ", ".join(str(i) for i in batch[:SHOWN_BATCH_MEMBERS]) + (", …" if len(batch) > SHOWN_BATCH_MEMBERS else "")
+    where = f"update {number + 1} of {schedule.n_batches}"
+    if len(batch) > 1:
+        where += f", a batch of {len(batch)} samples [{shown}]"
+    if sample is not None:
+        what = f"at sample {sample} ({where}): its output δ is not finite"
+    elif len(batch) == 1:
+        sample = batch[0]
+        what = f"at sample {sample} ({where}): the update made a weight overflow to inf or NaN"
+    else:
+        what = f"at {where}: the update made a weight overflow to inf or NaN"
+    return TrainingDiverged(
+        f"training diverged in epoch {epoch + 1} {what}; the network keeps the parameters from just "
+        f"before that update; {advice}",
+        epoch=epoch + 1,
+        sample=sample,
+        batch=batch,
+    )
+
+
+def _replay(
+    model: Trainable, schedule: _Schedule, snapshot: _EpochStart, updates: _Updates
+) -> tuple[int, int | None] | None:
+    """Redo an epoch from its snapshot, checking every parameter after every update.
+
+    The optimizer's counts and state and (with dropout) the generator are put back too, so
+    the replay makes the very same updates.  Returns the first failing update (and the
+    sample whose δ failed, if that was it), with the parameters and optimizer state from
+    just before it left on the model; or None if every update stays finite.
+    """
+    optimizer = updates.optimizer
+    rng = snapshot.restore(model, optimizer)
+    if rng is not None and schedule.order is not None:
+        rng.permutation(len(schedule.X))  # the epoch's shuffle, drawn before its masks
+    for number in range(schedule.n_batches):
+        before, counts = model._snapshot(), optimizer.counts()
+        bad_row = updates.apply(model, schedule, number, rng)
+        if bad_row is not None:
+            optimizer.set_counts(*counts)
+            return number, int(schedule.samples(number)[bad_row])
+        if not model._parameters_finite():
+            model._restore(before)
+            optimizer.set_counts(*counts)
+            return number, None
+    return None
+
+
+@dataclass
+class _Updates:
+    """How each update of a run is made: the optimizer's count and rate, then the dropout masks."""
+
+    optimizer: Optimizer
+    network: Network | None  # the graph, when it has dropout
+    rate: float
+    reduction: str
+
+    def apply(self, model: Trainable, schedule: _Schedule, number: int, rng: np.random.Generator | None) -> int | None:
+        """Update ``number`` of the epoch: what ``model._train_batch`` returns."""
+        rows = schedule.rows(number)
+        step_rate = self.optimizer.begin_update(self.rate)
+        masks = None
+        if self.network is not None and rng is not None:
+            masks = draw_masks(rng, rows.stop - rows.start, sizes=self.network.sizes[1:], rates=self.network.dropout)
+        return model._train_batch(
+            schedule.inputs[rows],
+            schedule.targets[rows],
+            step_rate,
+            reduction_scale(self.reduction, rows.stop - rows.start),
+            masks,
+        )
+
+    def rng_state(self, rng: np.random.Generator) -> dict[str, Any] | None:
+        """The generator's state (only needed to replay the masks of a dropout network)."""
+        return dict(rng.bit_generator.state) if self.network is not None else None
+
+
+@dataclass
+class _EpochStart:
+    """What an epoch started from: the engine's snapshot, the optimizer's counts, the generator's state."""
+
+    snapshot: Snapshot
+    counts: tuple[int, int, float | None]
+    rng_state: dict[str, Any] | None
+
+    def restore(self, model: Trainable, optimizer: Optimizer) -> np.random.Generator | None:
+        """Put the model and the optimizer back; return a generator in the epoch's starting state (dropout)."""
+        model._restore(self.snapshot)
+        optimizer.set_counts(*self.counts)
+        if self.rng_state is None:
+            return None
+        generator = np.random.Generator(getattr(np.random, self.rng_state["bit_generator"])())
+        generator.bit_generator.state = self.rng_state
+        return generator
+
+
+@dataclass
+class _Schedule:
+    """One epoch's batches: the data in visiting order, cut into consecutive slices of ``size`` rows."""
+
+    X: NDArray[np.floating]
+    T: NDArray[np.floating]
+    order: NDArray[np.intp] | None
+    size: int
+
+    def __post_init__(self) -> None:
+        self.inputs = self.X if self.order is None else self.X[self.order]
+        self.targets = self.T if self.order is None else self.T[self.order]
+
+    @property
+    def n_batches(self) -> int:
+        """Updates in the epoch (the last batch may be shorter)."""
+        return -(-len(self.X) // self.size)
+
+    def rows(self, number: int) -> slice:
+        """Rows of batch ``number`` in visiting order."""
+        start = number * self.size
+        return slice(start, min(start + self.size, len(self.X)))
+
+    def samples(self, number: int) -> NDArray[np.intp]:
+        """Indices in the data set of the samples of batch ``number``."""
+        rows = self.rows(number)
+        indices: NDArray[np.intp] = np.arange(rows.start, rows.stop) if self.order is None else self.order[rows]
+        return indices

@@ -6,34 +6,62 @@ Every message names what was expected and what was given, e.g.
 
 from __future__ import annotations
 
+import itertools
 import math
+import os
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from graphnet.errors import EmptyDataError, IncompatibleError, NonFiniteError, ShapeError
+from graphnet.errors import (
+    EmptyDataError,
+    IncompatibleError,
+    NonFiniteError,
+    NumericalOverflowError,
+    ShapeError,
+)
+
+#: numpy dtype kinds accepted as numbers: bool, signed and unsigned int, float.
+NUMBER_KINDS = "biuf"
+#: The largest network the object graph is allowed to build.  Every connection is a Python
+#: object holding two floats (about 150 bytes with its list entries), so 10 million
+#: connections already take about 1.5 GB; larger sizes are almost always a typo.
+MAX_CONNECTIONS = 10_000_000
 
 
 def as_float_array(data: ArrayLike, *, name: str, dtype: type = np.float64) -> NDArray[np.floating]:
-    """Convert ``data`` to a finite float array; refuse text, objects, NaN and inf."""
+    """Convert ``data`` to a finite float array; refuse text, objects, complex numbers, NaN and inf.
+
+    Booleans and integers are accepted as numbers.  A value beyond the range of ``dtype``
+    (e.g. 1e300 for float32) is refused by name rather than silently becoming inf.
+    """
     try:
         array = np.asarray(data)
-    except (ValueError, TypeError) as error:  # ragged nested lists
+    except (ValueError, TypeError, OverflowError, RecursionError) as error:  # ragged nested lists
         raise ShapeError(
             f"{name} must be a rectangular array of numbers; got {type(data).__name__}"
             f" that numpy cannot convert ({error})"
         ) from None
-    if array.dtype == object or not (np.issubdtype(array.dtype, np.number) or np.issubdtype(array.dtype, np.bool_)):
+    if array.dtype.kind == "c":
+        raise ShapeError(f"{name} must hold real numbers; got complex values (dtype {array.dtype})")
+    if array.dtype.kind not in NUMBER_KINDS:
         raise ShapeError(f"{name} must hold numbers; got an array of dtype {array.dtype}")
-    if np.issubdtype(array.dtype, np.complexfloating):
-        raise ShapeError(f"{name} must hold real numbers; got complex values")
-    array = array.astype(dtype, copy=False)
-    # one cheap pass first: a sum is finite when every element is (or it overflowed: recheck)
-    if array.size and not np.isfinite(array.sum()) and not np.isfinite(array).all():
-        bad = tuple(int(i) for i in np.argwhere(~np.isfinite(array))[0])
-        raise NonFiniteError(f"{name} must be finite; got {array[bad]} at index {bad}")
-    return array
+    with np.errstate(over="ignore", invalid="ignore"):
+        converted: NDArray[np.floating] = array.astype(dtype, copy=False)
+        # one cheap pass first: a sum is finite when every element is (or it overflowed: recheck)
+        all_finite = converted.size == 0 or np.isfinite(converted.sum()) or np.isfinite(converted).all()
+    if not all_finite:
+        bad = tuple(int(i) for i in np.argwhere(~np.isfinite(converted))[0])
+        given = array[bad]
+        if np.isfinite(given):
+            limit = float(np.finfo(dtype).max)
+            raise NonFiniteError(
+                f"{name} must be within ±{limit:.3g} to compute in {np.dtype(dtype).name}; got {given} at index {bad}"
+            )
+        raise NonFiniteError(f"{name} must be finite; got {given} at index {bad}")
+    return converted
 
 
 def as_sample(x: ArrayLike, n_expected: int, *, name: str, sizes: Sequence[int]) -> list[float]:
@@ -56,7 +84,7 @@ def as_batch(
     if array.ndim != 2:
         raise ShapeError(f"{name} must be 2-D (n_samples, {n_expected}); got shape {array.shape}")
     if array.shape[0] == 0:
-        raise EmptyDataError(f"{name} holds no samples (shape {array.shape})")
+        raise EmptyDataError(f"{name} holds no samples: expected at least one row; got shape {array.shape}")
     if array.shape[1] != n_expected:
         raise ShapeError(
             f"{name} has {array.shape[1]} columns; this network expects {n_expected} (sizes={list(sizes)})"
@@ -67,7 +95,9 @@ def as_batch(
 def check_same_length(x: NDArray[np.floating], t: NDArray[np.generic], x_name: str, t_name: str) -> None:
     """Inputs and targets must have one row each per sample."""
     if x.shape[0] != t.shape[0]:
-        raise ShapeError(f"{x_name} has {x.shape[0]} samples but {t_name} has {t.shape[0]}")
+        raise ShapeError(
+            f"{x_name} has {x.shape[0]} samples but {t_name} has {t.shape[0]}; expected one row of each per sample"
+        )
 
 
 def check_positive_number(value: float, *, name: str, allow_zero: bool = False) -> float:
@@ -97,10 +127,72 @@ def as_labels(labels: ArrayLike, n_classes: int, *, name: str = "labels") -> NDA
     if array.ndim != 1:
         raise ShapeError(f"{name} must be 1-D class indices; got shape {array.shape}")
     if array.size == 0:
-        raise EmptyDataError(f"{name} holds no samples")
+        raise EmptyDataError(f"{name} holds no samples: expected at least one label; got shape {array.shape}")
     if not np.all(array == np.round(array)) or array.min() < 0 or array.max() >= max(n_classes, 2):
         raise ShapeError(
             f"{name} must be whole numbers in [0, {max(n_classes, 2) - 1}]; got values "
             f"from {array.min():g} to {array.max():g}"
         )
     return array.astype(np.intp)
+
+
+def check_bool(value: object, *, name: str) -> bool:
+    """A real ``True`` or ``False`` (numpy booleans too); ``"no"`` or ``0`` are refused."""
+    if not isinstance(value, bool | np.bool_):
+        raise IncompatibleError(f"{name} must be True or False; got {value!r}")
+    return bool(value)
+
+
+def check_seed(seed: object, *, name: str = "seed") -> None:
+    """A seed numpy accepts: None, a whole number ≥ 0, or a numpy Generator."""
+    if seed is None or isinstance(seed, np.random.Generator):
+        return
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise IncompatibleError(f"{name} must be None, a whole number ≥ 0 or a numpy Generator; got {seed!r}")
+
+
+def check_scalar(value: object, *, name: str) -> float:
+    """One finite real number (a Python or numpy number, or a 0-d or one-element array)."""
+    array = as_float_array(value, name=name)  # type: ignore[arg-type]
+    if array.size != 1:
+        raise ShapeError(f"{name} must be one number; got an array of shape {array.shape}")
+    return float(array.reshape(()))
+
+
+def check_network_size(sizes: Sequence[int], *, bias: bool) -> None:
+    """Refuse networks with more than :data:`MAX_CONNECTIONS` connections."""
+    n_connections = sum((n_in + int(bias)) * n_out for n_in, n_out in itertools.pairwise(sizes))
+    if n_connections > MAX_CONNECTIONS:
+        raise IncompatibleError(
+            f"sizes={list(sizes)} would need {n_connections:,} connections, each a Python object; "
+            f"the graph holds at most {MAX_CONNECTIONS:,} (graphnet.validation.MAX_CONNECTIONS), so expected fewer"
+        )
+
+
+def check_computed_finite(values: NDArray[np.floating], *, what: str) -> None:
+    """Refuse a computed result holding NaN or inf although everything it came from was finite.
+
+    Raises
+    ------
+    NumericalOverflowError
+        Naming the first bad entry and the range of the dtype that overflowed.
+    """
+    if values.size == 0 or np.isfinite(values).all():
+        return
+    bad = tuple(int(i) for i in np.argwhere(~np.isfinite(values))[0])
+    limit = float(np.finfo(values.dtype).max)
+    where = f" at index {bad}" if bad else ""
+    raise NumericalOverflowError(
+        f"{what} must be finite; got {values[bad]}{where}: the numbers overflowed the {values.dtype} range "
+        f"(±{limit:.3g}); scale the inputs down or lower the weights (or the learning rate)"
+    )
+
+
+def check_path(path: object, *, name: str = "path") -> Path:
+    """A file name as a :class:`pathlib.Path`: a non-empty ``str`` or ``os.PathLike`` without NUL."""
+    text = os.fspath(path) if isinstance(path, str | os.PathLike) else None
+    if not isinstance(text, str):
+        raise IncompatibleError(f"{name} must be a file name (str or pathlib.Path); got {path!r}")
+    if not text or "\0" in text:
+        raise IncompatibleError(f"{name} must be a non-empty file name without NUL characters; got {text!r}")
+    return Path(text)

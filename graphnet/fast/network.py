@@ -27,6 +27,8 @@ graph keeps float64 values; results agree with the graph to about 1e-6 relative)
 
 from __future__ import annotations
 
+import math
+import os
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -34,12 +36,20 @@ from numpy.typing import ArrayLike, NDArray
 
 from graphnet.activations import Softmax
 from graphnet.dropout import Masks, MasksLike
-from graphnet.errors import ShapeError
+from graphnet.errors import NumericalOverflowError, ShapeError
 from graphnet.fast.dense import Array, DenseLayer
 from graphnet.optimizers import SGD, Optimizer
 from graphnet.schedule import check_schedule, reduction_scale
 from graphnet.train import History, train_loop
-from graphnet.validation import as_batch, as_float_array, as_labels, check_positive_number, check_same_length
+from graphnet.validation import (
+    as_batch,
+    as_float_array,
+    as_labels,
+    check_computed_finite,
+    check_positive_number,
+    check_same_length,
+    check_seed,
+)
 
 if TYPE_CHECKING:
     from graphnet.graph.network import Network, Params
@@ -66,8 +76,8 @@ class FastNetwork:
         for (W, b), activation in zip(network.get_params(), network.activations, strict=True):
             self.layers.append(
                 DenseLayer(
-                    W.astype(self.dtype),
-                    None if b is None else b.astype(self.dtype),
+                    self._cast(W),
+                    None if b is None else self._cast(b),
                     activation,
                     l2=network.l2,
                 )
@@ -80,8 +90,18 @@ class FastNetwork:
             dense.l2 = self.network.l2
             rows = layer.parameter_rows()
             n_in = dense.W.shape[1]
-            dense.W = np.ascontiguousarray(rows[:, :n_in], dtype=self.dtype)
-            dense.b = np.ascontiguousarray(rows[:, n_in], dtype=self.dtype) if dense.b is not None else None
+            dense.W = self._cast(rows[:, :n_in])
+            dense.b = self._cast(rows[:, n_in]) if dense.b is not None else None
+
+    def _cast(self, values: NDArray[np.floating]) -> Array:
+        """The graph's float64 values as a contiguous array of this path's dtype (refusing float32 overflow)."""
+        if self.dtype == np.float64:
+            return np.ascontiguousarray(values, dtype=np.float64)
+        with np.errstate(over="ignore"):
+            cast: Array = np.ascontiguousarray(values, dtype=self.dtype)
+        if not np.isfinite(cast).all():
+            check_computed_finite(cast, what="the weights as float32 (use the float64 path for weights beyond ±3.4e38)")
+        return cast
 
     def _push(self) -> None:
         """Write W and b back into the graph's connections."""
@@ -119,10 +139,6 @@ class FastNetwork:
             ]
             layer.set_state_rows(state_type, rows)
 
-    def _cast(self, values: NDArray[np.floating]) -> Array:
-        """Graph values as a contiguous array of this path's dtype."""
-        return np.ascontiguousarray(values, dtype=self.dtype)
-
     def _factors(self, masks: Masks | None) -> list[Array | None] | None:
         """Dropout factors F = M/q per layer, in this path's dtype (None: evaluation)."""
         if masks is None:
@@ -137,10 +153,14 @@ class FastNetwork:
         """Outputs for each row of X, shape (n, K); a 1-D sample gives shape (K,).
 
         Mirrors :meth:`Network.predict`.
+
+        Raises
+        ------
+        NumericalOverflowError
+            If an output is NaN or inf: the net inputs overflowed (inputs or weights too large).
         """
         one_sample = as_float_array(X, name="X").ndim == 1
-        self._pull()
-        outputs = self._forward(self._inputs(X))
+        outputs = self.forward(X)
         return outputs[0] if one_sample else outputs
 
     def forward(self, X: ArrayLike, *, masks: MasksLike | None = None) -> Array:
@@ -149,9 +169,12 @@ class FastNetwork:
         ``masks`` (row r for sample r) applies those dropout masks; without, none (evaluation).
         """
         inputs = self._inputs(X)
-        checked = self.network._check_masks(masks, len(inputs))
+        factors = self._factors(self.network._check_masks(masks, len(inputs)))
         self._pull()
-        return self._forward(inputs, masks=self._factors(checked))
+        with _quiet():
+            outputs = self._forward(inputs, masks=factors)
+        _check_rows(outputs, what="the outputs")
+        return outputs
 
     def backward(self, T: ArrayLike, *, reduction: str = "mean") -> None:
         """δ of every unit and (dW, db) of every layer for the last forward batch.
@@ -160,11 +183,13 @@ class FastNetwork:
         """
         last = self.layers[-1]
         if last.Y.shape[0] == 0:
-            raise ShapeError("backward needs a forward pass first")
+            raise ShapeError("backward needs a forward pass first; got no forward batch")
         targets = self._targets(T)
         check_same_length(last.Y, targets, "the last forward batch", "T")
         check_schedule(len(targets), None, reduction)
-        self._backward(targets, reduction_scale(reduction, len(targets)))
+        with _quiet():
+            self._backward(targets, reduction_scale(reduction, len(targets)))
+        self._check_gradients()
 
     def gradients(
         self,
@@ -185,23 +210,41 @@ class FastNetwork:
             check_schedule(len(inputs), None, reduction)
             factors = self._factors(self.network._check_masks(masks, len(inputs)))
             self._pull()
-            self._forward(inputs, masks=factors)
-            self._backward(targets, reduction_scale(reduction, len(inputs)))
+            with _quiet():
+                self._forward(inputs, masks=factors)
+                self._backward(targets, reduction_scale(reduction, len(inputs)))
+            _check_rows(self.layers[-1].delta, what="the output δ")
+        self._check_gradients()
         return [(layer.dW.copy(), None if layer.db is None else layer.db.copy()) for layer in self.layers]
 
     def update(self, rate: float, *, optimizer: str | Optimizer | None = None) -> None:
         """One update of W and b by the network's optimizer (plain SGD: W ← W − rate·dW).
 
         Writes the weights and the optimizer's state back to the graph.  Mirrors ``Network.update``.
+
+        Raises
+        ------
+        NumericalOverflowError
+            If a new weight would be NaN or inf; the graph's weights (and the optimizer's state
+            and count) are then left as they were.
         """
         rate = check_positive_number(rate, name="rate")
         chosen = self.network._select_optimizer(optimizer)
         self._pull()
         self._pull_state(chosen)
+        counts = chosen.counts()
         step_rate = chosen.begin_update(rate)
         plain = None if type(chosen) is SGD else chosen
-        for layer in self.layers:
-            layer.update(step_rate, plain)
+        with _quiet():
+            for layer in self.layers:
+                layer.update(step_rate, plain)
+        if not self._parameters_finite():
+            self._pull()  # back to the graph's weights and state, which were not touched
+            chosen.set_counts(*counts)
+            raise NumericalOverflowError(
+                f"the update with rate {rate:g} would make a weight NaN or inf (beyond the {self.dtype} range); "
+                "expected finite weights, so they are left as they were: lower the rate"
+            )
         self._push()
         self._push_state(chosen)
 
@@ -214,7 +257,13 @@ class FastNetwork:
         check_schedule(len(inputs), None, reduction)
         factors = self._factors(self.network._check_masks(masks, len(inputs)))
         self._pull()
-        return self._loss(inputs, targets, reduction, masks=factors)
+        with _quiet():
+            self._forward(inputs, masks=factors)
+        _check_rows(self.layers[-1].Y, what="the outputs")
+        with _quiet():
+            value = self._loss(inputs, targets, reduction, forward=False)
+        check_computed_finite(np.array(value), what="the loss")
+        return value
 
     def accuracy(self, X: ArrayLike, labels: ArrayLike) -> float:
         """Share of rows whose predicted class equals the label.  Mirrors ``Network.accuracy``."""
@@ -223,7 +272,10 @@ class FastNetwork:
         inputs = self._inputs(X)
         label_array = as_labels(labels, self.sizes[-1])
         self._pull()
-        return _accuracy_from_outputs(self._forward(inputs), label_array)
+        with _quiet():
+            outputs = self._forward(inputs)
+        _check_rows(outputs, what="the outputs")
+        return _accuracy_from_outputs(outputs, label_array)
 
     def train(
         self,
@@ -238,16 +290,20 @@ class FastNetwork:
         seed: int | None = None,
         track_loss: bool = True,
         optimizer: str | Optimizer | None = None,
+        checkpoint: str | os.PathLike[str] | None = None,
+        checkpoint_every: int = 1,
+        resume: str | os.PathLike[str] | None = None,
     ) -> History:
         """Gradient descent on batches; same arguments and schedule as :meth:`Network.train`."""
         self.network._check_differentiable()
         inputs, targets = self._data(X, T)
+        check_seed(seed)
         rng = np.random.default_rng(seed) if seed is not None else self.network.rng
         chosen = self.network._select_optimizer(optimizer)
         self._pull()
         self._pull_state(chosen)
         try:
-            with np.errstate(over="ignore"):  # σ's e^(−z) may overflow to inf: the exact limit
+            with _quiet():  # also σ's e^(−z), which may overflow to inf: the exact limit
                 return train_loop(
                     self,
                     inputs,
@@ -260,8 +316,12 @@ class FastNetwork:
                     shuffle=shuffle,
                     rng=rng,
                     track_loss=track_loss,
-                    optimizer=chosen,
                     network=self.network,
+                    seed=seed,
+                    checkpoint=checkpoint,
+                    checkpoint_every=checkpoint_every,
+                    resume=resume,
+                    optimizer=chosen,
                 )
         finally:
             if self._parameters_finite():
@@ -297,19 +357,36 @@ class FastNetwork:
 
     def _train_batch(
         self, inputs: Array, targets: Array, rate: float, scale: float, masks: Masks | None = None
-    ) -> None:
-        """One update from one batch by the network's optimizer, ``rate`` being this update's η."""
+    ) -> int | None:
+        """One update by the network's optimizer; or, if a sample's output δ is NaN or inf, none.
+
+        ``rate`` is this update's η; returns None, or the row of the bad sample.  The check is
+        the divergence guard of :mod:`graphnet.train`: K numbers per sample.
+        """
         self._forward(inputs, guarded=False, masks=self._factors(masks))  # train() silences overflow
         self._backward(targets, scale)
+        output_delta = self.layers[-1].delta
+        if not math.isfinite(output_delta.sum()):  # one cheap pass: the sum is finite when every δ is
+            bad_rows = np.flatnonzero(~np.isfinite(output_delta).all(axis=1))
+            if bad_rows.size:  # (else the sum of finite δs merely overflowed)
+                return int(bad_rows[0])
         optimizer = self.network.optimizer
         plain = None if type(optimizer) is SGD else optimizer
         for layer in self.layers:
             layer.update(rate, plain)
+        return None
 
     def _loss(
-        self, inputs: Array, targets: Array, reduction: str = "mean", *, masks: list[Array | None] | None = None
+        self,
+        inputs: Array,
+        targets: Array,
+        reduction: str = "mean",
+        *,
+        forward: bool = True,
+        masks: list[Array | None] | None = None,
     ) -> float:
-        self._forward(inputs, masks=masks)
+        if forward:
+            self._forward(inputs, masks=masks)
         output = self.layers[-1]
         per_sample = self.loss_function.value_array(output.Y, targets, output.Z)
         data_loss = float(per_sample.mean() if reduction == "mean" else per_sample.sum())
@@ -321,7 +398,53 @@ class FastNetwork:
         return data_loss + penalty
 
     def _epoch_loss(self, inputs: Array, targets: Array) -> float:
-        return self._loss(inputs, targets)
+        """E over validated data; NaN or inf are returned, not raised (or warned about)."""
+        with _quiet():
+            return self._loss(inputs, targets)
+
+    def _sample_losses(self, inputs: Array, targets: Array) -> Array:
+        """E of each sample, without the L2 term; NaN or inf are returned, not raised."""
+        with _quiet():
+            self._forward(inputs)
+            output = self.layers[-1]
+            return self.loss_function.value_array(output.Y, targets, output.Z)
+
+    def _snapshot(self) -> list[Array]:
+        """Copies of every W and b, then of the optimizer's state arrays (if it keeps state)."""
+        snapshot = [array.copy() for layer in self.layers for array in (layer.W, layer.b) if array is not None]
+        for layer in self.layers:
+            for state in (layer.weight_state, layer.bias_state):
+                if state is not None:
+                    snapshot.extend(value.copy() for value in state.values())
+        return snapshot
+
+    def _restore(self, snapshot: list[Array]) -> None:
+        arrays = iter(snapshot)
+        for layer in self.layers:
+            layer.W = next(arrays).copy()
+            if layer.b is not None:
+                layer.b = next(arrays).copy()
+        for layer in self.layers:
+            for state in (layer.weight_state, layer.bias_state):
+                if state is not None:
+                    for field in state.fields:
+                        setattr(state, field, next(arrays).copy())
+
+    def _sync_to_graph(self) -> None:
+        """Write the weights and the optimizer's state to the graph's connections (for a checkpoint)."""
+        self._push()
+        self._push_state(self.network.optimizer)
+
+    def _sync_from_graph(self) -> None:
+        """Read the weights and the optimizer's state from the graph's connections (after a resume)."""
+        self._pull()
+        self._pull_state(self.network.optimizer)
+
+    def _check_gradients(self) -> None:
+        for index, layer in enumerate(self.layers, start=1):
+            check_computed_finite(layer.dW, what=f"∂E/∂W of layer {index}")
+            if layer.db is not None:
+                check_computed_finite(layer.db, what=f"∂E/∂b of layer {index}")
 
     def _parameters_finite(self) -> bool:
         return all(
@@ -343,3 +466,15 @@ class FastNetwork:
 
     def __repr__(self) -> str:
         return f"FastNetwork({self.sizes}, dtype={self.dtype.name}, layers={self.layers})"
+
+
+def _quiet() -> np.errstate:
+    """Silence numpy's overflow warnings: results are checked for NaN and inf instead, and refused by name."""
+    return np.errstate(over="ignore", invalid="ignore", divide="ignore")
+
+
+def _check_rows(values: Array, *, what: str) -> None:
+    """Refuse a non-finite batch result, naming the first bad sample (row)."""
+    if values.size and not np.isfinite(values).all():
+        row = int(np.flatnonzero(~np.isfinite(values).all(axis=1))[0])
+        check_computed_finite(values[row], what=f"{what} for sample {row}")

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
+from math import isfinite
 from operator import attrgetter, mul
 from typing import TYPE_CHECKING
 
@@ -183,14 +184,25 @@ def sgd_update(network: Network, rate: float) -> None:
                 connection.weight -= rate * connection.gradient
 
 
+def output_deltas_finite(network: Network) -> bool:
+    """True when every output δ is finite (the divergence guard of :mod:`graphnet.train`: K numbers)."""
+    return all(map(isfinite, [node.delta for node in network.layers[-1].nodes]))
+
+
 def train_step(
     network: Network, x: Sequence[float], target: Sequence[float], rate: float, masks: RowMasks | None = None
-) -> None:
-    """One per-sample SGD step: forward, deltas, then per layer ∂E/∂w and w ← w − rate·∂E/∂w."""
+) -> bool:
+    """One per-sample SGD step: forward, deltas, then per layer ∂E/∂w and w ← w − rate·∂E/∂w.
+
+    Returns False, having changed no weight, when an output δ is NaN or inf (the divergence
+    guard of :mod:`graphnet.train`: K numbers per sample); True after the step.
+    """
     forward(network, x, masks)
     for _ in network._output_delta_steps(target):
         pass
     layers = network.layers
+    if not all(map(isfinite, [node.delta for node in layers[-1].nodes])):
+        return False
     l2 = network.l2
     for index in range(len(layers) - 1, 0, -1):
         layer, below = layers[index], layers[index - 1]
@@ -216,3 +228,4 @@ def train_step(
                 gradient = delta * 1.0
                 bias.gradient = gradient
                 bias.weight -= rate * gradient
+    return True

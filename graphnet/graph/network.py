@@ -27,15 +27,23 @@ rule and its counts; each connection holds its own optimizer state (``connection
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Sequence
+import math
+import os
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from graphnet.activations import Activation, Softmax, get_activation
+from graphnet.activations import BUILTIN_ACTIVATIONS, Activation, Softmax, get_activation
 from graphnet.dropout import Masks, MasksLike, check_dropout, draw_masks, mask_rows
-from graphnet.errors import IncompatibleError, NotDifferentiableError, ShapeError
+from graphnet.errors import (
+    IncompatibleError,
+    NotDifferentiableError,
+    NumericalOverflowError,
+    ShapeError,
+    unknown_name,
+)
 from graphnet.graph import fused
 from graphnet.graph.layer import Connections, Layer
 from graphnet.graph.objects import Node
@@ -49,9 +57,14 @@ from graphnet.validation import (
     as_float_array,
     as_labels,
     as_sample,
+    check_bool,
+    check_computed_finite,
     check_count,
+    check_network_size,
     check_positive_number,
     check_same_length,
+    check_scalar,
+    check_seed,
 )
 
 if TYPE_CHECKING:
@@ -130,11 +143,13 @@ class Network:
         for index, layer_activation in enumerate(self.activations[:-1], start=1):
             if layer_activation.layerwise:
                 raise IncompatibleError(f"softmax is allowed on the output layer only; layer {index} is hidden")
-        self.bias = bool(bias)
+        self.bias = check_bool(bias, name="bias")
+        check_network_size(self.sizes, bias=self.bias)
         self.init = init
         initializer = get_initializer(init)
-        self.bias_init = float(as_float_array(bias_init, name="bias_init"))
+        self.bias_init = check_scalar(bias_init, name="bias_init")
         self.l2 = check_positive_number(l2, name="l2", allow_zero=True)
+        check_seed(seed)
         self.rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
         self.seed = seed if not isinstance(seed, np.random.Generator) else None
         self.layers = [Layer(0, self.sizes[0], None)]
@@ -170,6 +185,11 @@ class Network:
 
     def node(self, layer: int, index: int) -> Node:
         """Node ``layer-index``, e.g. ``net.node(1, 2)``."""
+        if isinstance(layer, bool) or not isinstance(layer, int | np.integer) or not 0 <= layer < len(self.layers):
+            raise ShapeError(f"layer must be a whole number 0 … {len(self.layers) - 1}; got {layer!r}")
+        size = self.layers[layer].size
+        if isinstance(index, bool) or not isinstance(index, int | np.integer) or not 0 <= index < size:
+            raise ShapeError(f"index must be a node index 0 … {size - 1} of layer {layer}; got {index!r}")
         return self.layers[layer].nodes[index]
 
     @property
@@ -300,7 +320,8 @@ class Network:
             if not layer.activation.differentiable:
                 raise NotDifferentiableError(
                     f"layer {layer.index} uses {layer.activation.name!r}, which has no "
-                    "derivative: this network can predict but not backpropagate"
+                    "derivative: this network can predict but not backpropagate (expected a differentiable "
+                    "activation such as sigmoid to train)"
                 )
 
     # ------------------------------------------------------------------ public API
@@ -309,7 +330,9 @@ class Network:
         array = as_float_array(x, name="x")
         if array.ndim >= 2:
             batch = as_batch(array, self.sizes[0], name="X", sizes=self.sizes)
-            return np.array([self.forward(row) for row in batch.tolist()])
+            return np.array(
+                [self._checked_forward(row, what=f"the outputs for sample {n}") for n, row in enumerate(batch.tolist())]
+            )
         return np.array(self.forward(array))
 
     def forward(self, x: ArrayLike, *, masks: MasksLike | None = None) -> list[float]:
@@ -317,15 +340,33 @@ class Network:
 
         ``masks`` (one sample's, e.g. from :meth:`draw_masks`) applies dropout as training
         would; without, no node is dropped (evaluation).
+
+        Raises
+        ------
+        NumericalOverflowError
+            If an output is NaN or inf: the net inputs overflowed (inputs or weights too large).
         """
         values = as_sample(x, self.sizes[0], name="x", sizes=self.sizes)
-        fused.forward(self, values, mask_rows(self._check_masks(masks, 1), 0))
-        return self.layers[-1].outputs
+        return self._checked_forward(values, what="the outputs", masks=mask_rows(self._check_masks(masks, 1), 0))
+
+    def _checked_forward(self, values: list[float], *, what: str, masks: fused.RowMasks | None = None) -> list[float]:
+        fused.forward(self, values, masks)
+        outputs = self.layers[-1].outputs
+        check_computed_finite(np.array(outputs), what=what)
+        return outputs
 
     def backward(self, target: ArrayLike) -> None:
-        """Compute every node's δ and every connection's gradient for the last forward pass."""
+        """Compute every node's δ and every connection's gradient for the last forward pass.
+
+        Raises
+        ------
+        NumericalOverflowError
+            If a δ is NaN or inf (the last forward pass or the weights overflowed).
+        """
         values = self._check_target(target)
         fused.deltas(self, values)
+        for layer in self.layers[1:]:
+            check_computed_finite(np.array(layer.deltas), what=f"δ of layer {layer.index}")
         fused.gradients(self)
 
     def gradients(
@@ -349,19 +390,40 @@ class Network:
             inputs, targets = self._check_data(X, T)
             check_schedule(len(inputs), None, reduction)
             checked = self._check_masks(masks, len(inputs))
-            self._accumulate_batch(inputs, targets, reduction_scale(reduction, len(inputs)), checked)
-        return [self._split(layer.gradient_rows()) for layer in self.layers[1:]]
+            bad = self._accumulate_batch(inputs, targets, reduction_scale(reduction, len(inputs)), checked)
+            if bad is not None:
+                check_computed_finite(np.array(self.layers[-1].deltas), what=f"the output δ of sample {bad}")
+        gradients: Params = [self._split(layer.gradient_rows()) for layer in self.layers[1:]]
+        for index, (dW, db) in enumerate(gradients, start=1):
+            check_computed_finite(dW, what=f"∂E/∂W of layer {index}")
+            if db is not None:
+                check_computed_finite(db, what=f"∂E/∂b of layer {index}")
+        return gradients
 
     def update(self, rate: float, *, optimizer: str | Optimizer | None = None) -> None:
         """One update of every connection from the gradients on the connections.
 
         Plain SGD: w ← w − rate·∂E/∂w.  ``optimizer`` is chosen as in :meth:`train` (default:
         the network's current one), and the update counts as one of its steps.
+
+        Raises
+        ------
+        NumericalOverflowError
+            If a new weight would be NaN or inf; the weights (and the optimizer's state and
+            count) are then left as they were.
         """
         rate = check_positive_number(rate, name="rate")
-        self._select_optimizer(optimizer)
+        chosen = self._select_optimizer(optimizer)
+        before, counts = self._snapshot(), chosen.counts()
         for _ in self._update_steps(rate):
             pass
+        if not self._parameters_finite():
+            self._restore(before)
+            chosen.set_counts(*counts)
+            raise NumericalOverflowError(
+                f"the update with rate {rate:g} would make a weight NaN or inf (beyond ±1.8e308); expected "
+                "finite weights, so they are left as they were: lower the rate"
+            )
 
     def reset_optimizer(self) -> None:
         """Start the network's optimizer afresh: counts back to 0 and every connection's state cleared."""
@@ -384,8 +446,7 @@ class Network:
         if optimizer is current:
             return current
         if optimizer.same_settings(current):
-            optimizer.set_counts(current.step_count, current.epoch_count)
-            optimizer.current_rate = current.current_rate
+            optimizer.set_counts(*current.counts())
             self.optimizer = optimizer
             return optimizer
         self.optimizer = optimizer
@@ -408,28 +469,30 @@ class Network:
         never drops nodes; ``masks`` (row r for sample r) computes E under those fixed
         dropout masks instead, as training sees it.
         """
+        self._check_engine(engine)
         if engine == "fast":
             return self.vectorized().loss(X, T, reduction=reduction, masks=masks)
         inputs, targets = self._check_data(X, T)
-        self._check_engine(engine)
         check_schedule(len(inputs), None, reduction)
         checked = self._check_masks(masks, len(inputs))
         per_sample = []
         for number, (x, t) in enumerate(zip(inputs.tolist(), targets.tolist(), strict=True)):
-            fused.forward(self, x, mask_rows(checked, number))
+            self._checked_forward(x, what=f"the outputs for sample {number}", masks=mask_rows(checked, number))
             output_layer = self.layers[-1]
             per_sample.append(self.loss_function.value(output_layer.outputs, t, output_layer.net_inputs))
         data_loss = sum(per_sample) / len(per_sample) if reduction == "mean" else sum(per_sample)
-        return data_loss + self._l2_penalty()
+        total = data_loss + self._l2_penalty()
+        check_computed_finite(np.array(total), what="the loss")
+        return total
 
     def accuracy(self, X: ArrayLike, labels: ArrayLike, *, engine: Engine = "fast") -> float:
         """Fraction of samples whose predicted class equals the label.
 
         The predicted class is argmax over the outputs, or ``output ≥ 0.5`` for one output.
         """
+        self._check_engine(engine)
         if engine == "fast":
             return self.vectorized().accuracy(X, labels)
-        self._check_engine(engine)
         outputs = self.predict(as_batch(X, self.sizes[0], name="X", sizes=self.sizes))
         return _accuracy_from_outputs(outputs, as_labels(labels, self.sizes[-1]))
 
@@ -447,6 +510,9 @@ class Network:
         engine: Engine = "graph",
         track_loss: bool = True,
         optimizer: str | Optimizer | None = None,
+        checkpoint: str | os.PathLike[str] | None = None,
+        checkpoint_every: int = 1,
+        resume: str | os.PathLike[str] | None = None,
     ) -> History:
         """Train by gradient descent; see :mod:`graphnet.train` for the schedules.
 
@@ -477,10 +543,24 @@ class Network:
             training continues it (its counts and the connections' states carry on, so two
             calls equal one longer call); otherwise it starts afresh and becomes
             ``net.optimizer``.
+        checkpoint : str or os.PathLike, optional
+            Write a training checkpoint there (atomically) every ``checkpoint_every`` epochs
+            and after the last one; see :mod:`graphnet.io`.
+        checkpoint_every : int, default 1
+        resume : str or os.PathLike, optional
+            Continue the run saved in this checkpoint: same data and settings, ``epochs``
+            the total to reach.  The result equals the uninterrupted run's, bit for bit.
 
         Returns
         -------
         History
+            Of the whole run (including the epochs before a resume).
+
+        Raises
+        ------
+        TrainingDiverged
+            If a loss, δ or weight becomes NaN or inf; the network keeps the last finite
+            parameters, and the error names the epoch and the sample (or batch).
         """
         self._check_engine(engine)
         if engine == "fast":
@@ -495,9 +575,13 @@ class Network:
                 seed=seed,
                 track_loss=track_loss,
                 optimizer=optimizer,
+                checkpoint=checkpoint,
+                checkpoint_every=checkpoint_every,
+                resume=resume,
             )
         self._check_differentiable()
         inputs, targets = self._check_data(X, T)
+        check_seed(seed)
         rng = np.random.default_rng(seed) if seed is not None else self.rng
         self._select_optimizer(optimizer)
         return train_loop(
@@ -512,8 +596,12 @@ class Network:
             shuffle=shuffle,
             rng=rng,
             track_loss=track_loss,
-            optimizer=self.optimizer,
             network=self,
+            seed=seed,
+            checkpoint=checkpoint,
+            checkpoint_every=checkpoint_every,
+            resume=resume,
+            optimizer=self.optimizer,
         )
 
     # ------------------------------------------------------------------ engine internals
@@ -524,44 +612,92 @@ class Network:
         rate: float,
         scale: float,
         masks: Masks | None = None,
-    ) -> None:
+    ) -> int | None:
         """One update from one batch by the network's optimizer, ``rate`` being this update's η.
 
-        A single sample under plain SGD takes the fused SGD step.
+        A single sample under plain SGD takes the fused SGD step.  Returns None, or (without
+        updating) the row of the first sample whose output δ is not finite.
         """
         optimizer = self.optimizer
         if len(inputs) == 1:
             x, t, row = inputs[0].tolist(), targets[0].tolist(), mask_rows(masks, 0)
             if type(optimizer) is SGD:
-                fused.train_step(self, x, t, rate, row)
-                return
+                return None if fused.train_step(self, x, t, rate, row) else 0
             fused.forward(self, x, row)
             fused.deltas(self, t)
+            if not fused.output_deltas_finite(self):
+                return 0
             fused.gradients(self)
         else:
-            self._accumulate_batch(inputs, targets, scale, masks)
+            bad = self._accumulate_batch(inputs, targets, scale, masks)
+            if bad is not None:
+                return bad
         if type(optimizer) is SGD:
             fused.sgd_update(self, rate)
         else:
             fused.optimizer_update(self, optimizer, rate)
+        return None
 
     def _accumulate_batch(
         self, inputs: NDArray[np.floating], targets: NDArray[np.floating], scale: float, masks: Masks | None = None
-    ) -> None:
-        """Gradient = scale·Σ_samples δ_j·o_i + λ·w_ji on every connection (masks: row r for sample r)."""
+    ) -> int | None:
+        """Gradient = scale·Σ_samples δ_j·o_i + λ·w_ji on every connection (masks: row r for sample r).
+
+        Stops at, and returns the row of, the first sample whose output δ is NaN or inf (the
+        divergence guard: K numbers per sample); returns None when every sample is finite.
+        """
+        output_nodes = self.layers[-1].nodes
+        isfinite = math.isfinite
         for number, (x, t) in enumerate(zip(inputs.tolist(), targets.tolist(), strict=True)):
             fused.forward(self, x, mask_rows(masks, number))
             fused.deltas(self, t)
+            if not all(isfinite(node.delta) for node in output_nodes):
+                return number
             fused.accumulate_gradients(self, first=number == 0)
         l2 = self.l2
         for connection in self.connections:
             connection.gradient = connection.gradient * scale + (0.0 if connection.is_bias else l2) * connection.weight
+        return None
 
     def _epoch_loss(self, inputs: NDArray[np.floating], targets: NDArray[np.floating]) -> float:
-        return self.loss(inputs, targets)
+        """E over validated data, on the fast mirror; NaN or inf are returned, not raised."""
+        fast = self.vectorized()
+        fast._pull()
+        return fast._epoch_loss(inputs, targets)
+
+    def _sample_losses(self, inputs: NDArray[np.floating], targets: NDArray[np.floating]) -> NDArray[np.floating]:
+        """E of each sample without the L2 term, on the fast mirror; NaN or inf are returned, not raised."""
+        fast = self.vectorized()
+        fast._pull()
+        return fast._sample_losses(inputs, targets)
 
     def _parameters_finite(self) -> bool:
         return all(np.isfinite(layer.parameter_rows()).all() for layer in self.layers[1:])
+
+    def _snapshot(self) -> list[NDArray[np.floating]]:
+        """The augmented matrices [W | b] of every layer, then its optimizer state rows (copies)."""
+        snapshot: list[NDArray[np.floating]] = [layer.parameter_rows() for layer in self.layers[1:]]
+        state_type = self.optimizer.state_type
+        if state_type is not None:
+            snapshot += [layer.state_rows(field) for layer in self.layers[1:] for field in state_type.fields]
+        return snapshot
+
+    def _restore(self, snapshot: list[NDArray[np.floating]]) -> None:
+        layers = self.layers[1:]
+        for layer, rows in zip(layers, snapshot, strict=False):
+            layer.set_parameter_rows(rows)
+        state_type = self.optimizer.state_type
+        if state_type is not None and len(snapshot) > len(layers):
+            n_fields = len(state_type.fields)
+            for number, layer in enumerate(layers):
+                start = len(layers) + number * n_fields
+                layer.set_state_rows(state_type, snapshot[start : start + n_fields])
+
+    def _sync_to_graph(self) -> None:
+        """Nothing to do: the graph's connections are this engine's parameters."""
+
+    def _sync_from_graph(self) -> None:
+        """Nothing to do: the graph's connections are this engine's parameters."""
 
     def _l2_penalty(self) -> float:
         """(λ/2)·Σ w² over the weights (not the biases)."""
@@ -570,7 +706,7 @@ class Network:
         return 0.5 * self.l2 * sum(c.weight * c.weight for c in self.connections if not c.is_bias)
 
     def _check_engine(self, engine: str) -> None:
-        if engine not in ("graph", "fast"):
+        if not isinstance(engine, str) or engine not in ("graph", "fast"):
             raise IncompatibleError(f"engine must be 'graph' or 'fast'; got {engine!r}")
 
     def _check_target(self, target: ArrayLike) -> list[float]:
@@ -597,6 +733,11 @@ class Network:
 
     def set_params(self, params: Sequence[tuple[ArrayLike, ArrayLike | None]]) -> None:
         """Write ``[(W, b), …]`` into the connections (b is None for a network without bias)."""
+        if not isinstance(params, Sequence) or isinstance(params, str | bytes):
+            raise ShapeError(
+                f"params must be a list of (W, b) pairs, one per layer ({len(self.layers) - 1} for "
+                f"sizes={self.sizes}); got {type(params).__name__}"
+            )
         if len(params) != len(self.layers) - 1:
             raise ShapeError(
                 f"params must have one (W, b) pair per layer: "
@@ -612,7 +753,10 @@ class Network:
                 raise ShapeError(f"W of layer {layer.index} must have shape {expected}; got {weights.shape}")
             if self.bias:
                 if pair[1] is None:
-                    raise ShapeError(f"b of layer {layer.index} is None but the network has biases")
+                    raise ShapeError(
+                        f"b of layer {layer.index} is None but the network has biases; "
+                        f"expected an array of shape ({layer.size},)"
+                    )
                 biases = as_float_array(pair[1], name=f"b of layer {layer.index}")
                 if biases.shape != (layer.size,):
                     raise ShapeError(f"b of layer {layer.index} must have shape ({layer.size},); got {biases.shape}")
@@ -668,7 +812,12 @@ class Network:
         """The fast path: the same network on numpy arrays, sharing these parameters."""
         from graphnet.fast.network import FastNetwork
 
-        key = np.dtype(dtype).name
+        try:
+            key = np.dtype(dtype).name
+        except TypeError:
+            raise IncompatibleError(f"dtype must be numpy.float64 or numpy.float32; got {dtype!r}") from None
+        if key not in ("float64", "float32"):
+            raise IncompatibleError(f"dtype must be numpy.float64 or numpy.float32; got {key}")
         if key not in self._fast:
             self._fast[key] = FastNetwork(self, dtype=dtype)
         return self._fast[key]
@@ -690,6 +839,30 @@ class Network:
         from graphnet.stepper import Stepper
 
         return Stepper(self, x, target, rate=rate, optimizer=optimizer, masks=masks)
+
+    # ------------------------------------------------------------------ files
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write architecture and parameters to an ``.npz`` file, atomically; see :mod:`graphnet.io`."""
+        from graphnet.io import save_network
+
+        save_network(self, path)
+
+    @classmethod
+    def load(
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        custom_activations: Mapping[str, Activation | type[Activation]] | None = None,
+        custom_losses: Mapping[str, Loss | type[Loss]] | None = None,
+    ) -> Network:
+        """Read a network written by :meth:`save` (or a training checkpoint); see :mod:`graphnet.io`.
+
+        ``custom_activations`` / ``custom_losses`` map the names of your own Activation / Loss
+        subclasses that the file uses to the class (or an instance): files hold no code.
+        """
+        from graphnet.io import load_network
+
+        return load_network(path, custom_activations=custom_activations, custom_losses=custom_losses)
 
     # ------------------------------------------------------------------ showing itself
     def dump(self) -> str:
@@ -732,13 +905,19 @@ class Network:
 def _accuracy_from_outputs(outputs: NDArray[np.floating], labels: NDArray[np.intp]) -> float:
     """Share of rows whose predicted class (argmax, or output ≥ 0.5 for one output) matches."""
     if outputs.shape[0] != labels.shape[0]:
-        raise ShapeError(f"X has {outputs.shape[0]} samples but labels has {labels.shape[0]}")
+        raise ShapeError(
+            f"X has {outputs.shape[0]} samples but labels has {labels.shape[0]}; expected one label per sample"
+        )
     predicted = (outputs[:, 0] >= 0.5).astype(np.intp) if outputs.shape[1] == 1 else outputs.argmax(axis=1)
     return float(np.mean(predicted == labels))
 
 
 def _check_sizes(sizes: Sequence[int]) -> list[int]:
-    if isinstance(sizes, str | bytes) or not isinstance(sizes, Sequence | np.ndarray):
+    if (
+        isinstance(sizes, str | bytes)
+        or not isinstance(sizes, Sequence | np.ndarray)
+        or (isinstance(sizes, np.ndarray) and sizes.ndim != 1)
+    ):
         raise ShapeError(f"sizes must be a list of layer sizes such as [3, 4, 2]; got {sizes!r}")
     if len(sizes) < 2:
         raise ShapeError(f"sizes needs at least an input and an output layer; got {list(sizes)}")
@@ -752,6 +931,8 @@ def _layer_activations(
 ) -> list[Activation]:
     if isinstance(activation, str | Activation) or (isinstance(activation, type)):
         activations = [get_activation(activation) for _ in range(n_layers)]  # type: ignore[arg-type]
+    elif not isinstance(activation, Sequence):
+        raise unknown_name("activation", activation, BUILTIN_ACTIVATIONS)
     else:
         if len(activation) != n_layers:
             raise ShapeError(f"activation list needs one entry per non-input layer ({n_layers}); got {len(activation)}")
