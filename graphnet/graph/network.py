@@ -548,8 +548,9 @@ class Network:
             and after the last one; see :mod:`graphnet.io`.
         checkpoint_every : int, default 1
         resume : str or os.PathLike, optional
-            Continue the run saved in this checkpoint: same data and settings, ``epochs``
-            the total to reach.  The result equals the uninterrupted run's, bit for bit.
+            Continue the run saved in this checkpoint: same data and settings (the same
+            optimizer too; its counts and state come from the file), ``epochs`` the total to
+            reach.  The result equals the uninterrupted run's, bit for bit.
 
         Returns
         -------
