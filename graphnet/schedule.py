@@ -1,11 +1,14 @@
-"""The order in which training visits samples: one function, used by both engines.
+"""The order in which training visits samples: one schedule, used by both engines.
 
-Both the graph and the fast path call :func:`epoch_batches` with the same Generator, so
-for the same seed they visit the same samples in the same batches; that is what lets
-their trained weights agree number for number.
+:func:`graphnet.train.train_loop` draws an :class:`EpochSchedule` per epoch for either
+engine from the same Generator, so for the same seed both visit the same samples in the
+same batches; that is what lets their trained weights agree number for number.  Batches
+are views (slices) of the epoch's reordered data, so no batch copies its rows.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
@@ -26,20 +29,43 @@ def check_schedule(n_samples: int, batch_size: int | None, reduction: str) -> in
     return int(batch_size)
 
 
-def epoch_batches(
-    n_samples: int, batch_size: int, *, shuffle: bool, rng: np.random.Generator
-) -> list[NDArray[np.intp]]:
-    """Split one epoch's sample indices into batches, shuffled by ``rng`` if asked.
-
-    Returns
-    -------
-    list of int arrays
-        Consecutive batches of ``batch_size`` indices; the last one may be shorter.
-    """
-    order = rng.permutation(n_samples) if shuffle else np.arange(n_samples)
-    return [order[start : start + batch_size] for start in range(0, n_samples, batch_size)]
-
-
 def reduction_scale(reduction: str, batch_len: int) -> float:
     """The factor applied to a batch's summed gradient: 1/n for ``mean``, 1 for ``sum``."""
     return 1.0 / batch_len if reduction == "mean" else 1.0
+
+
+@dataclass
+class EpochSchedule:
+    """One epoch's batches: the data in visiting order, cut into consecutive slices of ``size`` rows."""
+
+    X: NDArray[np.floating]
+    T: NDArray[np.floating]
+    order: NDArray[np.intp] | None
+    size: int
+
+    @classmethod
+    def draw(
+        cls, X: NDArray[np.floating], T: NDArray[np.floating], size: int, *, shuffle: bool, rng: np.random.Generator
+    ) -> EpochSchedule:
+        """Draw one epoch's schedule: one ``rng.permutation`` if shuffling (else the data order)."""
+        return cls(X, T, rng.permutation(len(X)) if shuffle else None, size)
+
+    def __post_init__(self) -> None:
+        self.inputs = self.X if self.order is None else self.X[self.order]
+        self.targets = self.T if self.order is None else self.T[self.order]
+
+    @property
+    def n_batches(self) -> int:
+        """Updates in the epoch (the last batch may be shorter)."""
+        return -(-len(self.X) // self.size)
+
+    def rows(self, number: int) -> slice:
+        """Rows of batch ``number`` in visiting order."""
+        start = number * self.size
+        return slice(start, min(start + self.size, len(self.X)))
+
+    def samples(self, number: int) -> NDArray[np.intp]:
+        """Indices in the data set of the samples of batch ``number``."""
+        rows = self.rows(number)
+        indices: NDArray[np.intp] = np.arange(rows.start, rows.stop) if self.order is None else self.order[rows]
+        return indices

@@ -36,7 +36,7 @@ from numpy.typing import NDArray
 from graphnet.dropout import Masks, draw_masks
 from graphnet.errors import IncompatibleError, NonFiniteError, TrainingDiverged
 from graphnet.optimizers import SGD, Optimizer
-from graphnet.schedule import check_schedule, reduction_scale
+from graphnet.schedule import EpochSchedule, check_schedule, reduction_scale
 from graphnet.validation import check_bool, check_count, check_path, check_positive_number
 
 if TYPE_CHECKING:
@@ -240,8 +240,7 @@ def train_loop(
         )
     for epoch in range(first_epoch, epochs):
         snapshot = _EpochStart(model._snapshot(), optimizer.counts(), updates.rng_state(rng))
-        # one permutation per epoch (as epoch_batches draws it), then batches are cheap views
-        schedule = _Schedule(X, T, rng.permutation(len(X)) if shuffle else None, size)
+        schedule = EpochSchedule.draw(X, T, size, shuffle=shuffle, rng=rng)
         for number in range(schedule.n_batches):
             counts = optimizer.counts()
             bad_row = updates.apply(model, schedule, number, rng)
@@ -279,7 +278,7 @@ def _diverged(
     X: NDArray[np.floating],
     T: NDArray[np.floating],
     epoch: int,
-    schedule: _Schedule,
+    schedule: EpochSchedule,
     number: int | None,
     sample: int | None,
     snapshot: _EpochStart,
@@ -333,7 +332,7 @@ def _diverged(
 
 
 def _replay(
-    model: Trainable, schedule: _Schedule, snapshot: _EpochStart, updates: _Updates
+    model: Trainable, schedule: EpochSchedule, snapshot: _EpochStart, updates: _Updates
 ) -> tuple[int, int | None] | None:
     """Redo an epoch from its snapshot, checking every parameter after every update.
 
@@ -368,7 +367,9 @@ class _Updates:
     rate: float
     reduction: str
 
-    def apply(self, model: Trainable, schedule: _Schedule, number: int, rng: np.random.Generator | None) -> int | None:
+    def apply(
+        self, model: Trainable, schedule: EpochSchedule, number: int, rng: np.random.Generator | None
+    ) -> int | None:
         """Update ``number`` of the epoch: what ``model._train_batch`` returns."""
         rows = schedule.rows(number)
         step_rate = self.optimizer.begin_update(self.rate)
@@ -405,33 +406,3 @@ class _EpochStart:
         generator = np.random.Generator(getattr(np.random, self.rng_state["bit_generator"])())
         generator.bit_generator.state = self.rng_state
         return generator
-
-
-@dataclass
-class _Schedule:
-    """One epoch's batches: the data in visiting order, cut into consecutive slices of ``size`` rows."""
-
-    X: NDArray[np.floating]
-    T: NDArray[np.floating]
-    order: NDArray[np.intp] | None
-    size: int
-
-    def __post_init__(self) -> None:
-        self.inputs = self.X if self.order is None else self.X[self.order]
-        self.targets = self.T if self.order is None else self.T[self.order]
-
-    @property
-    def n_batches(self) -> int:
-        """Updates in the epoch (the last batch may be shorter)."""
-        return -(-len(self.X) // self.size)
-
-    def rows(self, number: int) -> slice:
-        """Rows of batch ``number`` in visiting order."""
-        start = number * self.size
-        return slice(start, min(start + self.size, len(self.X)))
-
-    def samples(self, number: int) -> NDArray[np.intp]:
-        """Indices in the data set of the samples of batch ``number``."""
-        rows = self.rows(number)
-        indices: NDArray[np.intp] = np.arange(rows.start, rows.stop) if self.order is None else self.order[rows]
-        return indices

@@ -6,7 +6,7 @@ import pytest
 from graphnet import History, Network
 from graphnet.demos import xor_data
 from graphnet.errors import IncompatibleError, NotDifferentiableError
-from graphnet.schedule import epoch_batches
+from graphnet.schedule import EpochSchedule
 
 INPUTS, TARGETS = xor_data()
 LABELS = TARGETS[:, 0].astype(int)
@@ -50,9 +50,18 @@ def test_one_batch_update_equals_the_hand_computed_step():
 
 
 def test_shuffled_schedule_is_seeded():
-    orders = [np.concatenate(epoch_batches(10, 3, shuffle=True, rng=np.random.default_rng(9))) for _ in range(2)]
+    X, T = np.arange(20.0).reshape(10, 2), np.arange(10.0).reshape(10, 1)
+
+    def batches(shuffle, seed):
+        schedule = EpochSchedule.draw(X, T, 3, shuffle=shuffle, rng=np.random.default_rng(seed))
+        return [schedule.samples(number) for number in range(schedule.n_batches)], schedule
+
+    orders = [np.concatenate(batches(True, 9)[0]) for _ in range(2)]
     assert orders[0].tolist() == orders[1].tolist() and sorted(orders[0]) == list(range(10))
-    assert [len(b) for b in epoch_batches(10, 3, shuffle=False, rng=np.random.default_rng(0))] == [3, 3, 3, 1]
+    plain, schedule = batches(False, 0)
+    assert [len(b) for b in plain] == [3, 3, 3, 1]
+    shuffled, schedule = batches(True, 9)
+    assert schedule.targets[schedule.rows(1)][:, 0].tolist() == shuffled[1].tolist()  # rows follow the order
     a = Network([2, 3, 1], seed=2)
     b = Network([2, 3, 1], seed=2)
     a.train(INPUTS, TARGETS, rate=0.5, epochs=3, shuffle=True, seed=5)

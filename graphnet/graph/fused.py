@@ -200,9 +200,9 @@ def train_step(
     forward(network, x, masks)
     for _ in network._output_delta_steps(target):
         pass
-    layers = network.layers
-    if not all(map(isfinite, [node.delta for node in layers[-1].nodes])):
+    if not output_deltas_finite(network):
         return False
+    layers = network.layers
     l2 = network.l2
     for index in range(len(layers) - 1, 0, -1):
         layer, below = layers[index], layers[index - 1]
