@@ -4,8 +4,11 @@ The readable reference is the phase generators of :class:`~graphnet.graph.networ
 which call one method per node or connection (``compute_net_input``, ``compute_output_delta``,
 ``compute_hidden_delta``, ``compute_gradient``, ``update``) and which the stepper walks.  The
 functions here compute *exactly the same numbers* — the same products, summed in the same
-order with the same ``sum`` — but read and write the connections' plain-float attributes
-in C-level ``map`` calls and one fused loop per node.  A property test holds them to bit
+order with the same ``sum`` — but read and write the connections' plain-float slots
+(``_weight``, ``_state``: the storage behind the ``weight`` and ``state`` properties) in
+C-level ``map`` calls and one fused loop per node.  So each function that reads them
+settles first, and each that writes them records one change, as the properties would (see
+:mod:`graphnet.graph.sync`).  A property test holds them to bit
 identity with the reference on random networks.
 
 What is fused, per training sample:
@@ -38,12 +41,13 @@ from typing import TYPE_CHECKING
 
 from graphnet.activations import Softmax
 from graphnet.graph.layer import Layer
+from graphnet.graph.sync import changed, owed, settle
 
 if TYPE_CHECKING:
     from graphnet.graph.network import Network
     from graphnet.optimizers import Optimizer
 
-weight_of = attrgetter("weight")
+weight_of = attrgetter("_weight")
 #: One sample's dropout masks: per non-input layer, m_j of each node, or None (no dropout there).
 RowMasks = Sequence[list[float] | None]
 
@@ -62,6 +66,8 @@ def forward(network: Network, x: Sequence[float], masks: RowMasks | None = None)
     With ``masks`` (training with dropout) a dropout layer's outputs become f(net_j)·m_j/q;
     without, its nodes' masks are reset to None (evaluation: no mask, no scaling).
     """
+    if owed:
+        settle()
     layers = network.layers
     for node, value in zip(layers[0].nodes, x, strict=True):
         node.output = value
@@ -123,6 +129,8 @@ def _deltas_below(layer: Layer, below: Layer) -> None:
 
 def gradients(network: Network) -> None:
     """∂E/∂w_ji = δ_j·o_i + λ·w_ji on every connection (no λ on biases), from the current δ."""
+    if owed:
+        settle()
     l2 = network.l2
     for below, layer in zip(network.layers, network.layers[1:], strict=False):
         outputs = [node.output for node in below.nodes]
@@ -131,7 +139,7 @@ def gradients(network: Network) -> None:
             delta = node.delta
             if l2:
                 for connection, output in zip(node.upstream, outputs, strict=False):
-                    connection.gradient = delta * output + l2 * connection.weight
+                    connection.gradient = delta * output + l2 * connection._weight
             else:
                 for connection, output in zip(node.upstream, outputs, strict=False):
                     connection.gradient = delta * output
@@ -156,6 +164,8 @@ def accumulate_gradients(network: Network, *, first: bool) -> None:
 
 def deltas(network: Network, target: Sequence[float]) -> None:
     """Every δ: the output layer's, then the hidden layers' from the top."""
+    if owed:
+        settle()
     for _ in network._output_delta_steps(target):
         pass
     layers = network.layers
@@ -165,23 +175,29 @@ def deltas(network: Network, target: Sequence[float]) -> None:
 
 def optimizer_update(network: Network, optimizer: Optimizer, rate: float) -> None:
     """Every connection by the optimizer's rule, its state on the connection (created at 0 if missing)."""
+    if owed:
+        settle()
     update = optimizer.update
     new_state = optimizer.new_state
     for layer in network.layers[1:]:
         for node in layer.nodes:
             for connection in node.upstream:
-                state = connection.state
+                state = connection._state
                 if state is None:
-                    state = connection.state = new_state()
-                connection.weight = update(connection.weight, connection.gradient, state, rate)
+                    state = connection._state = new_state()
+                connection._weight = update(connection._weight, connection.gradient, state, rate)
+    changed()
 
 
 def sgd_update(network: Network, rate: float) -> None:
     """Plain SGD, w ← w − rate·∂E/∂w, on every connection."""
+    if owed:
+        settle()
     for layer in network.layers[1:]:
         for node in layer.nodes:
             for connection in node.upstream:
-                connection.weight -= rate * connection.gradient
+                connection._weight -= rate * connection.gradient
+    changed()
 
 
 def output_deltas_finite(network: Network) -> bool:
@@ -215,17 +231,18 @@ def train_step(
             upstream = node.upstream
             if l2:
                 for connection, output in zip(upstream, outputs, strict=False):
-                    gradient = delta * output + l2 * connection.weight
+                    gradient = delta * output + l2 * connection._weight
                     connection.gradient = gradient
-                    connection.weight -= rate * gradient
+                    connection._weight -= rate * gradient
             else:
                 for connection, output in zip(upstream, outputs, strict=False):
                     gradient = delta * output
                     connection.gradient = gradient
-                    connection.weight -= rate * gradient
+                    connection._weight -= rate * gradient
             if has_bias:
                 bias = upstream[-1]
                 gradient = delta * 1.0
                 bias.gradient = gradient
-                bias.weight -= rate * gradient
+                bias._weight -= rate * gradient
+    changed()
     return True

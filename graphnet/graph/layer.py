@@ -23,13 +23,14 @@ from numpy.typing import NDArray
 from graphnet.activations import Activation
 from graphnet.errors import ShapeError
 from graphnet.graph.objects import Connection, ConstNode, Node
+from graphnet.graph.sync import changed, settle
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
     from graphnet.optimizers import ParameterState
 
-_weight_of = attrgetter("weight")
+_weight_of = attrgetter("_weight")  # the slots behind the properties: callers settle first
 _gradient_of = attrgetter("gradient")
 
 
@@ -117,6 +118,7 @@ class Layer:
         return self._rows(_gradient_of)
 
     def _rows(self, read: Callable[[Connection], float]) -> NDArray[np.float64]:
+        settle()
         width = len(self.nodes[0].upstream)
         connections = chain.from_iterable(node.upstream for node in self.nodes)
         flat = np.fromiter(map(read, connections), dtype=np.float64, count=width * len(self.nodes))
@@ -126,17 +128,19 @@ class Layer:
         """One optimizer state value of every connection as [W | b] rows (0 where there is no state)."""
 
         def read(connection: Connection) -> float:
-            state = connection.state
+            state = connection._state
             return 0.0 if state is None else float(getattr(state, field))
 
         return self._rows(read)
 
     def set_state_rows(self, state_type: type[ParameterState[float]], rows: Sequence[NDArray[np.floating]]) -> None:
         """Give every connection a new ``state_type`` state holding these [W | b] rows (one per field)."""
+        settle()
         row_lists = [values.tolist() for values in rows]
         for node, *field_rows in zip(self.nodes, *row_lists, strict=True):
             for connection, state in zip(node.upstream, map(state_type, *field_rows), strict=True):
-                connection.state = state
+                connection._state = state
+        changed()
 
     def set_parameter_rows(self, rows: NDArray[np.floating]) -> None:
         """Write the augmented matrix [W | b] into the connections (as Python floats)."""
@@ -145,9 +149,11 @@ class Layer:
             raise ShapeError(
                 f"layer {self.index} parameters must have shape {(len(self.nodes), width)}; got {rows.shape}"
             )
+        settle()
         for node, row in zip(self.nodes, rows.tolist(), strict=True):
             for connection, weight in zip(node.upstream, row, strict=True):
-                connection.weight = weight
+                connection._weight = weight
+        changed()
 
     def __repr__(self) -> str:
         kind = "input" if self.activation is None else self.activation.name

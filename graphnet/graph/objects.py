@@ -21,8 +21,11 @@ no scaling.
 Sign convention: δ_j = ∂E/∂net_j, so the update subtracts.  Texts that define δ with (t − y)
 add instead; the numbers of the update are the same.
 
-Storage: every value is a plain Python float in a ``__slots__`` attribute, so reading or
-assigning ``connection.weight`` in a REPL is an ordinary attribute access.  This module
+Storage: every value is a plain Python float in a ``__slots__`` attribute.  A connection's
+``weight`` and ``state`` are properties over the slots ``_weight`` and ``_state``: reading
+one first collects any newer values a fast mirror owes the graph, and writing one tells the
+mirrors to copy again (see :mod:`graphnet.graph.sync`).  Only the hot loops of
+:mod:`graphnet.graph.fused` use the slots directly, after settling.  This module
 deliberately holds no loops over layers; :mod:`graphnet.graph.network` orders the work.
 """
 
@@ -31,6 +34,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from graphnet.activations import Activation
+from graphnet.graph.sync import changed, owed, settle
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -198,14 +202,45 @@ class Connection:
         AdaGrad's G, RMSprop's s, Adam's m and v); None until such an optimizer updates it.
     """
 
-    __slots__ = ("downstream", "gradient", "state", "upstream", "weight")
+    __slots__ = ("_state", "_weight", "downstream", "gradient", "upstream")
 
     def __init__(self, upstream: Node | ConstNode, downstream: Node, weight: float) -> None:
         self.upstream = upstream
         self.downstream = downstream
-        self.weight = weight
+        self._weight = weight
         self.gradient = 0.0
-        self.state: ParameterState[float] | None = None
+        self._state: ParameterState[float] | None = None
+
+    @property
+    def weight(self) -> float:
+        """w_ji (a fast mirror's newer values are written back first)."""
+        if owed:
+            settle()
+        return self._weight
+
+    @weight.setter
+    def weight(self, value: float) -> None:
+        if owed:
+            settle()
+        self._weight = value
+        changed()
+
+    @property
+    def state(self) -> ParameterState[float] | None:
+        """The optimizer's memory for this weight (may be changed in place: counts as a change)."""
+        if owed:
+            settle()
+        state = self._state
+        if state is not None:
+            changed()
+        return state
+
+    @state.setter
+    def state(self, value: ParameterState[float] | None) -> None:
+        if owed:
+            settle()
+        self._state = value
+        changed()
 
     @property
     def is_bias(self) -> bool:
