@@ -31,11 +31,15 @@ NUMBER_KINDS = "biuf"
 MAX_CONNECTIONS = 10_000_000
 
 
-def as_float_array(data: ArrayLike, *, name: str, dtype: type = np.float64) -> NDArray[np.floating]:
+def as_float_array(
+    data: ArrayLike, *, name: str, dtype: type = np.float64, finite: bool = True
+) -> NDArray[np.floating]:
     """Convert ``data`` to a finite float array; refuse text, objects, complex numbers, NaN and inf.
 
     Booleans and integers are accepted as numbers.  A value beyond the range of ``dtype``
     (e.g. 1e300 for float32) is refused by name rather than silently becoming inf.
+    ``finite=False`` skips the look for NaN and inf (a caller that looks later, such as
+    :func:`graphnet.train.train_loop`, and calls this again to name the value).
     """
     try:
         array = np.asarray(data)
@@ -51,7 +55,7 @@ def as_float_array(data: ArrayLike, *, name: str, dtype: type = np.float64) -> N
     with np.errstate(over="ignore", invalid="ignore"):
         converted: NDArray[np.floating] = array.astype(dtype, copy=False)
         # one cheap pass first: a sum is finite when every element is (or it overflowed: recheck)
-        all_finite = converted.size == 0 or np.isfinite(converted.sum()) or np.isfinite(converted).all()
+        all_finite = not finite or converted.size == 0 or np.isfinite(converted.sum()) or np.isfinite(converted).all()
     if not all_finite:
         bad = tuple(int(i) for i in np.argwhere(~np.isfinite(converted))[0])
         given = array[bad]
@@ -75,10 +79,19 @@ def as_sample(x: ArrayLike, n_expected: int, *, name: str, sizes: Sequence[int])
 
 
 def as_batch(
-    data: ArrayLike, n_expected: int, *, name: str, sizes: Sequence[int], dtype: type = np.float64
+    data: ArrayLike,
+    n_expected: int,
+    *,
+    name: str,
+    sizes: Sequence[int],
+    dtype: type = np.float64,
+    finite: bool = True,
 ) -> NDArray[np.floating]:
-    """A batch as a 2-D float array (n_samples, n_expected); a 1-D sample becomes one row."""
-    array = as_float_array(data, name=name, dtype=dtype)
+    """A batch as a 2-D float array (n_samples, n_expected); a 1-D sample becomes one row.
+
+    ``finite=False``: see :func:`as_float_array`.
+    """
+    array = as_float_array(data, name=name, dtype=dtype, finite=finite)
     if array.ndim == 1:
         array = array.reshape(1, -1)
     if array.ndim != 2:

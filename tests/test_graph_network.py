@@ -183,3 +183,31 @@ def test_set_params_names_the_bad_shape():
         net.set_params([(W1, None), (W2, B2)])
     with pytest.raises(ShapeError, match="one \\(W, b\\) pair per layer: 2"):
         net.set_params([(W1, B1)])
+
+
+def test_building_pauses_the_garbage_collector_and_puts_it_back_as_it_was(monkeypatch):
+    import gc
+
+    from graphnet.graph import layer as layer_module
+
+    seen = []
+    real_connection = layer_module.Connection
+
+    def spy(*args):
+        seen.append(gc.isenabled())
+        return real_connection(*args)
+
+    monkeypatch.setattr(layer_module, "Connection", spy)
+    assert gc.isenabled()
+    net = Network([3, 4, 2], seed=0)
+    assert gc.isenabled() and seen == [False] * net.n_parameters
+    gc.disable()
+    try:
+        Network([3, 4, 2], seed=0)
+        assert not gc.isenabled()  # a caller's choice is kept
+    finally:
+        gc.enable()
+    monkeypatch.setattr(layer_module, "Connection", lambda *args: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        Network([3, 4, 2], seed=0)
+    assert gc.isenabled()

@@ -5,7 +5,7 @@ import pytest
 
 from graphnet import History, Network
 from graphnet.demos import xor_data
-from graphnet.errors import IncompatibleError, NotDifferentiableError
+from graphnet.errors import IncompatibleError, NonFiniteError, NotDifferentiableError
 from graphnet.schedule import EpochSchedule
 
 INPUTS, TARGETS = xor_data()
@@ -78,6 +78,15 @@ def test_a_step_network_predicts_but_refuses_to_train():
     net.forward(INPUTS[0])
     with pytest.raises(NotDifferentiableError):
         net.backward(TARGETS[0])
+    fast = net.vectorized()
+    fast.forward(INPUTS)
+    for refused in (
+        lambda: fast.backward(TARGETS),
+        lambda: fast.gradients(INPUTS, TARGETS),
+        lambda: fast.train(INPUTS, TARGETS, rate=0.1),
+    ):
+        with pytest.raises(NotDifferentiableError, match="layer 1 uses 'step'"):
+            refused()
 
 
 @pytest.mark.parametrize(
@@ -100,3 +109,74 @@ def test_history_renders_and_reports():
     history = Network([2, 2, 1], seed=0).train(INPUTS, TARGETS, rate=0.5, epochs=5)
     assert isinstance(history, History) and history.epochs == 5
     assert "epochs=5" in repr(history)
+
+
+# ---------------------------------------------------------------------- NaN and inf in X, found on the way
+def _digits_like(n_samples, n_inputs=5, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.uniform(size=(n_samples, n_inputs)), rng.uniform(size=(n_samples, 2))
+
+
+@pytest.mark.parametrize("engine", ["graph", "fast"])
+@pytest.mark.parametrize(("row", "value"), [(0, np.nan), (599, np.inf), (300, -np.inf)])
+@pytest.mark.parametrize("shuffle", [False, True])
+def test_a_bad_input_row_found_mid_epoch_leaves_everything_as_the_call_found_it(
+    engine, row, value, shuffle, monkeypatch
+):
+    """The first epoch looks at X block by block; a bad block puts back parameters, optimizer and generator."""
+    from graphnet.train import _InputLook
+
+    monkeypatch.setattr(_InputLook, "BLOCK_BYTES", 10 * 5 * 8)  # blocks of 10 rows: updates happen before
+    X, T = _digits_like(600)
+    X[row, 3] = value
+    warm_up = _digits_like(10, seed=1)
+    net = Network([5, 4, 2], seed=2)
+    net.train(*warm_up, rate=0.1, epochs=1, batch_size=2, engine=engine, optimizer="momentum")  # some state
+    params, counts = net.get_flat_params(), net.optimizer.counts()
+    states = [c.state.velocity for c in net.connections]
+    generator_state = net.rng.bit_generator.state
+    with pytest.raises(NonFiniteError, match=rf"X must be finite; got {value} at index \({row}, 3\)"):
+        net.train(X, T, rate=0.1, epochs=3, batch_size=7, shuffle=shuffle, engine=engine)
+    assert net.get_flat_params().tolist() == params.tolist()
+    assert net.optimizer.counts() == counts
+    assert [c.state.velocity for c in net.connections] == states
+    assert net.rng.bit_generator.state == generator_state
+    # and the network trains on as if the failed call had not happened
+    clean = Network([5, 4, 2], seed=2)
+    clean.train(*warm_up, rate=0.1, epochs=1, batch_size=2, engine=engine, optimizer="momentum")
+    good = np.nan_to_num(X, nan=0.5, posinf=0.5, neginf=0.5)
+    net.train(good, T, rate=0.1, epochs=1, batch_size=7, shuffle=True, engine=engine)
+    clean.train(good, T, rate=0.1, epochs=1, batch_size=7, shuffle=True, engine=engine)
+    assert net.get_flat_params().tolist() == clean.get_flat_params().tolist()
+
+
+def test_the_look_ahead_covers_every_row_in_blocks_just_before_use():
+    from graphnet.train import _InputLook
+
+    X, _ = _digits_like(1000, n_inputs=784)
+    look = _InputLook(X)
+    assert look.block == (1 << 20) // (784 * 8) == 167
+    assert look.finite_up_to(10) and look.looked == 167  # one block ahead, not the whole data set
+    assert look.finite_up_to(168) and look.looked == 334
+    X[999, 0] = np.nan
+    assert look.finite_up_to(835) and look.looked == 835  # five blocks
+    assert not look.finite_up_to(836)  # the last block, rows 835-999, holds the NaN
+    huge = np.full((4, 3), 1.7e308)  # finite, though its sum overflows
+    assert _InputLook(huge).finite_up_to(4)
+
+
+@pytest.mark.parametrize("engine", ["graph", "fast"])
+def test_bad_inputs_are_refused_up_front_when_no_epoch_runs_or_a_run_resumes(engine, tmp_path):
+    X, T = _digits_like(30)
+    net = Network([5, 4, 2], seed=2)
+    path = tmp_path / "run.npz"
+    net.train(X, T, rate=0.1, epochs=1, engine=engine, checkpoint=path)
+    X[29, 0] = np.nan
+    with pytest.raises(NonFiniteError, match="X must be finite"):
+        net.train(X, T, rate=0.1, epochs=0, engine=engine)
+    params = net.get_flat_params()
+    other = Network([5, 4, 2], seed=9)
+    before = other.get_flat_params()
+    with pytest.raises(NonFiniteError, match="X must be finite"):
+        other.train(X, T, rate=0.1, epochs=2, engine=engine, resume=path)
+    assert other.get_flat_params().tolist() == before.tolist() and net.get_flat_params().tolist() == params.tolist()

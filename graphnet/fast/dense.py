@@ -98,21 +98,21 @@ class DenseLayer:
         return self.backward_delta(self.derivative() * dE_dY, scale=scale, propagate=propagate)
 
     def backward_delta(self, delta: Array, *, scale: float = 1.0, propagate: bool = True) -> Array | None:
-        """Given δ = ∂E/∂Z: dW = scale·δᵀ·X + λ·W, db = scale·Σ_rows δ; return ∂E/∂X = δ·W.
+        """Given δ = ∂E/∂Z: dW = (scale·δ)ᵀ·X + λ·W, db = Σ_rows scale·δ; return ∂E/∂X = δ·W.
 
         Mirrors the graph's ``gradient`` phase (∂E/∂w_ji = δ_j·o_i summed over the batch)
         and ``downstream_sum`` (Σ_k w_kj·δ_k) of the nodes below.  ``propagate=False`` (the
-        first layer) skips ∂E/∂X, which nothing below needs.
+        first layer) skips ∂E/∂X, which nothing below needs.  The batch's scale multiplies δ
+        (n × n_out numbers) rather than dW (n_out × n_in): one pass over the weights fewer.
         """
         self.delta = delta
-        dW = delta.T @ self.X
-        if scale != 1.0:
-            dW *= scale
+        scaled = delta * scale if scale != 1.0 else delta
+        dW = scaled.T @ self.X
         if self.l2 != 0.0:
             dW += self.l2 * self.W
         self.dW = dW
         if self.b is not None:
-            self.db = delta.sum(axis=0) * scale if scale != 1.0 else delta.sum(axis=0)
+            self.db = scaled.sum(axis=0)
         if not propagate:
             return None
         dE_dX: Array = delta @ self.W

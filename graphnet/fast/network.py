@@ -207,6 +207,7 @@ class FastNetwork:
 
         Mirrors :meth:`Network.backward`; dW is reduced over the batch by ``reduction``.
         """
+        self.network._check_differentiable()
         last = self.layers[-1]
         if last.Y.shape[0] == 0:
             raise ShapeError("backward needs a forward pass first; got no forward batch")
@@ -232,6 +233,7 @@ class FastNetwork:
         if X is not None or T is not None:
             if X is None or T is None:
                 raise ShapeError("gradients needs both X and T, or neither")
+            self.network._check_differentiable()
             inputs, targets = self._data(X, T)
             check_schedule(len(inputs), None, reduction)
             factors = self._factors(self.network._check_masks(masks, len(inputs)))
@@ -323,7 +325,7 @@ class FastNetwork:
     ) -> History:
         """Gradient descent on batches; same arguments and schedule as :meth:`Network.train`."""
         self.network._check_differentiable()
-        inputs, targets = self._data(X, T)
+        inputs, targets = self._data(X, T, inputs_finite=False)  # train_loop looks for NaN and inf on the way
         check_seed(seed)
         rng = np.random.default_rng(seed) if seed is not None else self.network.rng
         chosen = self.network._select_optimizer(optimizer)
@@ -349,6 +351,7 @@ class FastNetwork:
                     checkpoint_every=checkpoint_every,
                     resume=resume,
                     optimizer=chosen,
+                    recheck_inputs=lambda: self._inputs(X),
                 )
         finally:
             if self._parameters_finite():
@@ -365,8 +368,7 @@ class FastNetwork:
         return activations
 
     def _backward(self, targets: Array, scale: float) -> None:
-        """Output δ from the loss, then each layer's backward, top to bottom."""
-        self.network._check_differentiable()
+        """Output δ from the loss, then each layer's backward, top to bottom (callers check differentiability)."""
         output = self.layers[-1]
         loss = self.loss_function
         if loss.canonical_activation == output.activation.name:
@@ -480,16 +482,16 @@ class FastNetwork:
             np.isfinite(layer.W).all() and (layer.b is None or np.isfinite(layer.b).all()) for layer in self.layers
         )
 
-    def _inputs(self, X: ArrayLike) -> Array:
-        return as_batch(X, self.sizes[0], name="X", sizes=self.sizes, dtype=self.dtype.type)
+    def _inputs(self, X: ArrayLike, *, finite: bool = True) -> Array:
+        return as_batch(X, self.sizes[0], name="X", sizes=self.sizes, dtype=self.dtype.type, finite=finite)
 
     def _targets(self, T: ArrayLike) -> Array:
         targets = as_batch(T, self.sizes[-1], name="T", sizes=self.sizes, dtype=self.dtype.type)
         self.loss_function.check_targets(targets)
         return targets
 
-    def _data(self, X: ArrayLike, T: ArrayLike) -> tuple[Array, Array]:
-        inputs, targets = self._inputs(X), self._targets(T)
+    def _data(self, X: ArrayLike, T: ArrayLike, *, inputs_finite: bool = True) -> tuple[Array, Array]:
+        inputs, targets = self._inputs(X, finite=inputs_finite), self._targets(T)
         check_same_length(inputs, targets, "X", "T")
         return inputs, targets
 

@@ -581,7 +581,7 @@ class Network:
                 resume=resume,
             )
         self._check_differentiable()
-        inputs, targets = self._check_data(X, T)
+        inputs, targets = self._check_data(X, T, inputs_finite=False)  # train_loop looks for NaN and inf
         check_seed(seed)
         rng = np.random.default_rng(seed) if seed is not None else self.rng
         self._select_optimizer(optimizer)
@@ -603,6 +603,7 @@ class Network:
             checkpoint_every=checkpoint_every,
             resume=resume,
             optimizer=self.optimizer,
+            recheck_inputs=lambda: self._check_data(X, T),
         )
 
     # ------------------------------------------------------------------ engine internals
@@ -715,8 +716,10 @@ class Network:
         self.loss_function.check_targets(np.array([values]))
         return values
 
-    def _check_data(self, X: ArrayLike, T: ArrayLike) -> tuple[NDArray[np.floating], NDArray[np.floating]]:
-        inputs = as_batch(X, self.sizes[0], name="X", sizes=self.sizes)
+    def _check_data(
+        self, X: ArrayLike, T: ArrayLike, *, inputs_finite: bool = True
+    ) -> tuple[NDArray[np.floating], NDArray[np.floating]]:
+        inputs = as_batch(X, self.sizes[0], name="X", sizes=self.sizes, finite=inputs_finite)
         targets = as_batch(T, self.sizes[-1], name="T", sizes=self.sizes)
         check_same_length(inputs, targets, "X", "T")
         self.loss_function.check_targets(targets)
