@@ -35,7 +35,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -479,34 +478,6 @@ def _mnist17_options(parser: argparse.ArgumentParser) -> None:
 
 
 # ---------------------------------------------------------------------------- mnist
-def save_params_npz(net: Network, path: str | os.PathLike[str], *, epoch: int) -> Path:
-    """Write the parameters to an ``.npz`` file, without pickle, replacing it atomically.
-
-    Arrays: ``sizes``, ``activations`` (names), ``epoch``, and ``W1``, ``b1``, ``W2``, …
-    (b absent without bias).  Read it back with
-    ``np.load(path, allow_pickle=False)`` and ``net.set_params``.
-    """
-    # TODO(lead): switch to Network.save (graphnet.io) once the persistence branch lands.
-    target = Path(path)
-    arrays: dict[str, NDArray[np.generic]] = {
-        "sizes": np.array(net.sizes, dtype=np.int64),
-        "activations": np.array([a.name for a in net.activations]),
-        "epoch": np.array(epoch, dtype=np.int64),
-    }
-    for index, (weights, biases) in enumerate(net.get_params(), start=1):
-        arrays[f"W{index}"] = weights
-        if biases is not None:
-            arrays[f"b{index}"] = biases
-    partial = target.with_name(target.name + ".partial")
-    with open(partial, "wb") as stream:
-        # numeric and string arrays are stored as raw bytes, never pickled; (numpy ≥ 2.1's
-        # stubs type **arrays as if one could be its allow_pickle flag, which numpy 1.x lacks)
-        savez: Any = np.savez
-        savez(stream, **arrays)
-    os.replace(partial, target)
-    return target
-
-
 def demo_mnist(
     console: Console,
     *,
@@ -579,7 +550,7 @@ def demo_mnist(
             )
             progress.advance(task)
             if checkpoint is not None and epoch % checkpoint_every == 0:
-                save_params_npz(net, checkpoint, epoch=epoch)
+                net.save(checkpoint)  # graphnet.io: no pickle, a checksum, written atomically
             if epoch % eval_every != 0 and epoch != epochs:
                 continue
             error = 1.0 - net.accuracy(test_images, test_labels)
@@ -608,7 +579,7 @@ def demo_mnist(
         highlight=False,
     )
     if checkpoint is not None:
-        save_params_npz(net, checkpoint, epoch=best_epoch)
+        net.save(checkpoint)
         console.print(f"checkpoint (best parameters, epoch {best_epoch}): {os.fspath(checkpoint)}", highlight=False)
     if plot is not None:
         _save_png_or_explain(
@@ -647,7 +618,13 @@ def _mnist_options(parser: argparse.ArgumentParser) -> None:
         default=3,
         help="stop after N evaluations without a new best (default 3)",
     )
-    parser.add_argument("--checkpoint", type=Path, default=None, metavar="FILE", help="save parameters here (.npz)")
+    parser.add_argument(
+        "--checkpoint",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="save the network here (.npz; Network.load reads it)",
+    )
     parser.add_argument(
         "--checkpoint-every", type=positive_int, metavar="N", default=5, help="checkpoint every N epochs (default 5)"
     )

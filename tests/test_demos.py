@@ -14,7 +14,6 @@ from graphnet.demos import (
     forward_network,
     gate_perceptron,
     ones_and_sevens,
-    save_params_npz,
     train_mnist17,
     xor_perceptrons,
 )
@@ -68,21 +67,6 @@ def test_mnist17_reaches_the_promised_accuracy_and_the_fast_path_agrees():
     twin = Network([784, 10, 2], init="normal", bias_init=1.0, seed=1)
     twin.train(images, np.eye(2)[labels], rate=0.5, epochs=1, batch_size=1, engine="fast", track_loss=False)
     np.testing.assert_allclose(twin.get_flat_params(), net.get_flat_params(), rtol=0, atol=1e-10)
-
-
-def test_checkpoint_is_an_npz_without_pickle(tmp_path):
-    net = Network([3, 4, 2], seed=0)
-    path = save_params_npz(net, tmp_path / "net.npz", epoch=7)
-    assert path == tmp_path / "net.npz" and not (tmp_path / "net.npz.partial").exists()
-    with np.load(path, allow_pickle=False) as saved:
-        assert sorted(saved.files) == ["W1", "W2", "activations", "b1", "b2", "epoch", "sizes"]
-        assert saved["activations"].tolist() == ["sigmoid", "sigmoid"] and int(saved["epoch"]) == 7
-        restored = Network([3, 4, 2], seed=99)
-        restored.set_params([(saved["W1"], saved["b1"]), (saved["W2"], saved["b2"])])
-    np.testing.assert_array_equal(restored.get_flat_params(), net.get_flat_params())
-    without_bias = Network([2, 1], bias=False, seed=0)
-    with np.load(save_params_npz(without_bias, tmp_path / "nb.npz", epoch=0), allow_pickle=False) as saved:
-        assert sorted(saved.files) == ["W1", "activations", "epoch", "sizes"]
 
 
 def test_every_demo_with_options_is_a_demo():
