@@ -136,6 +136,18 @@ class FastNetwork:
         self._state_type = state_type
         self._state_version = sync.version()
 
+    def _start_updating(self, optimizer: str | Optimizer | None) -> Optimizer:
+        """Copy in the weights, then choose the optimizer (as ``Network.train``), then copy in its state.
+
+        The weights come first so that a float32 overflow is refused before the optimizer
+        changes; and again after, as a fresh optimizer clears the connections' states.
+        """
+        self._pull()
+        chosen = self.network._select_optimizer(optimizer)
+        self._pull()
+        self._pull_state(chosen)
+        return chosen
+
     def _changed_here(self, optimizer: Optimizer) -> None:
         """W, b (and the state arrays) now hold newer values than the graph: owe them to it."""
         self._state_type = optimizer.state_type
@@ -257,19 +269,23 @@ class FastNetwork:
             and count) are then left as they were.
         """
         rate = check_positive_number(rate, name="rate")
-        chosen = self.network._select_optimizer(optimizer)
-        self._pull()
-        self._pull_state(chosen)
+        chosen = self._start_updating(optimizer)
         counts = chosen.counts()
+        no_state = [(layer.weight_state is None, layer.bias_state is None) for layer in self.layers]
+        before = self._snapshot()
         step_rate = chosen.begin_update(rate)
         plain = None if type(chosen) is SGD else chosen
         with _quiet():
             for layer in self.layers:
                 layer.update(step_rate, plain)
         if not self._parameters_finite():
-            self._forget()  # back to the graph's weights and state, which this update did not touch
-            self._pull()
-            self._pull_state(chosen)
+            # back to the values before this update (they may be newer than the graph's: owed to it)
+            for layer, (no_weight_state, no_bias_state) in zip(self.layers, no_state, strict=True):
+                if no_weight_state:
+                    layer.weight_state = None
+                if no_bias_state:
+                    layer.bias_state = None
+            self._restore(before)
             chosen.set_counts(*counts)
             raise NumericalOverflowError(
                 f"the update with rate {rate:g} would make a weight NaN or inf (beyond the {self.dtype} range); "
@@ -328,9 +344,7 @@ class FastNetwork:
         inputs, targets = self._data(X, T, inputs_finite=False)  # train_loop looks for NaN and inf on the way
         check_seed(seed)
         rng = np.random.default_rng(seed) if seed is not None else self.network.rng
-        chosen = self.network._select_optimizer(optimizer)
-        self._pull()
-        self._pull_state(chosen)
+        chosen = self._start_updating(optimizer)
         try:
             with _quiet():  # also σ's e^(−z), which may overflow to inf: the exact limit
                 return train_loop(
@@ -356,7 +370,7 @@ class FastNetwork:
         finally:
             if self._parameters_finite():
                 self._changed_here(chosen)
-            else:  # the graph keeps its weights
+            else:  # not reached: train_loop leaves finite parameters on every exit; the graph keeps its own
                 self._forget()
 
     # ------------------------------------------------------------------ internals (no sync)
