@@ -261,7 +261,8 @@ def train_loop(
         schedule = EpochSchedule.draw(X, T, size, shuffle=shuffle, rng=rng)
         look = _InputLook(schedule.inputs) if recheck_inputs is not None else None
         for number in range(schedule.n_batches):
-            if look is not None and recheck_inputs is not None and not look.finite_up_to(schedule.rows(number).stop):
+            if look is not None and not look.finite_up_to(schedule.rows(number).stop):
+                assert recheck_inputs is not None
                 snapshot.restore(model, optimizer)  # the first epoch's start: the call's start
                 if start_rng_state is not None:
                     rng.bit_generator.state = start_rng_state
@@ -385,21 +386,28 @@ def _replay(
 
 
 class _InputLook:
-    """The first epoch's look for NaN and inf in X: blocks of about 1 MB of rows, each just before it is used."""
+    """The first epoch's look for NaN and inf in X: blocks of about 1 MB of rows, each just before it is used.
+
+    A block is finite when its sum is (a sum of finite values may still overflow: then each
+    value is looked at).  The sum is a dot product with ones, which BLAS computes about
+    twice as fast as numpy's pairwise ``sum``.
+    """
 
     BLOCK_BYTES = 1 << 20
 
     def __init__(self, inputs: NDArray[np.floating]) -> None:
         self.inputs = inputs
         self.block = max(1, self.BLOCK_BYTES // max(1, inputs.shape[1] * inputs.itemsize))
+        self.ones = np.ones(min(self.block, len(inputs)) * inputs.shape[1], dtype=inputs.dtype)
         self.looked = 0  # rows before this one are finite
 
     def finite_up_to(self, stop: int) -> bool:
         """True when rows [0, stop) of the epoch's inputs are finite (looking at the blocks not yet seen)."""
         while self.looked < stop:
             block = self.inputs[self.looked : self.looked + self.block]
-            with np.errstate(over="ignore", invalid="ignore"):  # a sum of finite values may overflow: look closer
-                if not (math.isfinite(block.sum()) or np.isfinite(block).all()):
+            values = block.reshape(-1)
+            with np.errstate(over="ignore", invalid="ignore"):
+                if not (math.isfinite(np.dot(values, self.ones[: values.size])) or np.isfinite(block).all()):
                     return False
             self.looked += len(block)
         return True

@@ -163,6 +163,12 @@ def test_the_look_ahead_covers_every_row_in_blocks_just_before_use():
     assert not look.finite_up_to(836)  # the last block, rows 835-999, holds the NaN
     huge = np.full((4, 3), 1.7e308)  # finite, though its sum overflows
     assert _InputLook(huge).finite_up_to(4)
+    assert _InputLook(np.full((4, 3), 3e38, dtype=np.float32)).finite_up_to(4)
+    opposite = np.array([[np.inf, -np.inf, 1.0]])  # their sum is NaN, not inf: still refused
+    assert not _InputLook(opposite).finite_up_to(1)
+    strided = np.asfortranarray(np.ones((50, 7)))  # not C-contiguous: each block is copied to look at it
+    strided[49, 6] = np.nan
+    assert _InputLook(strided).finite_up_to(1) is False
 
 
 @pytest.mark.parametrize("engine", ["graph", "fast"])

@@ -37,6 +37,10 @@ class DenseLayer:
     b : array (n_out,) or None
     dW, db : arrays of the same shapes
         ∂E/∂W and ∂E/∂b from the last backward pass (reduced over the batch, plus λ·W).
+    weight_sum, bias_sum, scale : the batch sums Σ δᵀ·X and Σ δ, and the reduction's factor
+        dW = scale·weight_sum + λ·W and db = scale·bias_sum.  Plain SGD without L2 updates
+        from the sums with the step (rate·scale), as the classic loops do, so dW and db are
+        only formed when read: two passes over small arrays fewer per batch.
     X, Z, Y, delta : arrays (n, ·)
         Inputs, net inputs, outputs and δ = ∂E/∂Z of the last batch.
     mask : array (n, n_out) or None
@@ -50,8 +54,11 @@ class DenseLayer:
         self.b = b
         self.activation = activation
         self.l2 = l2
-        self.dW = np.zeros_like(W)
-        self.db = np.zeros_like(b) if b is not None else None
+        self.weight_sum = np.zeros_like(W)
+        self.bias_sum = np.zeros_like(b) if b is not None else None
+        self.scale = 1.0
+        self._dW: Array | None = self.weight_sum
+        self._db: Array | None = self.bias_sum
         empty = np.empty((0, W.shape[0]), dtype=W.dtype)
         self.X = np.empty((0, W.shape[1]), dtype=W.dtype)
         self.Z = empty
@@ -98,32 +105,55 @@ class DenseLayer:
         return self.backward_delta(self.derivative() * dE_dY, scale=scale, propagate=propagate)
 
     def backward_delta(self, delta: Array, *, scale: float = 1.0, propagate: bool = True) -> Array | None:
-        """Given δ = ∂E/∂Z: dW = (scale·δ)ᵀ·X + λ·W, db = Σ_rows scale·δ; return ∂E/∂X = δ·W.
+        """Given δ = ∂E/∂Z: dW = scale·δᵀ·X + λ·W, db = scale·Σ_rows δ; return ∂E/∂X = δ·W.
 
         Mirrors the graph's ``gradient`` phase (∂E/∂w_ji = δ_j·o_i summed over the batch)
         and ``downstream_sum`` (Σ_k w_kj·δ_k) of the nodes below.  ``propagate=False`` (the
-        first layer) skips ∂E/∂X, which nothing below needs.  The batch's scale multiplies δ
-        (n × n_out numbers) rather than dW (n_out × n_in): one pass over the weights fewer.
+        first layer) skips ∂E/∂X, which nothing below needs.  Keeps the batch sums δᵀ·X and
+        Σ δ; dW and db are formed from them when read (with L2 at once, from this W).
         """
         self.delta = delta
-        scaled = delta * scale if scale != 1.0 else delta
-        dW = scaled.T @ self.X
+        self.weight_sum = delta.T @ self.X
+        self.bias_sum = delta.sum(axis=0) if self.b is not None else None
+        self.scale = scale
+        self._dW = self._db = None
         if self.l2 != 0.0:
-            dW += self.l2 * self.W
-        self.dW = dW
-        if self.b is not None:
-            self.db = scaled.sum(axis=0)
+            self._dW = self._scaled(self.weight_sum) + self.l2 * self.W
         if not propagate:
             return None
         dE_dX: Array = delta @ self.W
         return dE_dX
 
+    @property
+    def dW(self) -> Array:
+        """∂E/∂W = scale·Σ_batch δᵀ·X + λ·W of the last backward pass."""
+        if self._dW is None:
+            self._dW = self._scaled(self.weight_sum)
+        return self._dW
+
+    @property
+    def db(self) -> Array | None:
+        """∂E/∂b = scale·Σ_batch δ of the last backward pass (None without bias)."""
+        if self._db is None and self.bias_sum is not None:
+            self._db = self._scaled(self.bias_sum)
+        return self._db
+
+    def _scaled(self, batch_sum: Array) -> Array:
+        return batch_sum * self.scale if self.scale != 1.0 else batch_sum
+
     def update(self, rate: float, optimizer: Optimizer | None = None) -> None:
         """W ← W − rate·dW, b ← b − rate·db, or the optimizer's array form with this layer's state.
 
-        Mirrors ``Connection.update``.
+        Mirrors ``Connection.update``.  Plain SGD without L2 steps by (rate·scale) times the
+        batch sums, which is the same update.
         """
         if optimizer is None:
+            if self._dW is None:
+                step = rate * self.scale
+                self.W -= step * self.weight_sum
+                if self.b is not None and self.bias_sum is not None:
+                    self.b -= step * self.bias_sum
+                return
             self.W -= rate * self.dW
             if self.b is not None and self.db is not None:
                 self.b -= rate * self.db
@@ -131,10 +161,11 @@ class DenseLayer:
         if self.weight_state is None:
             self.weight_state = optimizer.new_state_array(self.W)
         optimizer.update_array(self.W, self.dW, self.weight_state, rate)
-        if self.b is not None and self.db is not None:
+        db = self.db
+        if self.b is not None and db is not None:
             if self.bias_state is None:
                 self.bias_state = optimizer.new_state_array(self.b)
-            optimizer.update_array(self.b, self.db, self.bias_state, rate)
+            optimizer.update_array(self.b, db, self.bias_state, rate)
 
     def __repr__(self) -> str:
         bias = "" if self.b is not None else ", no bias"

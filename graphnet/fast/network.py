@@ -376,8 +376,11 @@ class FastNetwork:
     # ------------------------------------------------------------------ internals (no sync)
     def _forward(self, inputs: Array, *, guarded: bool = True, masks: list[Array | None] | None = None) -> Array:
         activations = inputs
-        for index, layer in enumerate(self.layers):
-            mask = None if masks is None else masks[index]
+        if masks is None:
+            for layer in self.layers:
+                activations = layer.forward(activations, guarded=guarded)
+            return activations
+        for layer, mask in zip(self.layers, masks, strict=True):
             activations = layer.forward(activations, guarded=guarded, mask=mask)
         return activations
 
@@ -407,10 +410,10 @@ class FastNetwork:
         ``rate`` is this update's η; returns None, or the row of the bad sample.  The check is
         the divergence guard of :mod:`graphnet.train`: K numbers per sample.
         """
-        self._forward(inputs, guarded=False, masks=self._factors(masks))  # train() silences overflow
+        self._forward(inputs, guarded=False, masks=None if masks is None else self._factors(masks))  # (overflow: quiet)
         self._backward(targets, scale)
         output_delta = self.layers[-1].delta
-        if not math.isfinite(output_delta.sum()):  # one cheap pass: the sum is finite when every δ is
+        if not math.isfinite(np.add.reduce(output_delta, axis=None)):  # one pass: finite when every δ is
             bad_rows = np.flatnonzero(~np.isfinite(output_delta).all(axis=1))
             if bad_rows.size:  # (else the sum of finite δs merely overflowed)
                 return int(bad_rows[0])
