@@ -3,6 +3,7 @@
 import json
 
 import numpy as np
+import pytest
 from rich.console import Console
 
 from graphnet import Network
@@ -15,6 +16,7 @@ from graphnet.bench import (
     classic_train_step,
     executed_flops,
     interleave,
+    paired_ratio,
     reference_epoch,
 )
 from graphnet.cli import main
@@ -79,3 +81,11 @@ def test_graphnet_bench_quick_writes_json_and_checks(tmp_path, capsys):
     assert "fast / numpy loop 784-30-10 batch 32 float64" in data["ratios"]
     assert data["facts"]["construction 784-300-10"]["connections"] == 238510
     assert "ratios (same run)" in console.export_text()
+
+
+def test_the_paired_ratio_keeps_steady_through_a_slow_spell():
+    # the machine is twice as slow during repetitions 3-5: both members of those pairs slow down
+    ours = Measurement("ours", [1.1, 1.1, 2.2, 2.2, 2.2, 1.1, 1.1])
+    reference = Measurement("reference", [1.0, 1.0, 2.0, 2.0, 2.0, 1.0, 2.0])
+    assert paired_ratio(ours, reference) == pytest.approx(1.1)
+    assert ours.median / reference.median == pytest.approx(0.55)  # what a ratio of medians would say
