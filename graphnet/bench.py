@@ -20,6 +20,8 @@ fast epoch              µs per sample at batch 1, 10, 32, 128, float64 and floa
                         ``train`` call of one epoch, including checking the data and keeping
                         the graph current, beside a dozen-line numpy loop of the same MLP
                         (the overhead ratio); both also as a share of the matmul rate
+matrix products alone   at batch 128: an epoch of only the MLP's matrix products, the
+                        ceiling of the matmul-rate share for any numpy code of that MLP
 fast call               one fast call after the graph changed (copies the weights in) and
                         with the graph unchanged (copies nothing): the price of one truth
 matmul rate             GFLOP/s of a square matmul: fast-path figures as a share of it
@@ -287,7 +289,36 @@ def fast_cases(sizes: list[int], batch_size: int, dtype: type, n_samples: int) -
         with np.errstate(over="ignore"):
             reference_epoch(params, X, T, 0.1, batch_size)
 
-    return {f"fast epoch {label}": ours, f"numpy loop {label}": reference}
+    cases: dict[str, Callable[[], object]] = {f"fast epoch {label}": ours, f"numpy loop {label}": reference}
+    if batch_size >= 128:
+        products = products_epoch_case([W for W, _ in params], X, batch_size)
+        cases[f"matrix products alone {label}"] = products
+    return cases
+
+
+def products_epoch_case(weights: list[Array], X: Array, batch_size: int) -> Callable[[], object]:
+    """An epoch of the MLP's matrix products and nothing else (the ceiling for any numpy code of it).
+
+    Per batch: X·Wᵀ of every layer, δᵀ·X of every layer and δ·W above layer 1, on stand-in
+    activations and deltas (their values do not change the time), reading each batch's rows
+    of X as training does.  The FLOPs are :func:`executed_flops`.
+    """
+    outputs = [np.full_like(X, 0.5, shape=(batch_size, W.shape[0])) for W in weights]
+    deltas = [np.full_like(X, 0.01, shape=(batch_size, W.shape[0])) for W in weights]
+
+    def epoch() -> None:
+        for start in range(0, len(X), batch_size):
+            x = X[start : start + batch_size]
+            n = len(x)
+            below = x
+            for index, W in enumerate(weights):
+                below @ W.T
+                deltas[index][:n].T @ below
+                if index:
+                    deltas[index][:n] @ W
+                below = outputs[index][:n]
+
+    return epoch
 
 
 def matmul_rate(dtype: type, size: int = 1024, repetitions: int = 5) -> float:
@@ -453,7 +484,10 @@ def _derive_ratios(result: BenchResult, fast_sizes: list[list[int]], batches: li
                 result.ratios[f"fast / numpy loop {key}"] = paired_ratio(ours, reference)
                 result.ratios[f"fast / numpy loop {key} (medians)"] = ours.median / reference.median
                 result.ratios[f"fast / numpy loop {key} (best of run)"] = ours.low / reference.low
-                for measurement in (ours, reference):
+                products = m.get(f"matrix products alone {key}")
+                if products is not None:
+                    result.ratios[f"fast / matrix products alone {key}"] = paired_ratio(ours, products)
+                for measurement in (ours, reference) if products is None else (ours, reference, products):
                     gflops = executed_flops(sizes, 1) / (measurement.median / 1e6) / 1e9
                     measurement.info["GFLOP/s"] = gflops
                     measurement.info["share of matmul rate"] = gflops / rate

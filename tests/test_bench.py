@@ -1,5 +1,6 @@
 """The benchmark's bookkeeping: ratios come from its own measurements, checks compare ratios only."""
 
+import itertools
 import json
 
 import numpy as np
@@ -17,6 +18,7 @@ from graphnet.bench import (
     executed_flops,
     interleave,
     paired_ratio,
+    products_epoch_case,
     reference_epoch,
 )
 from graphnet.cli import main
@@ -89,3 +91,26 @@ def test_the_paired_ratio_keeps_steady_through_a_slow_spell():
     reference = Measurement("reference", [1.0, 1.0, 2.0, 2.0, 2.0, 1.0, 2.0])
     assert paired_ratio(ours, reference) == pytest.approx(1.1)
     assert ours.median / reference.median == pytest.approx(0.55)  # what a ratio of medians would say
+
+
+class _CountingArray(np.ndarray):
+    """An array that adds 2·m·k·n to ``flops`` for every matrix product it takes part in."""
+
+    flops = 0
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        plain = [np.asarray(x) for x in inputs]
+        if ufunc is np.matmul:
+            a, b = plain
+            _CountingArray.flops += 2 * a.shape[0] * a.shape[1] * b.shape[1]
+        return getattr(ufunc, method)(*plain, **kwargs)
+
+
+def test_the_matrix_products_alone_are_exactly_the_executed_flops():
+    rng = np.random.default_rng(0)
+    sizes, n_samples, batch = [7, 5, 4, 3], 23, 8  # a short last batch too
+    weights = [rng.uniform(size=(n_out, n_in)) for n_in, n_out in itertools.pairwise(sizes)]
+    X = rng.uniform(size=(n_samples, sizes[0])).view(_CountingArray)
+    _CountingArray.flops = 0
+    products_epoch_case(weights, X, batch)()
+    assert _CountingArray.flops == executed_flops(sizes, n_samples)
