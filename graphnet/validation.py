@@ -68,6 +68,12 @@ def as_float_array(
     return converted
 
 
+def all_finite(values: NDArray[np.floating]) -> bool:
+    """True when no value is NaN or inf: one sum first (finite when every value is, unless it overflows)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return math.isfinite(np.add.reduce(values, axis=None)) or bool(np.isfinite(values).all())
+
+
 def as_sample(x: ArrayLike, n_expected: int, *, name: str, sizes: Sequence[int]) -> list[float]:
     """One sample as a list of Python floats of length ``n_expected``."""
     array = as_float_array(x, name=name)

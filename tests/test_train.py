@@ -120,13 +120,8 @@ def _digits_like(n_samples, n_inputs=5, seed=0):
 @pytest.mark.parametrize("engine", ["graph", "fast"])
 @pytest.mark.parametrize(("row", "value"), [(0, np.nan), (599, np.inf), (300, -np.inf)])
 @pytest.mark.parametrize("shuffle", [False, True])
-def test_a_bad_input_row_found_mid_epoch_leaves_everything_as_the_call_found_it(
-    engine, row, value, shuffle, monkeypatch
-):
-    """The first epoch looks at X block by block; a bad block puts back parameters, optimizer and generator."""
-    from graphnet.train import _InputLook
-
-    monkeypatch.setattr(_InputLook, "BLOCK_BYTES", 10 * 5 * 8)  # blocks of 10 rows: updates happen before
+def test_a_bad_input_row_found_mid_epoch_leaves_everything_as_the_call_found_it(engine, row, value, shuffle):
+    """Each batch is looked at before its update; a bad one puts back parameters, optimizer and generator."""
     X, T = _digits_like(600)
     X[row, 3] = value
     warm_up = _digits_like(10, seed=1)
@@ -150,25 +145,41 @@ def test_a_bad_input_row_found_mid_epoch_leaves_everything_as_the_call_found_it(
     assert net.get_flat_params().tolist() == clean.get_flat_params().tolist()
 
 
-def test_the_look_ahead_covers_every_row_in_blocks_just_before_use():
-    from graphnet.train import _InputLook
+@pytest.mark.parametrize("n_samples", [1, 10, 128])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_a_bad_input_makes_every_net_input_of_its_row_non_finite(n_samples, dtype, bad):
+    """What the fast path's free check relies on, on this machine's BLAS: inf·0 is NaN, nothing is skipped."""
+    rng = np.random.default_rng(1)
+    W = rng.normal(size=(30, 784)).astype(dtype)
+    W[:, 5] = 0.0  # a column of zeros: inf·0 must still give NaN
+    W[3, :] = 0.0  # and a row of zeros
+    X = rng.uniform(size=(n_samples, 784)).astype(dtype)
+    row = n_samples // 2
+    for column in (5, 400):
+        bad_X = X.copy()
+        bad_X[row, column] = bad
+        with np.errstate(invalid="ignore"):
+            Z = bad_X @ W.T
+        assert not np.isfinite(Z[row]).any()
+        assert np.isfinite(np.delete(Z, row, axis=0)).all()
 
-    X, _ = _digits_like(1000, n_inputs=784)
-    look = _InputLook(X)
-    assert look.block == (1 << 20) // (784 * 8) == 167
-    assert look.finite_up_to(10) and look.looked == 167  # one block ahead, not the whole data set
-    assert look.finite_up_to(168) and look.looked == 334
-    X[999, 0] = np.nan
-    assert look.finite_up_to(835) and look.looked == 835  # five blocks
-    assert not look.finite_up_to(836)  # the last block, rows 835-999, holds the NaN
-    huge = np.full((4, 3), 1.7e308)  # finite, though its sum overflows
-    assert _InputLook(huge).finite_up_to(4)
-    assert _InputLook(np.full((4, 3), 3e38, dtype=np.float32)).finite_up_to(4)
-    opposite = np.array([[np.inf, -np.inf, 1.0]])  # their sum is NaN, not inf: still refused
-    assert not _InputLook(opposite).finite_up_to(1)
-    strided = np.asfortranarray(np.ones((50, 7)))  # not C-contiguous: each block is copied to look at it
-    strided[49, 6] = np.nan
-    assert _InputLook(strided).finite_up_to(1) is False
+
+@pytest.mark.parametrize("engine", ["graph", "fast"])
+def test_net_inputs_that_overflow_are_not_mistaken_for_bad_data(engine):
+    net = Network([3, 2, 1], seed=0)
+    net.set_params([(np.full((2, 3), 1e300), np.zeros(2)), (np.ones((1, 2)), np.zeros(1))])
+    X, T = np.full((4, 3), 1e10), np.full((4, 1), 0.5)  # net inputs 3e310: inf, σ = 1, σ′ = 0
+    history = net.train(X, T, rate=0.1, epochs=2, batch_size=2, engine=engine)
+    assert history.updates == 4 and np.isfinite(net.get_flat_params()).all()
+
+
+def test_all_finite_looks_closer_when_the_sum_overflows():
+    from graphnet.validation import all_finite
+
+    assert all_finite(np.full((4, 3), 1.7e308)) and all_finite(np.full((4, 3), 3e38, dtype=np.float32))
+    assert not all_finite(np.array([[np.inf, -np.inf, 1.0]]))  # their sum is NaN, not inf
+    assert not all_finite(np.array([1.0, np.nan])) and all_finite(np.zeros((0, 3)))
 
 
 @pytest.mark.parametrize("engine", ["graph", "fast"])

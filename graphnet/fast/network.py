@@ -44,7 +44,7 @@ from graphnet.fast.dense import Array, DenseLayer
 from graphnet.graph import sync
 from graphnet.optimizers import SGD, Optimizer, ParameterState
 from graphnet.schedule import check_schedule, reduction_scale
-from graphnet.train import History, train_loop
+from graphnet.train import BadInputs, History, train_loop
 from graphnet.validation import (
     as_batch,
     as_float_array,
@@ -409,8 +409,15 @@ class FastNetwork:
 
         ``rate`` is this update's η; returns None, or the row of the bad sample.  The check is
         the divergence guard of :mod:`graphnet.train`: K numbers per sample.
+
+        Raises :class:`~graphnet.train.BadInputs` before updating if the inputs hold NaN or
+        inf.  It costs nothing: a NaN or inf in row r of X makes every net input of row r
+        NaN or inf (inf·0 is NaN), so the sum of the first layer's Z is not finite; only then
+        are the rows looked at, to tell bad data from net inputs that overflowed.
         """
-        self._forward(inputs, guarded=False, masks=None if masks is None else self._factors(masks))  # (overflow: quiet)
+        self._forward(inputs, guarded=False, masks=None if masks is None else self._factors(masks))  # (quiet)
+        if not math.isfinite(np.add.reduce(self.layers[0].Z, axis=None)) and not np.isfinite(inputs).all():
+            raise BadInputs
         self._backward(targets, scale)
         output_delta = self.layers[-1].delta
         if not math.isfinite(np.add.reduce(output_delta, axis=None)):  # one pass: finite when every δ is

@@ -51,8 +51,9 @@ from graphnet.init import get_initializer
 from graphnet.losses import Loss, get_loss
 from graphnet.optimizers import SGD, Optimizer, get_optimizer
 from graphnet.schedule import check_schedule, reduction_scale
-from graphnet.train import History, train_loop
+from graphnet.train import BadInputs, History, train_loop
 from graphnet.validation import (
+    all_finite,
     as_batch,
     as_float_array,
     as_labels,
@@ -618,8 +619,11 @@ class Network:
         """One update from one batch by the network's optimizer, ``rate`` being this update's η.
 
         A single sample under plain SGD takes the fused SGD step.  Returns None, or (without
-        updating) the row of the first sample whose output δ is not finite.
+        updating) the row of the first sample whose output δ is not finite.  Raises
+        :class:`~graphnet.train.BadInputs` first if the inputs hold NaN or inf.
         """
+        if not all_finite(inputs):
+            raise BadInputs
         optimizer = self.optimizer
         if len(inputs) == 1:
             x, t, row = inputs[0].tolist(), targets[0].tolist(), mask_rows(masks, 0)
