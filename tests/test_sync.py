@@ -672,3 +672,19 @@ def test_a_float32_refusal_changes_nothing_not_even_the_optimizer(call):
             f32.update(0.1, optimizer="adam")
     assert net.optimizer is optimizer and net.connections[1, 0, 0].state is state
     assert state is not None and state.velocity != 0.0
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_copies_and_pickles_hold_what_a_fast_mirror_still_owes(dtype):
+    import copy
+    import pickle
+
+    X, T = RNG.uniform(size=(20, 3)), RNG.uniform(size=(20, 2))
+    net = Network([3, 4, 2], seed=0)
+    fast = net.vectorized(dtype)
+    fast.train(X, T, rate=0.5, epochs=5, optimizer="momentum")  # owed, not yet written
+    trained = [layer.W.astype(np.float64) for layer in fast.layers]
+    for twin in (copy.deepcopy(net), pickle.loads(pickle.dumps(net))):
+        assert [W.tolist() for W, _ in twin.get_params()] == [W.tolist() for W in trained]
+        assert [c.state.velocity for c in twin.connections] == [c.state.velocity for c in net.connections]
+        np.testing.assert_array_equal(twin.vectorized(dtype).predict(X), fast.predict(X))

@@ -242,6 +242,12 @@ class Connection:
         self._state = value
         changed()
 
+    def __getstate__(self) -> tuple[None, dict[str, Any]]:
+        """For ``copy`` and ``pickle``: the slots, once a fast mirror has written back what it owes."""
+        if owed:
+            settle()
+        return None, {name: getattr(self, name) for name in self.__slots__}
+
     @property
     def is_bias(self) -> bool:
         """True when the upstream node is a bias node (the weight is b_j)."""
