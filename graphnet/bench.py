@@ -20,6 +20,7 @@ fast epoch              µs per sample at batch 1, 10, 32, 128, float64 and floa
                         ``train`` call of one epoch, including checking the data and keeping
                         the graph current, beside a dozen-line numpy loop of the same MLP
                         (the overhead ratio); both also as a share of the matmul rate
+adam                    at batch 128, float64: the fast path and the minimal loop with Adam
 matrix products alone   at batch 128: an epoch of only the MLP's matrix products, the
                         ceiling of the matmul-rate share for any numpy code of that MLP
 fast call               one fast call after the graph changed (copies the weights in) and
@@ -263,6 +264,63 @@ def reference_epoch(params: list[tuple[Array, Array]], X: Array, T: Array, rate:
                 delta = next_delta
 
 
+def reference_adam_epoch(
+    params: list[tuple[Array, Array]],
+    moments: list[tuple[tuple[Array, Array], tuple[Array, Array]]],
+    X: Array,
+    T: Array,
+    rate: float,
+    batch_size: int,
+    step: int,
+    *,
+    beta1: float = 0.9,
+    beta2: float = 0.999,
+    epsilon: float = 1e-8,
+) -> int:
+    """The minimal loop with Adam instead of plain SGD; ``moments`` [((m_W, v_W), (m_b, v_b)), …]; returns t."""
+    for start in range(0, len(X), batch_size):
+        x, t = X[start : start + batch_size], T[start : start + batch_size]
+        outputs = [x]
+        for W, b in params:
+            outputs.append(1.0 / (1.0 + np.exp(-(outputs[-1] @ W.T + b))))
+        delta = (outputs[-1] - t) * outputs[-1] * (1.0 - outputs[-1])
+        step += 1
+        for index in range(len(params) - 1, -1, -1):
+            W, b = params[index]
+            below = outputs[index]
+            next_delta = (delta @ W) * below * (1.0 - below) if index else None
+            pairs = ((W, (delta.T @ below) / len(x)), (b, delta.sum(axis=0) / len(x)))
+            for (value, gradient), (m, v) in zip(pairs, moments[index], strict=True):
+                m *= beta1
+                m += (1.0 - beta1) * gradient
+                v *= beta2
+                v += (1.0 - beta2) * (gradient * gradient)
+                value -= rate * (m / (1.0 - beta1**step)) / (np.sqrt(v / (1.0 - beta2**step)) + epsilon)
+            if next_delta is not None:
+                delta = next_delta
+    return step
+
+
+def adam_cases(sizes: list[int], batch_size: int, n_samples: int) -> dict[str, Callable[[], object]]:
+    """One epoch with Adam on the fast path and in the minimal loop, each carrying its moments on."""
+    images, targets = _digits(n_samples)
+    net = Network(sizes, seed=0)
+    fast = net.vectorized()
+    fast.train(images[:1], targets[:1], rate=1e-3, optimizer="adam", track_loss=False)  # the state exists
+    params = [(W, b) for W, b in net.get_params() if b is not None]
+    moments = [((np.zeros_like(W), np.zeros_like(W)), (np.zeros_like(b), np.zeros_like(b))) for W, b in params]
+    steps = [0]
+    label = f"{'-'.join(map(str, sizes))} batch {batch_size} float64 adam"
+
+    def ours() -> None:
+        fast.train(images, targets, rate=1e-3, epochs=1, batch_size=batch_size, track_loss=False)
+
+    def reference() -> None:
+        steps[0] = reference_adam_epoch(params, moments, images, targets, 1e-3, batch_size, steps[0])
+
+    return {f"fast epoch {label}": ours, f"numpy loop {label}": reference}
+
+
 def executed_flops(sizes: list[int], n_samples: int) -> float:
     """Floating-point operations of one epoch's matrix products: forward, dW, and ∂E/∂X above layer 1."""
     pairs = list(itertools.pairwise(sizes))
@@ -439,6 +497,13 @@ def run_bench(*, quick: bool = False, progress: Callable[[str], None] | None = N
                     result.measurements[name] = Measurement(
                         name, seconds, per=n_samples, unit="µs/sample", scale=1e6, info={"samples": n_samples}
                     )
+    if not quick:
+        for sizes in fast_sizes:
+            say(f"fast {sizes} batch 128 float64 adam")
+            for name, seconds in interleave(adam_cases(sizes, 128, 4000), repetitions).items():
+                result.measurements[name] = Measurement(
+                    name, seconds, per=4000, unit="µs/sample", scale=1e6, info={"samples": 4000}
+                )
     _gradient_check_cases(result, quick=quick, repetitions=repetitions, say=say)
     _derive_ratios(result, fast_sizes, batches)
     if importlib.util.find_spec("torch") is None:
@@ -496,6 +561,11 @@ def _derive_ratios(result: BenchResult, fast_sizes: list[list[int]], batches: li
                 result.ratios[f"torch / fast {label} batch 32 float64"] = (
                     m[torch_key].median / m[f"fast epoch {label} batch 32 float64"].median
                 )
+        adam_key = f"{label} batch 128 float64 adam"
+        if f"fast epoch {adam_key}" in m:
+            result.ratios[f"fast / numpy loop {adam_key}"] = paired_ratio(
+                m[f"fast epoch {adam_key}"], m[f"numpy loop {adam_key}"]
+            )
         graph_key = f"graph train step {label}"
         if graph_key in m:
             graph_per_sample = m[graph_key].median * m[graph_key].info["connections"]

@@ -19,6 +19,7 @@ from graphnet.bench import (
     interleave,
     paired_ratio,
     products_epoch_case,
+    reference_adam_epoch,
     reference_epoch,
 )
 from graphnet.cli import main
@@ -114,3 +115,19 @@ def test_the_matrix_products_alone_are_exactly_the_executed_flops():
     _CountingArray.flops = 0
     products_epoch_case(weights, X, batch)()
     assert _CountingArray.flops == executed_flops(sizes, n_samples)
+
+
+def test_the_adam_yardstick_is_the_fast_paths_adam():
+    rng = np.random.default_rng(0)
+    X, T = rng.uniform(size=(40, 6)), rng.uniform(size=(40, 3))
+    net = Network([6, 5, 3], seed=1)
+    params = [(W.copy(), b.copy()) for W, b in net.get_params()]
+    moments = [((np.zeros_like(W), np.zeros_like(W)), (np.zeros_like(b), np.zeros_like(b))) for W, b in params]
+    step = reference_adam_epoch(params, moments, X, T, 0.01, 8, 0)
+    step = reference_adam_epoch(params, moments, X, T, 0.01, 8, step)
+    net.train(X, T, rate=0.01, epochs=2, batch_size=8, engine="fast", optimizer="adam")
+    assert step == 10 == net.optimizer.counts()[0]
+    for (W, b), (W_net, b_net) in zip(params, net.get_params(), strict=True):
+        np.testing.assert_allclose(W, W_net, rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(b, b_net, rtol=1e-12, atol=1e-14)
+    assert not np.allclose(params[0][0], Network([6, 5, 3], seed=1).get_params()[0][0])  # it did train
