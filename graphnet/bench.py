@@ -245,14 +245,19 @@ def sync_cases(sizes: list[int], repeats: int = 10) -> dict[str, Callable[[], ob
 
 
 # ---------------------------------------------------------------------- fast path
+def reference_forward(params: list[tuple[Array, Array]], x: Array, t: Array) -> tuple[list[Array], Array]:
+    """The minimal loops' forward pass: every layer's outputs (x first) and the output δ = (y − t)·y·(1 − y)."""
+    outputs = [x]
+    for W, b in params:
+        outputs.append(1.0 / (1.0 + np.exp(-(outputs[-1] @ W.T + b))))
+    return outputs, (outputs[-1] - t) * outputs[-1] * (1.0 - outputs[-1])
+
+
 def reference_epoch(params: list[tuple[Array, Array]], X: Array, T: Array, rate: float, batch_size: int) -> None:
     """A minimal numpy mini-batch loop of the sigmoid MLP with squared error (the yardstick)."""
     for start in range(0, len(X), batch_size):
         x, t = X[start : start + batch_size], T[start : start + batch_size]
-        outputs = [x]
-        for W, b in params:
-            outputs.append(1.0 / (1.0 + np.exp(-(outputs[-1] @ W.T + b))))
-        delta = (outputs[-1] - t) * outputs[-1] * (1.0 - outputs[-1])
+        outputs, delta = reference_forward(params, x, t)
         step = rate / len(x)
         for index in range(len(params) - 1, -1, -1):
             W, b = params[index]
@@ -280,10 +285,7 @@ def reference_adam_epoch(
     """The minimal loop with Adam instead of plain SGD; ``moments`` [((m_W, v_W), (m_b, v_b)), …]; returns t."""
     for start in range(0, len(X), batch_size):
         x, t = X[start : start + batch_size], T[start : start + batch_size]
-        outputs = [x]
-        for W, b in params:
-            outputs.append(1.0 / (1.0 + np.exp(-(outputs[-1] @ W.T + b))))
-        delta = (outputs[-1] - t) * outputs[-1] * (1.0 - outputs[-1])
+        outputs, delta = reference_forward(params, x, t)
         step += 1
         for index in range(len(params) - 1, -1, -1):
             W, b = params[index]
