@@ -83,6 +83,10 @@ def test_graphnet_bench_quick_writes_json_and_checks(tmp_path, capsys):
     assert "graph train step 784-30-10" in data["measurements"]
     assert "fast / numpy loop 784-30-10 batch 32 float64" in data["ratios"]
     assert data["facts"]["construction 784-300-10"]["connections"] == 238510
+    paired = data["ratios"]["graph / fast per sample 784-30-10 (batch 32, paired)"]
+    beside = data["measurements"]["fast epoch 784-30-10 batch 32 float64 beside the graph"]["median"]
+    graph = data["measurements"]["graph train step 784-30-10"]["median"] * 23860  # µs per sample
+    assert paired == pytest.approx(graph / beside, rel=0.5)  # the same ratio, from pairs rather than medians
     assert "ratios (same run)" in console.export_text()
 
 
