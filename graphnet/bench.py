@@ -503,7 +503,7 @@ def run_bench(*, quick: bool = False, progress: Callable[[str], None] | None = N
     for sizes in fast_sizes:
         for dtype in (np.float64, np.float32):
             for batch_size in batches:
-                n_samples = (200 if quick else 500) if batch_size == 1 else 4000
+                n_samples = (200 if quick else 1000) if batch_size == 1 else 4000
                 say(f"fast {sizes} batch {batch_size} {np.dtype(dtype).name}")
                 cases = fast_cases(sizes, batch_size, dtype, n_samples)
                 if dtype is np.float64 and batch_size in (32, 128):
