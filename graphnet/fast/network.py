@@ -91,6 +91,8 @@ class FastNetwork:
                 )
             )
         self._weights_version = sync.version()
+        #: the loss is the output activation's canonical one: δ = y − t (the loss and activations are fixed)
+        self._canonical_output = self.loss_function.canonical_activation == network.activations[-1].name
 
     # ------------------------------------------------------------------ one truth
     def _pull(self) -> None:
@@ -388,7 +390,7 @@ class FastNetwork:
         """Output δ from the loss, then each layer's backward, top to bottom (callers check differentiability)."""
         output = self.layers[-1]
         loss = self.loss_function
-        if loss.canonical_activation == output.activation.name:
+        if self._canonical_output:
             delta = output.Y - targets  # δ = y − t
         elif isinstance(output.activation, Softmax):
             gradient = loss.output_gradient_array(output.Y, targets)
