@@ -353,7 +353,20 @@ def fast_cases(sizes: list[int], batch_size: int, dtype: type, n_samples: int) -
     if batch_size >= 128:
         products = products_epoch_case([W for W, _ in params], X, batch_size)
         cases[f"matrix products alone {label}"] = products
+        cases[f"square matmul {MATMUL_SIZE} beside {label}"] = square_matmul_case(dtype)
     return cases
+
+
+#: The side of the square product whose rate is the machine's matmul rate.
+MATMUL_SIZE = 1024
+
+
+def square_matmul_case(dtype: type, size: int = MATMUL_SIZE) -> Callable[[], object]:
+    """One (size × size) @ (size × size) product: timed beside the epochs, the rate of the same moment."""
+    rng = np.random.default_rng(0)
+    a: Array = rng.uniform(size=(size, size)).astype(dtype)
+    b: Array = rng.uniform(size=(size, size)).astype(dtype)
+    return lambda: a @ b
 
 
 def products_epoch_case(weights: list[Array], X: Array, batch_size: int) -> Callable[[], object]:
@@ -509,6 +522,12 @@ def run_bench(*, quick: bool = False, progress: Callable[[str], None] | None = N
                 if dtype is np.float64 and batch_size in (32, 128):
                     cases.update(torch_cases(sizes, batch_size, n_samples))
                 for name, seconds in interleave(cases, repetitions).items():
+                    if name.startswith("square matmul"):
+                        rates = [2.0 * MATMUL_SIZE**3 / second / 1e9 for second in seconds]
+                        result.measurements[name] = Measurement(
+                            name, seconds, unit="ms", scale=1e3, info={"GFLOP/s": statistics.median(rates)}
+                        )
+                        continue
                     result.measurements[name] = Measurement(
                         name, seconds, per=n_samples, unit="µs/sample", scale=1e6, info={"samples": n_samples}
                     )
@@ -567,10 +586,17 @@ def _derive_ratios(result: BenchResult, fast_sizes: list[list[int]], batches: li
                 products = m.get(f"matrix products alone {key}")
                 if products is not None:
                     result.ratios[f"fast / matrix products alone {key}"] = paired_ratio(ours, products)
+                square = m.get(f"square matmul {MATMUL_SIZE} beside {key}")
                 for measurement in (ours, reference) if products is None else (ours, reference, products):
                     gflops = executed_flops(sizes, 1) / (measurement.median / 1e6) / 1e9
                     measurement.info["GFLOP/s"] = gflops
                     measurement.info["share of matmul rate"] = gflops / rate
+                    if square is not None:  # against the product timed in the same repetition
+                        shares = [
+                            (executed_flops(sizes, 1) * measurement.per / seconds) / (2.0 * MATMUL_SIZE**3 / beside)
+                            for seconds, beside in zip(measurement.seconds, square.seconds, strict=True)
+                        ]
+                        measurement.info["share of matmul rate (paired)"] = statistics.median(shares)
             torch_key = f"torch epoch {label} batch 32 float64"
             if torch_key in m:
                 result.ratios[f"torch / fast {label} batch 32 float64"] = (

@@ -135,3 +135,25 @@ def test_the_adam_yardstick_is_the_fast_paths_adam():
         np.testing.assert_allclose(W, W_net, rtol=1e-12, atol=1e-14)
         np.testing.assert_allclose(b, b_net, rtol=1e-12, atol=1e-14)
     assert not np.allclose(params[0][0], Network([6, 5, 3], seed=1).get_params()[0][0])  # it did train
+
+
+def test_the_paired_share_of_the_matmul_rate_holds_through_a_slow_spell():
+    from graphnet.bench import MATMUL_SIZE, _derive_ratios
+
+    result = BenchResult(quick=True)
+    sizes, n = [784, 30, 10], 4000
+    flops = executed_flops(sizes, n)
+    for dtype in ("float64", "float32"):
+        key = f"784-30-10 batch 128 {dtype}"
+        result.facts[f"matmul GFLOP/s {dtype}"] = 100.0
+        # 40 GFLOP/s, then a spell at half speed in which the square product slows down too
+        epoch = [flops / 40e9, 2 * flops / 40e9, 2 * flops / 40e9]
+        square = [2 * MATMUL_SIZE**3 / 100e9, 2 * 2 * MATMUL_SIZE**3 / 100e9, 2 * 2 * MATMUL_SIZE**3 / 100e9]
+        result.measurements[f"fast epoch {key}"] = Measurement("f", epoch, per=n, scale=1e6)
+        result.measurements[f"numpy loop {key}"] = Measurement("n", epoch, per=n, scale=1e6)
+        result.measurements[f"square matmul {MATMUL_SIZE} beside {key}"] = Measurement("s", square)
+    _derive_ratios(result, [sizes], [128])
+    info = result.measurements["fast epoch 784-30-10 batch 128 float64"].info
+    assert info["share of matmul rate (paired)"] == pytest.approx(0.4)
+    assert info["share of matmul rate"] == pytest.approx(0.2)  # the median repetition fell in the spell
+    assert result.ratios["fast / numpy loop 784-30-10 batch 128 float64"] == pytest.approx(1.0)
