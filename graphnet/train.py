@@ -279,7 +279,7 @@ def train_loop(
                 if recheck_inputs is not None:
                     recheck_inputs()
                 raise NonFiniteError(  # (recheck_inputs names the value first)
-                    f"X must be finite; got NaN or inf among samples {list(schedule.samples(number))}"
+                    f"X must be finite; got NaN or inf among samples {schedule.samples(number).tolist()}"
                 ) from None
             if bad_row is not None:
                 optimizer.set_counts(*counts)  # no update was made

@@ -15,7 +15,7 @@ values owed to the graph, which collects them before anybody reads a connection 
 :mod:`graphnet.graph.sync`).  So a weight assigned on a graph ``Connection`` in the REPL is
 what the next fast call uses, after fast training the graph's connections show the trained
 weights, and back-to-back fast calls copy nothing (copying costs about 0.04 µs per
-connection each way: 20 ms per call at 784-300-10).  Do not assign into ``layers[l].W``:
+connection each way: 9 ms each way at 784-300-10).  Do not assign into ``layers[l].W``:
 those are this path's working arrays; use ``net.set_params`` or a connection instead.
 
 The optimizer's state follows the same rule: the graph's connections hold it
