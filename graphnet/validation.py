@@ -53,10 +53,8 @@ def as_float_array(
     if array.dtype.kind not in NUMBER_KINDS:
         raise ShapeError(f"{name} must hold numbers; got an array of dtype {array.dtype}")
     with np.errstate(over="ignore", invalid="ignore"):
-        converted: NDArray[np.floating] = array.astype(dtype, copy=False)
-        # one cheap pass first: a sum is finite when every element is (or it overflowed: recheck)
-        all_finite = not finite or converted.size == 0 or np.isfinite(converted.sum()) or np.isfinite(converted).all()
-    if not all_finite:
+        converted: NDArray[np.floating] = array.astype(dtype, copy=False)  # 1e300 → float32 overflows: named below
+    if finite and not all_finite(converted):
         bad = tuple(int(i) for i in np.argwhere(~np.isfinite(converted))[0])
         given = array[bad]
         if np.isfinite(given):

@@ -46,6 +46,7 @@ from graphnet.optimizers import SGD, Optimizer, ParameterState
 from graphnet.schedule import check_schedule, reduction_scale
 from graphnet.train import BadInputs, History, train_loop
 from graphnet.validation import (
+    all_finite,
     as_batch,
     as_float_array,
     as_labels,
@@ -150,9 +151,8 @@ class FastNetwork:
         self._pull_state(chosen)
         return chosen
 
-    def _changed_here(self, optimizer: Optimizer) -> None:
+    def _changed_here(self) -> None:
         """W, b (and the state arrays) now hold newer values than the graph: owe them to it."""
-        self._state_type = optimizer.state_type
         sync.owe(self._write_back)
 
     def _forget(self) -> None:
@@ -273,27 +273,20 @@ class FastNetwork:
         rate = check_positive_number(rate, name="rate")
         chosen = self._start_updating(optimizer)
         counts = chosen.counts()
-        no_state = [(layer.weight_state is None, layer.bias_state is None) for layer in self.layers]
-        before = self._snapshot()
+        before = self._snapshot()  # W, b and (copied in just now) the optimizer's state arrays
         step_rate = chosen.begin_update(rate)
         plain = None if type(chosen) is SGD else chosen
         with _quiet():
             for layer in self.layers:
                 layer.update(step_rate, plain)
         if not self._parameters_finite():
-            # back to the values before this update (they may be newer than the graph's: owed to it)
-            for layer, (no_weight_state, no_bias_state) in zip(self.layers, no_state, strict=True):
-                if no_weight_state:
-                    layer.weight_state = None
-                if no_bias_state:
-                    layer.bias_state = None
-            self._restore(before)
+            self._restore(before)  # the values before this update (they may be newer than the graph's: owed to it)
             chosen.set_counts(*counts)
             raise NumericalOverflowError(
                 f"the update with rate {rate:g} would make a weight NaN or inf (beyond the {self.dtype} range); "
                 "expected finite weights, so they are left as they were: lower the rate"
             )
-        self._changed_here(chosen)
+        self._changed_here()
 
     def loss(self, X: ArrayLike, T: ArrayLike, *, reduction: str = "mean", masks: MasksLike | None = None) -> float:
         """E over the batch (mean or sum of per-sample losses) plus (λ/2)·Σ W².  Mirrors ``Network.loss``.
@@ -371,7 +364,7 @@ class FastNetwork:
                 )
         finally:
             if self._parameters_finite():
-                self._changed_here(chosen)
+                self._changed_here()
             else:  # not reached: train_loop leaves finite parameters on every exit; the graph keeps its own
                 self._forget()
 
@@ -418,7 +411,7 @@ class FastNetwork:
         are the rows looked at, to tell bad data from net inputs that overflowed.
         """
         self._forward(inputs, guarded=False, masks=None if masks is None else self._factors(masks))  # (quiet)
-        if not math.isfinite(np.add.reduce(self.layers[0].Z, axis=None)) and not np.isfinite(inputs).all():
+        if not math.isfinite(np.add.reduce(self.layers[0].Z, axis=None)) and not all_finite(inputs):
             raise BadInputs
         self._backward(targets, scale)
         output_delta = self.layers[-1].delta
@@ -488,12 +481,10 @@ class FastNetwork:
 
     def _sync_to_graph(self) -> None:
         """Write the weights and the optimizer's state to the graph's connections (for a checkpoint)."""
-        self._state_type = self.network.optimizer.state_type
         self._write_back()
 
     def _sync_from_graph(self) -> None:
-        """Read the weights and the optimizer's state from the graph's connections (after a resume)."""
-        self._forget()
+        """Read the weights and the optimizer's state from the graph's connections (after a resume changed them)."""
         self._pull()
         self._pull_state(self.network.optimizer)
 
