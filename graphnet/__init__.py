@@ -4,12 +4,12 @@ Contents
 --------
 - :class:`Network`: the object graph (Node, ConstNode, Connection, Connections, Layer).
 - ``Network.vectorized()``: the fast path on numpy arrays, sharing the same parameters.
-- :mod:`graphnet.activations`, :mod:`graphnet.losses`: the math, scalar and array forms.
-- :mod:`graphnet.optimizers`: SGD, momentum, Nesterov, AdaGrad, RMSprop, Adam and
-  learning-rate schedules; :mod:`graphnet.dropout`: the dropout masks.
-- :mod:`graphnet.errors`: every error graphnet raises derives from :class:`GraphnetError`.
+- :mod:`graphnet.math.activations`, :mod:`graphnet.math.losses`: the math, scalar and array forms.
+- :mod:`graphnet.math.optimizers`: SGD, momentum, Nesterov, AdaGrad, RMSprop, Adam and
+  learning-rate schedules; :mod:`graphnet.math.dropout`: the dropout masks.
+- :mod:`graphnet.math.errors`: every error graphnet raises derives from :class:`GraphnetError`.
 - :func:`gradient_check`: central differences vs the graph's and the fast path's gradients.
-- :mod:`graphnet.io`: ``net.save(path)`` / ``Network.load(path)`` and training checkpoints.
+- :mod:`graphnet.tools.io`: ``net.save(path)`` / ``Network.load(path)`` and training checkpoints.
 
 >>> from graphnet import Network
 >>> net = Network([2, 2, 1], seed=0)
@@ -17,15 +17,15 @@ Contents
 (1,)
 """
 
-from graphnet.activations import Activation, get_activation
-from graphnet.errors import GraphnetError
-from graphnet.gradcheck import GradientReport, gradient_check
 from graphnet.graph.layer import Connections, Layer
 from graphnet.graph.network import Network
 from graphnet.graph.objects import Connection, ConstNode, Node
-from graphnet.losses import Loss, get_loss
-from graphnet.optimizers import Optimizer, get_optimizer
-from graphnet.train import History
+from graphnet.math.activations import Activation, get_activation
+from graphnet.math.errors import GraphnetError
+from graphnet.math.losses import Loss, get_loss
+from graphnet.math.optimizers import Optimizer, get_optimizer
+from graphnet.tools.gradcheck import GradientReport, gradient_check
+from graphnet.tools.train import History
 
 __version__ = "0.1.0"
 

@@ -182,7 +182,7 @@ PERCEPTRONS: list[Cell] = [
     md("Drawn with characters (this works in any terminal too: `graphnet demo gates`):"),
     code(
         """
-        from graphnet.charts import text_plot
+        from graphnet.views.charts import text_plot
 
         z = np.linspace(-4, 4, 321)
         console.print(
@@ -620,7 +620,7 @@ MNIST: list[Cell] = [
 
         from graphnet import Network
         from graphnet.datasets import binary_subset, digit_text, load_bundled_mnist, one_hot
-        from graphnet.render import sparkline
+        from graphnet.views.render import sparkline
 
         console = Console()
         images, labels = load_bundled_mnist(kind="train")
@@ -729,8 +729,8 @@ OPTIMIZERS: list[Cell] = [
         from rich.console import Console
 
         from graphnet import Network
-        from graphnet.demos import compare_optimizers
-        from graphnet.optimizers import Adam, InverseTimeDecay, Momentum, StepDecay
+        from graphnet.demos.all import compare_optimizers
+        from graphnet.math.optimizers import Adam, InverseTimeDecay, Momentum, StepDecay
 
         console = Console(width=110)
         X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])

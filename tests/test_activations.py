@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from graphnet.activations import BUILTIN_ACTIVATIONS, Activation, Softmax, get_activation
-from graphnet.errors import GraphnetError, IncompatibleError, NotDifferentiableError, UnknownNameError
+from graphnet.math.activations import BUILTIN_ACTIVATIONS, Activation, Softmax, get_activation
+from graphnet.math.errors import GraphnetError, IncompatibleError, NotDifferentiableError, UnknownNameError
 
 ELEMENTWISE = ["sigmoid", "tanh", "relu", "leaky_relu", "identity", "step"]
 GRID = np.array([-1000.0, -30.0, -2.5, -1.0, -1e-3, 0.0, 1e-3, 0.7, 1.0, 3.0, 30.0, 1000.0])
@@ -100,7 +100,7 @@ def test_builtin_registry_is_complete():
 
 
 def test_leaky_relu_rejects_bad_alpha():
-    from graphnet.activations import LeakyReLU
+    from graphnet.math.activations import LeakyReLU
 
     with pytest.raises(IncompatibleError, match="alpha"):
         LeakyReLU(alpha=float("nan"))

@@ -8,7 +8,8 @@ import pytest
 from rich.console import Console
 
 from graphnet import Network
-from graphnet.bench import (
+from graphnet.cli.main import main
+from graphnet.tools.bench import (
     CHECKS,
     BenchResult,
     Measurement,
@@ -22,7 +23,6 @@ from graphnet.bench import (
     reference_adam_epoch,
     reference_epoch,
 )
-from graphnet.cli import main
 
 
 def test_interleave_runs_every_case_each_repetition_in_turn():
@@ -138,7 +138,7 @@ def test_the_adam_yardstick_is_the_fast_paths_adam():
 
 
 def test_the_paired_share_of_the_matmul_rate_holds_through_a_slow_spell():
-    from graphnet.bench import MATMUL_SIZE, _derive_ratios
+    from graphnet.tools.bench import MATMUL_SIZE, _derive_ratios
 
     result = BenchResult(quick=True)
     sizes, n = [784, 30, 10], 4000

@@ -5,8 +5,8 @@ import sys
 import numpy as np
 import pytest
 
-from graphnet.charts import POINT, curves_png, text_plot
-from graphnet.errors import GraphnetError, MissingDependencyError, MissingFileError, ShapeError
+from graphnet.math.errors import GraphnetError, MissingDependencyError, MissingFileError, ShapeError
+from graphnet.views.charts import POINT, curves_png, text_plot
 
 
 def test_text_plot_has_height_rows_plus_the_x_range_and_labels_top_zero_bottom():

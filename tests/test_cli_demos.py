@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 from rich.console import Console
 
-from graphnet.cli import main
+from graphnet.cli.main import main
 from graphnet.datasets import ENV_VAR, load_bundled_mnist
-from graphnet.demos import DEMOS, TOUR
+from graphnet.demos.all import DEMOS, TOUR
 
 ROOT = Path(__file__).resolve().parent.parent
 

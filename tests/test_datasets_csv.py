@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from numpy.testing import assert_array_equal
 
 from graphnet.datasets.csv import load_csv
-from graphnet.errors import (
+from graphnet.math.errors import (
     EmptyDataError,
     FileFormatError,
     IncompatibleError,

@@ -17,7 +17,7 @@ from numpy.testing import assert_array_equal
 from graphnet.datasets.download import MNIST_MIRRORS, MNIST_SHA256, download_file, download_mnist
 from graphnet.datasets.idx import write_idx
 from graphnet.datasets.mnist import MNIST_FILES, load_mnist
-from graphnet.errors import FileFormatError, GraphnetError
+from graphnet.math.errors import FileFormatError, GraphnetError
 
 
 @dataclass

@@ -9,7 +9,7 @@ import pytest
 from numpy.testing import assert_array_equal
 
 from graphnet.datasets.gates import GATE_NAMES, logic_gate, xor
-from graphnet.errors import GraphnetError, UnknownNameError
+from graphnet.math.errors import GraphnetError, UnknownNameError
 
 ORACLES = {
     "and": lambda a, b: a and b,

@@ -15,7 +15,7 @@ from hypothesis.extra import numpy as hnp
 from numpy.testing import assert_array_equal
 
 from graphnet.datasets.idx import read_idx, read_labelled_images, write_idx
-from graphnet.errors import FileFormatError, ShapeError
+from graphnet.math.errors import FileFormatError, ShapeError
 
 SUPPORTED = [np.uint8, np.int8, np.int16, np.int32, np.float32, np.float64]
 

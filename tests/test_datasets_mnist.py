@@ -13,7 +13,7 @@ from rich.console import Console
 from graphnet.datasets import mnist
 from graphnet.datasets.idx import write_idx
 from graphnet.datasets.mnist import ENV_VAR, digit_text, load_bundled_mnist, load_mnist
-from graphnet.errors import EmptyDataError, FileFormatError, GraphnetError, ShapeError, UnknownNameError
+from graphnet.math.errors import EmptyDataError, FileFormatError, GraphnetError, ShapeError, UnknownNameError
 
 DATA_FILE = Path(mnist.__file__).parent / "data" / "mnist_5k.npz"
 

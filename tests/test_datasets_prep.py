@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
 
 from graphnet.datasets.prep import binary_subset, one_hot, scale_unit
-from graphnet.errors import EmptyDataError, GraphnetError, IncompatibleError, NonFiniteError, ShapeError
+from graphnet.math.errors import EmptyDataError, GraphnetError, IncompatibleError, NonFiniteError, ShapeError
 
 
 @given(

@@ -22,7 +22,7 @@ from graphnet.datasets.toy import (
     decision_boundary_text,
     toy_dataset,
 )
-from graphnet.errors import EmptyDataError, GraphnetError, NonFiniteError, ShapeError, UnknownNameError
+from graphnet.math.errors import EmptyDataError, GraphnetError, NonFiniteError, ShapeError, UnknownNameError
 
 
 def test_the_five_playground_sets() -> None:

@@ -5,7 +5,7 @@ import pytest
 
 from graphnet import Network
 from graphnet.datasets import logic_gate
-from graphnet.demos import (
+from graphnet.demos.all import (
     DEMO_OPTIONS,
     DEMOS,
     FORWARD_BOOK_PARAMS,
@@ -17,7 +17,7 @@ from graphnet.demos import (
     train_mnist17,
     xor_perceptrons,
 )
-from graphnet.errors import GraphnetError
+from graphnet.math.errors import GraphnetError
 
 
 @pytest.mark.parametrize("name", sorted(GATE_PERCEPTRONS))

@@ -7,11 +7,11 @@ import pytest
 from conftest import central_difference
 from rich.console import Console
 
-import graphnet.train
+import graphnet.tools.train
 from graphnet import Network
-from graphnet.dropout import draw_masks
-from graphnet.errors import IncompatibleError, ShapeError
-from graphnet.gradcheck import gradient_check
+from graphnet.math.dropout import draw_masks
+from graphnet.math.errors import IncompatibleError, ShapeError
+from graphnet.tools.gradcheck import gradient_check
 
 X = np.random.default_rng(0).normal(size=(10, 4))
 T = np.random.default_rng(1).uniform(0.05, 0.95, size=(10, 3))
@@ -49,14 +49,14 @@ def test_a_batch_draw_equals_the_per_sample_sequence_in_the_documented_order():
 @pytest.mark.parametrize("schedule", [{"batch_size": 1}, {"batch_size": 4, "shuffle": True}])
 def test_both_engines_draw_the_same_masks_and_end_with_the_same_weights(schedule, monkeypatch):
     drawn = {}
-    original = graphnet.train.draw_masks
+    original = graphnet.tools.train.draw_masks
 
     def recording(*args, **kwargs):
         masks = original(*args, **kwargs)
         drawn.setdefault(engine, []).append([None if m is None else m.copy() for m in masks])
         return masks
 
-    monkeypatch.setattr(graphnet.train, "draw_masks", recording)
+    monkeypatch.setattr(graphnet.tools.train, "draw_masks", recording)
     nets = {}
     for engine in ("graph", "fast"):
         nets[engine] = make(seed=3)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from graphnet import GraphnetError, Network
-from graphnet.errors import (
+from graphnet.math.errors import (
     EmptyDataError,
     IncompatibleError,
     NonFiniteError,

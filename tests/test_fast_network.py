@@ -177,7 +177,7 @@ def test_the_two_paths_expose_the_same_public_methods_in_the_same_order():
 
 
 def test_fast_backward_needs_a_forward_and_matching_rows():
-    from graphnet.errors import ShapeError
+    from graphnet.math.errors import ShapeError
 
     net = Network([2, 2, 1], seed=0)
     fast = FastNetwork(net)

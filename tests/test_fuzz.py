@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from graphnet import GraphnetError, History, Network
-from graphnet.errors import MissingFileError, NumericalOverflowError, TrainingDiverged, UnknownNameError
+from graphnet.math.errors import MissingFileError, NumericalOverflowError, TrainingDiverged, UnknownNameError
 
 MIN_CASES = 2000
 CASES: Counter[str] = Counter()

@@ -8,11 +8,11 @@ from conftest import COMBINATIONS, central_difference, valid_targets
 from rich.console import Console
 
 from graphnet import Network
-from graphnet.activations import Activation, get_activation
-from graphnet.cli import main
-from graphnet.errors import GraphnetError, IncompatibleError, NotDifferentiableError, ShapeError
+from graphnet.cli.main import main
 from graphnet.fast.network import FastNetwork
-from graphnet.gradcheck import (
+from graphnet.math.activations import Activation, get_activation
+from graphnet.math.errors import GraphnetError, IncompatibleError, NotDifferentiableError, ShapeError
+from graphnet.tools.gradcheck import (
     DEFAULT_EPSILON,
     UNIT_ROUNDOFF,
     GradientReport,

@@ -8,7 +8,7 @@ import pytest
 from conftest import COMBINATIONS, central_difference, valid_targets
 
 from graphnet import Connection, ConstNode, Network, Node
-from graphnet.errors import ShapeError
+from graphnet.math.errors import ShapeError
 
 # A hand-worked 3-4-2 sigmoid network, squared error; asymmetric numbers so a swapped
 # index or argument shows.

@@ -15,16 +15,16 @@ from conftest import COMBINATIONS, valid_targets
 
 import graphnet
 from graphnet import GraphnetError, Network
-from graphnet.activations import Activation, LeakyReLU
-from graphnet.errors import (
+from graphnet.math.activations import Activation, LeakyReLU
+from graphnet.math.errors import (
     FileFormatError,
     IncompatibleError,
     MissingFileError,
     NonFiniteError,
     UnknownNameError,
 )
-from graphnet.io import FORMAT_VERSION, load_checkpoint, load_network, read_header, save_network
-from graphnet.losses import SquaredError
+from graphnet.math.losses import SquaredError
+from graphnet.tools.io import FORMAT_VERSION, load_checkpoint, load_network, read_header, save_network
 
 RNG = np.random.default_rng(20)
 X = RNG.normal(size=(6, 3))
@@ -69,7 +69,7 @@ def header_of(path):
 
 def rewrite_header(path, change, *, recompute_checksum):
     """Edit a file's JSON header; optionally recompute its checksum the way graphnet does."""
-    from graphnet.io import _canonical_json, _checksum
+    from graphnet.tools.io import _canonical_json, _checksum
 
     contents = members(path)
     header = header_of(path)
@@ -205,7 +205,7 @@ def test_a_custom_activation_is_stored_by_name_and_must_be_passed_back(tmp_path)
 
 
 def test_a_subclass_named_like_a_builtin_is_custom_too(tmp_path):
-    from graphnet.activations import Sigmoid
+    from graphnet.math.activations import Sigmoid
 
     class MySigmoid(Sigmoid):
         pass
@@ -501,7 +501,7 @@ def optimizer_states(net):
 @pytest.mark.parametrize("engine", ["graph", "fast"])
 @pytest.mark.parametrize("optimizer", ["adam", "nesterov", "adagrad", "sgd"])
 def test_the_optimizer_its_counts_and_state_and_dropout_survive_a_save(tmp_path, engine, optimizer):
-    from graphnet.optimizers import InverseTimeDecay, get_optimizer
+    from graphnet.math.optimizers import InverseTimeDecay, get_optimizer
 
     T = valid_targets("squared_error", len(X), 2, np.random.default_rng(1))
     net = make_net(dropout=0.25)
@@ -561,7 +561,7 @@ def test_an_invalid_optimizer_or_dropout_entry_is_refused(saved, change, message
 
 
 def test_a_missing_state_member_is_refused_and_a_custom_optimizer_is_not_saved(tmp_path):
-    from graphnet.optimizers import SGD
+    from graphnet.math.optimizers import SGD
 
     net = make_net()
     net.train(X, valid_targets("squared_error", len(X), 2, RNG), rate=0.01, optimizer="adam")

@@ -3,9 +3,9 @@ import warnings
 import numpy as np
 import pytest
 
-from graphnet.activations import get_activation
-from graphnet.errors import IncompatibleError, UnknownNameError
-from graphnet.losses import BUILTIN_LOSSES, get_loss
+from graphnet.math.activations import get_activation
+from graphnet.math.errors import IncompatibleError, UnknownNameError
+from graphnet.math.losses import BUILTIN_LOSSES, get_loss
 
 RNG = np.random.default_rng(5)
 Z = RNG.normal(size=(4, 3)) * 3

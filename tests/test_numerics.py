@@ -10,9 +10,9 @@ import pytest
 from conftest import OUTPUT_PAIRS, valid_targets
 
 from graphnet import Network
-from graphnet.activations import Softmax, get_activation
-from graphnet.errors import NonFiniteError, NumericalOverflowError
-from graphnet.losses import get_loss
+from graphnet.math.activations import Softmax, get_activation
+from graphnet.math.errors import NonFiniteError, NumericalOverflowError
+from graphnet.math.losses import get_loss
 
 HUGE = [-math.inf, -1.7e308, -1e300, -745.2, -1e-300, 0.0, 1e-300, 745.2, 1e300, 1.7e308, math.inf]
 

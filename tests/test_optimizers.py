@@ -8,8 +8,8 @@ from conftest import valid_targets
 from rich.console import Console
 
 from graphnet import Network
-from graphnet.errors import IncompatibleError, UnknownNameError
-from graphnet.optimizers import (
+from graphnet.math.errors import IncompatibleError, UnknownNameError
+from graphnet.math.optimizers import (
     OPTIMIZERS,
     SGD,
     AdaGrad,

@@ -8,8 +8,8 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from graphnet import Network
-from graphnet.errors import IncompatibleError, MissingFileError
-from graphnet.player import Recording, player_html, record, script_json, write_player
+from graphnet.math.errors import IncompatibleError, MissingFileError
+from graphnet.views.player import Recording, player_html, record, script_json, write_player
 
 X = [0.8, -0.3, 0.5]
 T = [0.9, 0.1]

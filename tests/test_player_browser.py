@@ -2,7 +2,7 @@
 
 The page is opened from a file:// URL, driven with its buttons, keys and slider, and what it
 shows (formula, numbers, highlighted element, every drawn node's output) is compared with
-the events and states of a :class:`~graphnet.stepper.Stepper` run here in the test.
+the events and states of a :class:`~graphnet.tools.stepper.Stepper` run here in the test.
 
 Needs ``pip install "graphnet[browser]"`` and Debian's ``chromium`` at /usr/bin/chromium
 (never ``playwright install``).  Skipped when either is missing, except under CI, where
@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from graphnet import Network
-from graphnet.activations import format_number
-from graphnet.player import write_player
-from graphnet.svg import stroke
+from graphnet.math.activations import format_number
+from graphnet.views.player import write_player
+from graphnet.views.svg import stroke
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [

@@ -6,8 +6,8 @@ import sys
 import pytest
 
 from graphnet import History, Network
-from graphnet.errors import EmptyDataError, GraphnetError, MissingDependencyError, MissingFileError, ShapeError
-from graphnet.plot import default_title, plot_history
+from graphnet.math.errors import EmptyDataError, GraphnetError, MissingDependencyError, MissingFileError, ShapeError
+from graphnet.views.plot import default_title, plot_history
 
 X = [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]
 T = [[0.1], [0.9], [0.9], [0.1]]

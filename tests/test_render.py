@@ -4,7 +4,7 @@ import numpy as np
 from rich.console import Console
 
 from graphnet import Network
-from graphnet.render import sparkline
+from graphnet.views.render import sparkline
 
 
 def make_net():

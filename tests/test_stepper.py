@@ -5,8 +5,8 @@ import pytest
 from rich.console import Console
 
 from graphnet import Network
-from graphnet.errors import IncompatibleError, NotDifferentiableError
-from graphnet.stepper import PHASES
+from graphnet.math.errors import IncompatibleError, NotDifferentiableError
+from graphnet.tools.stepper import PHASES
 
 X = [0.8, -0.3, 0.5]
 T = [0.9, 0.1]
@@ -143,7 +143,7 @@ def test_update_event_formula_has_the_numbers():
 def test_stepper_refuses_step_networks_and_bad_samples():
     with pytest.raises(NotDifferentiableError):
         Network([2, 1], activation="step").stepper([0, 1], [1])
-    from graphnet.errors import ShapeError
+    from graphnet.math.errors import ShapeError
 
     with pytest.raises(ShapeError, match="x has 2 values"):
         make().stepper([1, 2], T)

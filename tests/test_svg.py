@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from graphnet import Network
-from graphnet.activations import Sigmoid, format_number
-from graphnet.errors import IncompatibleError
-from graphnet.svg import NEGATIVE, POSITIVE, THICK, THIN, collapse, node_fill
+from graphnet.math.activations import Sigmoid, format_number
+from graphnet.math.errors import IncompatibleError
+from graphnet.views.svg import NEGATIVE, POSITIVE, THICK, THIN, collapse, node_fill
 
 NS = {"svg": "http://www.w3.org/2000/svg"}
 

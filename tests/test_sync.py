@@ -22,12 +22,12 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from graphnet import GraphnetError, Network
-from graphnet.errors import NumericalOverflowError, TrainingDiverged
-from graphnet.graph import sync
+from graphnet.common import sync
 from graphnet.graph.layer import Layer
-from graphnet.optimizers import Velocity
-from graphnet.stepper import Event
-from graphnet.train import History
+from graphnet.math.errors import NumericalOverflowError, TrainingDiverged
+from graphnet.math.optimizers import Velocity
+from graphnet.tools.stepper import Event
+from graphnet.tools.train import History
 
 #: A learning rate that overflows any update whose gradient is above about 1.8 (float64; float32: any).
 HUGE = 1e308

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 
 from graphnet import History, Network
-from graphnet.demos import xor_data
-from graphnet.errors import IncompatibleError, NonFiniteError, NotDifferentiableError
-from graphnet.schedule import EpochSchedule
+from graphnet.common.schedule import EpochSchedule
+from graphnet.demos.all import xor_data
+from graphnet.math.errors import IncompatibleError, NonFiniteError, NotDifferentiableError
 
 INPUTS, TARGETS = xor_data()
 LABELS = TARGETS[:, 0].astype(int)
@@ -175,7 +175,7 @@ def test_net_inputs_that_overflow_are_not_mistaken_for_bad_data(engine):
 
 
 def test_all_finite_looks_closer_when_the_sum_overflows():
-    from graphnet.validation import all_finite
+    from graphnet.math.validation import all_finite
 
     assert all_finite(np.full((4, 3), 1.7e308)) and all_finite(np.full((4, 3), 3e38, dtype=np.float32))
     assert not all_finite(np.array([[np.inf, -np.inf, 1.0]]))  # their sum is NaN, not inf

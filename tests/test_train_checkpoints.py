@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from graphnet import Network
-from graphnet.errors import IncompatibleError, MissingFileError
 from graphnet.fast.network import FastNetwork
-from graphnet.io import load_checkpoint, read_header, resume_training
+from graphnet.math.errors import IncompatibleError, MissingFileError
+from graphnet.tools.io import load_checkpoint, read_header, resume_training
 
 RNG = np.random.default_rng(31)
 X = RNG.normal(size=(11, 3))
@@ -120,11 +120,13 @@ def test_the_checkpoint_records_where_training_stood(tmp_path):
 
 
 def test_checkpoints_are_written_every_n_epochs(tmp_path, monkeypatch):
-    import graphnet.io
+    import graphnet.tools.io
 
     written = []
-    real = graphnet.io.write_checkpoint
-    monkeypatch.setattr(graphnet.io, "write_checkpoint", lambda *a, **k: (written.append(k["epoch"]), real(*a, **k)))
+    real = graphnet.tools.io.write_checkpoint
+    monkeypatch.setattr(
+        graphnet.tools.io, "write_checkpoint", lambda *a, **k: (written.append(k["epoch"]), real(*a, **k))
+    )
     make_net().train(X, T, rate=0.1, epochs=7, checkpoint=tmp_path / "c", checkpoint_every=3, engine="fast")
     assert written == [3, 6, 7]
 
@@ -208,7 +210,7 @@ def states(net):
 def test_a_crashed_adam_run_resumed_from_its_checkpoint_equals_the_uninterrupted_run_bit_for_bit(
     tmp_path, monkeypatch, engine, optimizer, dropout
 ):
-    from graphnet.optimizers import Adam, StepDecay
+    from graphnet.math.optimizers import Adam, StepDecay
 
     def make():
         return Network([3, 5, 2], activation="tanh", init="xavier", l2=0.01, dropout=dropout, seed=4)
@@ -251,7 +253,7 @@ def test_resuming_with_another_optimizer_is_refused(tmp_path):
             IncompatibleError, match=rf"optimizer=Adam\(beta1=0.9, .*\); got optimizer={re.escape(shown)}"
         ):
             make_net().train(X, T, rate=0.01, epochs=4, optimizer=other, resume=path)
-    from graphnet.optimizers import Adam
+    from graphnet.math.optimizers import Adam
 
     with pytest.raises(IncompatibleError, match="got optimizer=Adam.beta1=0.5"):
         make_net().train(X, T, rate=0.01, epochs=4, optimizer=Adam(beta1=0.5), resume=path)

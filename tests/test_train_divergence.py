@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from graphnet import GraphnetError, Network
-from graphnet.errors import NumericalOverflowError, TrainingDiverged
+from graphnet.math.errors import NumericalOverflowError, TrainingDiverged
 
 RNG = np.random.default_rng(8)
 X = RNG.normal(size=(20, 3)) * 10
@@ -91,7 +91,7 @@ def test_the_error_still_renders_as_one_line():
 
 @pytest.mark.parametrize("engine", ["graph", "fast"])
 def test_training_from_non_finite_parameters_is_refused(engine):
-    from graphnet.errors import NonFiniteError
+    from graphnet.math.errors import NonFiniteError
 
     net = make_net()
     net.connections[1, 0, 0].weight = float("nan")

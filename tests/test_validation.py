@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from graphnet import GraphnetError, Network
-from graphnet.errors import EmptyDataError, IncompatibleError, NonFiniteError, ShapeError, UnknownNameError
-from graphnet.validation import (
+from graphnet.math.errors import EmptyDataError, IncompatibleError, NonFiniteError, ShapeError, UnknownNameError
+from graphnet.math.validation import (
     MAX_CONNECTIONS,
     as_float_array,
     check_bool,

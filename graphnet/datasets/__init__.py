@@ -42,7 +42,7 @@ from graphnet.datasets.toy import (
     decision_boundary_text,
     toy_dataset,
 )
-from graphnet.errors import MissingDependencyError
+from graphnet.math.errors import MissingDependencyError
 
 __all__ = [
     "ENV_VAR",

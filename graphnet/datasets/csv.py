@@ -35,7 +35,7 @@ import numpy as np
 import numpy.typing as npt
 
 from graphnet.datasets.prep import one_hot as encode_one_hot
-from graphnet.errors import (
+from graphnet.math.errors import (
     EmptyDataError,
     FileFormatError,
     GraphnetError,

@@ -41,7 +41,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import BinaryIO, TypeAlias
 
-from graphnet.errors import DownloadError, FileFormatError, GraphnetError
+from graphnet.math.errors import DownloadError, FileFormatError, GraphnetError
 
 StrPath: TypeAlias = str | os.PathLike[str]
 

@@ -29,7 +29,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from graphnet.errors import unknown_name
+from graphnet.math.errors import unknown_name
 
 _INPUTS = ((0, 0), (0, 1), (1, 0), (1, 1))
 

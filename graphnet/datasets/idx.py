@@ -50,7 +50,7 @@ from typing import Any, TypeAlias
 import numpy as np
 import numpy.typing as npt
 
-from graphnet.errors import FileFormatError, MissingFileError, ShapeError
+from graphnet.math.errors import FileFormatError, MissingFileError, ShapeError
 
 StrPath: TypeAlias = str | os.PathLike[str]
 

@@ -62,7 +62,7 @@ from rich.text import Text
 
 from graphnet.datasets.idx import read_labelled_images
 from graphnet.datasets.prep import scale_unit
-from graphnet.errors import (
+from graphnet.math.errors import (
     EmptyDataError,
     FileFormatError,
     GraphnetError,

@@ -10,7 +10,7 @@ scale_unit
 binary_subset
     The samples of two classes only (by default the digits 1 and 7), relabelled 0/1.
 
-Every function checks its input and raises a :class:`~graphnet.errors.GraphnetError`
+Every function checks its input and raises a :class:`~graphnet.math.errors.GraphnetError`
 subclass naming the first bad value; none changes its arguments.  Shuffling and
 train/test splitting are left to the caller (the loaders already split).
 
@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from graphnet.errors import (
+from graphnet.math.errors import (
     EmptyDataError,
     GraphnetError,
     IncompatibleError,

@@ -54,7 +54,7 @@ from rich.style import Style
 from rich.text import Text
 
 from graphnet.datasets.prep import _class_labels
-from graphnet.errors import (
+from graphnet.math.errors import (
     EmptyDataError,
     IncompatibleError,
     MissingDependencyError,

@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from graphnet.activations import Activation
+from graphnet.math.activations import Activation
 
 if TYPE_CHECKING:
-    from graphnet.optimizers import Optimizer
+    from graphnet.math.optimizers import Optimizer
 
 Array = NDArray[np.floating]
 

@@ -12,7 +12,7 @@ The graph's connections hold the parameters.  A fast call computes on copies of 
 W and b, so it copies them in first, unless nothing has changed them through the graph
 since the last copy; and a call that changes them (``update``, ``train``) leaves its newer
 values owed to the graph, which collects them before anybody reads a connection (see
-:mod:`graphnet.graph.sync`).  So a weight assigned on a graph ``Connection`` in the REPL is
+:mod:`graphnet.common.sync`).  So a weight assigned on a graph ``Connection`` in the REPL is
 what the next fast call uses, after fast training the graph's connections show the trained
 weights, and back-to-back fast calls copy nothing (copying costs about 0.04 µs per
 connection each way: 9 ms each way at 784-300-10).  Do not assign into ``layers[l].W``:
@@ -37,15 +37,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from graphnet.activations import Softmax
-from graphnet.dropout import Masks, MasksLike
-from graphnet.errors import NumericalOverflowError, ShapeError
+from graphnet.common import sync
+from graphnet.common.schedule import check_schedule, reduction_scale
 from graphnet.fast.dense import Array, DenseLayer
-from graphnet.graph import sync
-from graphnet.optimizers import SGD, Optimizer, ParameterState
-from graphnet.schedule import check_schedule, reduction_scale
-from graphnet.train import BadInputs, History, train_loop
-from graphnet.validation import (
+from graphnet.math.activations import Softmax
+from graphnet.math.dropout import Masks, MasksLike
+from graphnet.math.errors import NumericalOverflowError, ShapeError
+from graphnet.math.optimizers import SGD, Optimizer, ParameterState
+from graphnet.math.validation import (
     all_finite,
     as_batch,
     as_float_array,
@@ -55,6 +54,7 @@ from graphnet.validation import (
     check_same_length,
     check_seed,
 )
+from graphnet.tools.train import BadInputs, History, train_loop
 
 if TYPE_CHECKING:
     from graphnet.graph.network import Network, Params
@@ -403,9 +403,9 @@ class FastNetwork:
         """One update by the network's optimizer; or, if a sample's output δ is NaN or inf, none.
 
         ``rate`` is this update's η; returns None, or the row of the bad sample.  The check is
-        the divergence guard of :mod:`graphnet.train`: K numbers per sample.
+        the divergence guard of :mod:`graphnet.tools.train`: K numbers per sample.
 
-        Raises :class:`~graphnet.train.BadInputs` before updating if the inputs hold NaN or
+        Raises :class:`~graphnet.tools.train.BadInputs` before updating if the inputs hold NaN or
         inf.  It costs nothing: a NaN or inf in row r of X makes every net input of row r
         NaN or inf (inf·0 is NaN), so the sum of the first layer's Z is not finite; only then
         are the rows looked at, to tell bad data from net inputs that overflowed.

@@ -8,7 +8,7 @@ order with the same ``sum`` — but read and write the connections' plain-float 
 (``_weight``, ``_state``: the storage behind the ``weight`` and ``state`` properties) in
 C-level ``map`` calls and one fused loop per node.  So each function that reads them
 settles first, and each that writes them records one change, as the properties would (see
-:mod:`graphnet.graph.sync`).  A property test holds them to bit
+:mod:`graphnet.common.sync`).  A property test holds them to bit
 identity with the reference on random networks.
 
 What is fused, per training sample:
@@ -39,13 +39,13 @@ from math import isfinite
 from operator import attrgetter, mul
 from typing import TYPE_CHECKING
 
-from graphnet.activations import Softmax
+from graphnet.common.sync import changed, owed, settle
 from graphnet.graph.layer import Layer
-from graphnet.graph.sync import changed, owed, settle
+from graphnet.math.activations import Softmax
 
 if TYPE_CHECKING:
     from graphnet.graph.network import Network
-    from graphnet.optimizers import Optimizer
+    from graphnet.math.optimizers import Optimizer
 
 weight_of = attrgetter("_weight")
 #: One sample's dropout masks: per non-input layer, m_j of each node, or None (no dropout there).
@@ -201,7 +201,7 @@ def sgd_update(network: Network, rate: float) -> None:
 
 
 def output_deltas_finite(network: Network) -> bool:
-    """True when every output δ is finite (the divergence guard of :mod:`graphnet.train`: K numbers)."""
+    """True when every output δ is finite (the divergence guard of :mod:`graphnet.tools.train`: K numbers)."""
     return all(map(isfinite, [node.delta for node in network.layers[-1].nodes]))
 
 
@@ -211,7 +211,7 @@ def train_step(
     """One per-sample SGD step: forward, deltas, then per layer ∂E/∂w and w ← w − rate·∂E/∂w.
 
     Returns False, having changed no weight, when an output δ is NaN or inf (the divergence
-    guard of :mod:`graphnet.train`: K numbers per sample); True after the step.
+    guard of :mod:`graphnet.tools.train`: K numbers per sample); True after the step.
     """
     forward(network, x, masks)
     for _ in network._output_delta_steps(target):

@@ -22,15 +22,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
-from graphnet.activations import Activation
-from graphnet.errors import ShapeError
+from graphnet.common.sync import changed, settle
 from graphnet.graph.objects import Connection, ConstNode, Node
-from graphnet.graph.sync import changed, settle
+from graphnet.math.activations import Activation
+from graphnet.math.errors import ShapeError
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
-    from graphnet.optimizers import ParameterState
+    from graphnet.math.optimizers import ParameterState
 
 _weight_of = attrgetter("_weight")  # the slots behind the properties: callers settle first
 _gradient_of = attrgetter("gradient")
@@ -50,7 +50,7 @@ class Layer:
         None on the input layer.
     dropout, keep : float
         p, the probability that training drops a node of this (hidden) layer, and q = 1 − p
-        (0 and 1 without dropout); see :mod:`graphnet.dropout`.
+        (0 and 1 without dropout); see :mod:`graphnet.math.dropout`.
     """
 
     __slots__ = ("activation", "bias", "dropout", "index", "keep", "nodes")
@@ -65,7 +65,7 @@ class Layer:
 
     def set_dropout(self, rate: float) -> None:
         """Drop each node with probability p = ``rate`` while training (q = 1 − p on every node)."""
-        from graphnet.dropout import keep_probability
+        from graphnet.math.dropout import keep_probability
 
         self.dropout = rate
         self.keep = keep_probability(rate)
@@ -170,7 +170,7 @@ class Layer:
         return f"Layer {self.index} ({self.size} {kind} nodes{bias})"
 
     def __rich__(self) -> RenderableType:
-        from graphnet.render import render_layer
+        from graphnet.views.render import render_layer
 
         return render_layer(self)
 

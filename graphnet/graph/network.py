@@ -3,7 +3,7 @@
 The computation happens in a fixed, documented order, one node or one connection at a
 time.  Each phase is a generator that *announces* a step, ``(phase, object)``, and then
 performs it by calling that object's own method.  ``forward``, ``backward`` and ``update``
-run these generators to the end; the stepper (:mod:`graphnet.stepper`) runs the very same
+run these generators to the end; the stepper (:mod:`graphnet.tools.stepper`) runs the very same
 generators one step at a time, so what a learner steps through is what training computes.
 
 Order (the stepper shows it):
@@ -22,7 +22,7 @@ Optimizers and dropout
 ----------------------
 ``net.optimizer`` (plain SGD until ``train`` or ``update`` is given another) holds the update
 rule and its counts; each connection holds its own optimizer state (``connection.state``).
-``Network(..., dropout=p)`` drops hidden nodes while training; see :mod:`graphnet.dropout`.
+``Network(..., dropout=p)`` drops hidden nodes while training; see :mod:`graphnet.math.dropout`.
 """
 
 from __future__ import annotations
@@ -35,24 +35,23 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from graphnet.activations import BUILTIN_ACTIVATIONS, Activation, Softmax, get_activation
-from graphnet.dropout import Masks, MasksLike, check_dropout, draw_masks, mask_rows
-from graphnet.errors import (
+from graphnet.common.schedule import check_schedule, reduction_scale
+from graphnet.graph import fused
+from graphnet.graph.layer import Connections, Layer
+from graphnet.graph.objects import Node
+from graphnet.math.activations import BUILTIN_ACTIVATIONS, Activation, Softmax, get_activation
+from graphnet.math.dropout import Masks, MasksLike, check_dropout, draw_masks, mask_rows
+from graphnet.math.errors import (
     IncompatibleError,
     NotDifferentiableError,
     NumericalOverflowError,
     ShapeError,
     unknown_name,
 )
-from graphnet.graph import fused
-from graphnet.graph.layer import Connections, Layer
-from graphnet.graph.objects import Node
-from graphnet.init import get_initializer
-from graphnet.losses import Loss, get_loss
-from graphnet.optimizers import SGD, Optimizer, get_optimizer
-from graphnet.schedule import check_schedule, reduction_scale
-from graphnet.train import BadInputs, History, train_loop
-from graphnet.validation import (
+from graphnet.math.init import get_initializer
+from graphnet.math.losses import Loss, get_loss
+from graphnet.math.optimizers import SGD, Optimizer, get_optimizer
+from graphnet.math.validation import (
     all_finite,
     as_batch,
     as_float_array,
@@ -67,12 +66,13 @@ from graphnet.validation import (
     check_scalar,
     check_seed,
 )
+from graphnet.tools.train import BadInputs, History, train_loop
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
     from graphnet.fast.network import FastNetwork
-    from graphnet.stepper import Stepper
+    from graphnet.tools.stepper import Stepper
 
 Params = list[tuple[NDArray[np.floating], NDArray[np.floating] | None]]
 Step = tuple[str, Any]
@@ -91,18 +91,18 @@ class Network:
     output_activation : str or Activation, optional
         Overrides ``activation`` on the output layer (e.g. ``"softmax"``).
     loss : str or Loss, default "squared_error"
-        E for one sample; see :mod:`graphnet.losses`.
+        E for one sample; see :mod:`graphnet.math.losses`.
     bias : bool, default True
         Give every non-output layer a bias node.
     init : {"uniform", "normal", "xavier", "he"}, default "uniform"
-        How weights start; see :mod:`graphnet.init`.
+        How weights start; see :mod:`graphnet.math.init`.
     bias_init : float, default 0.0
         The constant every bias starts at.
     l2 : float, default 0.0
         λ of the L2 term (λ/2)·Σ w² added to the loss (weights only, not biases).
     dropout : float or sequence of float, default 0.0
         p, the probability that training drops a hidden node (inverted dropout, see
-        :mod:`graphnet.dropout`): one number for every hidden layer, or one per hidden layer.
+        :mod:`graphnet.math.dropout`): one number for every hidden layer, or one per hidden layer.
         Only ``train`` (and the stepper) drop; evaluation never does.
     seed : int or numpy.random.Generator, optional
         Seeds the initial weights and, unless ``train`` gets its own seed, shuffling and
@@ -199,7 +199,7 @@ class Network:
         return any(rate > 0.0 for rate in self.dropout)
 
     def draw_masks(self, n_samples: int = 1, *, seed: int | np.random.Generator | None = None) -> Masks:
-        """Dropout masks for ``n_samples`` samples, as training draws them (see :mod:`graphnet.dropout`).
+        """Dropout masks for ``n_samples`` samples, as training draws them (see :mod:`graphnet.math.dropout`).
 
         ``seed`` seeds a new generator (or is one); default: the network's own generator.
         Returns one entry per non-input layer: an (n_samples, size) array of 0 and 1, or None.
@@ -515,7 +515,7 @@ class Network:
         checkpoint_every: int = 1,
         resume: str | os.PathLike[str] | None = None,
     ) -> History:
-        """Train by gradient descent; see :mod:`graphnet.train` for the schedules.
+        """Train by gradient descent; see :mod:`graphnet.tools.train` for the schedules.
 
         Parameters
         ----------
@@ -538,7 +538,7 @@ class Network:
         track_loss : bool, default True
             Compute the loss over (X, T) after every epoch for the history.
         optimizer : {"sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"} or Optimizer, optional
-            The update rule (see :mod:`graphnet.optimizers`); default: the network's current
+            The update rule (see :mod:`graphnet.math.optimizers`); default: the network's current
             one (plain SGD for a new network).  A name means its default hyper-parameters.
             If it has the same rule, hyper-parameters and schedule as the current one,
             training continues it (its counts and the connections' states carry on, so two
@@ -546,7 +546,7 @@ class Network:
             ``net.optimizer``.
         checkpoint : str or os.PathLike, optional
             Write a training checkpoint there (atomically) every ``checkpoint_every`` epochs
-            and after the last one; see :mod:`graphnet.io`.
+            and after the last one; see :mod:`graphnet.tools.io`.
         checkpoint_every : int, default 1
         resume : str or os.PathLike, optional
             Continue the run saved in this checkpoint: same data and settings (the same
@@ -620,7 +620,7 @@ class Network:
 
         A single sample under plain SGD takes the fused SGD step.  Returns None, or (without
         updating) the row of the first sample whose output δ is not finite.  Raises
-        :class:`~graphnet.train.BadInputs` first if the inputs hold NaN or inf.
+        :class:`~graphnet.tools.train.BadInputs` first if the inputs hold NaN or inf.
         """
         if not all_finite(inputs):
             raise BadInputs
@@ -839,19 +839,19 @@ class Network:
         optimizer: str | Optimizer | None = None,
         masks: MasksLike | None = None,
     ) -> Stepper:
-        """Step through one training step on (x, target), node by node; see :mod:`graphnet.stepper`.
+        """Step through one training step on (x, target), node by node; see :mod:`graphnet.tools.stepper`.
 
         ``optimizer`` is chosen as in :meth:`train`; with dropout, ``masks`` (one sample's)
         default to a draw from the network's generator, as ``train`` would make.
         """
-        from graphnet.stepper import Stepper
+        from graphnet.tools.stepper import Stepper
 
         return Stepper(self, x, target, rate=rate, optimizer=optimizer, masks=masks)
 
     # ------------------------------------------------------------------ files
     def save(self, path: str | os.PathLike[str]) -> None:
-        """Write architecture and parameters to an ``.npz`` file, atomically; see :mod:`graphnet.io`."""
-        from graphnet.io import save_network
+        """Write architecture and parameters to an ``.npz`` file, atomically; see :mod:`graphnet.tools.io`."""
+        from graphnet.tools.io import save_network
 
         save_network(self, path)
 
@@ -863,19 +863,19 @@ class Network:
         custom_activations: Mapping[str, Activation | type[Activation]] | None = None,
         custom_losses: Mapping[str, Loss | type[Loss]] | None = None,
     ) -> Network:
-        """Read a network written by :meth:`save` (or a training checkpoint); see :mod:`graphnet.io`.
+        """Read a network written by :meth:`save` (or a training checkpoint); see :mod:`graphnet.tools.io`.
 
         ``custom_activations`` / ``custom_losses`` map the names of your own Activation / Loss
         subclasses that the file uses to the class (or an instance): files hold no code.
         """
-        from graphnet.io import load_network
+        from graphnet.tools.io import load_network
 
         return load_network(path, custom_activations=custom_activations, custom_losses=custom_losses)
 
     # ------------------------------------------------------------------ showing itself
     def dump(self) -> str:
         """Plain-text dump: each node with output and delta, then its connections."""
-        from graphnet.render import dump_network
+        from graphnet.views.render import dump_network
 
         return dump_network(self)
 
@@ -884,9 +884,9 @@ class Network:
 
         Large layers show their first and last few nodes; ``dropped`` names nodes
         (``"1-2"``) to draw faded, besides those dropout dropped for the last training
-        sample.  See :func:`graphnet.svg.network_svg`.
+        sample.  See :func:`graphnet.views.svg.network_svg`.
         """
-        from graphnet.svg import network_svg
+        from graphnet.views.svg import network_svg
 
         return network_svg(self, max_nodes=max_nodes, dropped=dropped)
 
@@ -905,7 +905,7 @@ class Network:
         )
 
     def __rich__(self) -> RenderableType:
-        from graphnet.render import render_network
+        from graphnet.views.render import render_network
 
         return render_network(self)
 

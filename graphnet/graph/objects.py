@@ -11,9 +11,9 @@ node k of the layer above).  Each per-node method is one formula:
 
 and each :class:`Connection` w_ji computes ``gradient = ∂E/∂w_ji = δ_j·o_i`` (+ λ·w_ji for
 L2) and updates ``w_ji ← w_ji − rate·gradient``, or by an optimizer's rule (momentum, Adam,
-…; see :mod:`graphnet.optimizers`) whose per-connection memory it keeps in ``state``.
+…; see :mod:`graphnet.math.optimizers`) whose per-connection memory it keeps in ``state``.
 
-Dropout (see :mod:`graphnet.dropout`): a node of a hidden layer with drop probability p
+Dropout (see :mod:`graphnet.math.dropout`): a node of a hidden layer with drop probability p
 has ``keep`` = q = 1 − p and, while training, ``mask`` = m_j ∈ {0, 1}; m_j = 0 means the node
 is dropped for this sample.  Without dropout, and in evaluation, ``mask`` is None: no mask,
 no scaling.
@@ -24,7 +24,7 @@ add instead; the numbers of the update are the same.
 Storage: every value is a plain Python float in a ``__slots__`` attribute.  A connection's
 ``weight`` and ``state`` are properties over the slots ``_weight`` and ``_state``: reading
 one first collects any newer values a fast mirror owes the graph, and writing one tells the
-mirrors to copy again (see :mod:`graphnet.graph.sync`).  Only the hot loops of
+mirrors to copy again (see :mod:`graphnet.common.sync`).  Only the hot loops of
 :mod:`graphnet.graph.fused` use the slots directly, after settling.  This module
 deliberately holds no loops over layers; :mod:`graphnet.graph.network` orders the work.
 """
@@ -33,14 +33,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from graphnet.activations import Activation
-from graphnet.graph.sync import changed, owed, settle
+from graphnet.common.sync import changed, owed, settle
+from graphnet.math.activations import Activation
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
-    from graphnet.losses import Loss
-    from graphnet.optimizers import Optimizer, ParameterState
+    from graphnet.math.losses import Loss
+    from graphnet.math.optimizers import Optimizer, ParameterState
 
 
 class Node:
@@ -151,7 +151,7 @@ class Node:
         return f"Node {self.label} output={self.output:.4f} delta={self.delta:.4g}{dropped}"
 
     def __rich__(self) -> RenderableType:
-        from graphnet.render import render_node
+        from graphnet.views.render import render_node
 
         return render_node(self)
 
@@ -282,6 +282,6 @@ class Connection:
         return f"{self.label} = {self.weight:.4f}{state}"
 
     def __rich__(self) -> Any:
-        from graphnet.render import render_connection
+        from graphnet.views.render import render_connection
 
         return render_connection(self)

@@ -1,9 +1,9 @@
 """Play one training step back in a browser: a single self-contained HTML file.
 
-:func:`record` runs the whole training step of a :class:`~graphnet.stepper.Stepper` on a
+:func:`record` runs the whole training step of a :class:`~graphnet.tools.stepper.Stepper` on a
 *replica* of its network (same structure, the parameters and values the stepper started
 from), so the stepper and its network are left untouched.  For every step it keeps the
-:class:`~graphnet.stepper.Event` (formula in symbols and with numbers) and the values the
+:class:`~graphnet.tools.stepper.Event` (formula in symbols and with numbers) and the values the
 step changed, each as ``(field, index, before, after)``:
 
 * ``input``, ``output``:       the node's ``output``;
@@ -20,7 +20,7 @@ applying ``after`` values, backward by restoring ``before`` values.
 
 :func:`player_html` writes the recording as JSON into a
 ``<script type="application/json">`` block of one HTML page, beside the network drawn by
-:mod:`graphnet.svg` and about 200 lines of plain JavaScript.  The page needs no network
+:mod:`graphnet.views.svg` and about 200 lines of plain JavaScript.  The page needs no network
 access: no CDN, no fonts, no images.  Its controls: buttons and keys for next (→, n),
 back (←, b), next phase (p), play/pause (space), start/end (Home/End), and a slider over
 all steps.
@@ -51,14 +51,14 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from graphnet.errors import IncompatibleError, MissingFileError
-from graphnet.svg import MAX_NODES, layout, network_svg
-from graphnet.validation import check_count
+from graphnet.math.errors import IncompatibleError, MissingFileError
+from graphnet.math.validation import check_count
+from graphnet.views.svg import MAX_NODES, layout, network_svg
 
 if TYPE_CHECKING:
     from graphnet.graph.network import Network
     from graphnet.graph.objects import Connection, Node
-    from graphnet.stepper import Event, Stepper
+    from graphnet.tools.stepper import Event, Stepper
 
 #: Which values of its node or connection a step of each phase changes (field, attribute).
 PHASE_FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
@@ -270,14 +270,14 @@ def record(stepper: Stepper, *, max_nodes: int = MAX_NODES) -> Recording:
     stepper : Stepper
         Any stepper; how far it has stepped only sets where the player opens.
     max_nodes : int, default 10
-        Layers with more nodes are drawn collapsed (see :func:`graphnet.svg.network_svg`).
+        Layers with more nodes are drawn collapsed (see :func:`graphnet.views.svg.network_svg`).
 
     Returns
     -------
     Recording
     """
     from graphnet.graph.objects import Connection
-    from graphnet.stepper import Stepper, _restore
+    from graphnet.tools.stepper import Stepper, _restore
 
     network = replica(stepper.network)
     _restore(network, stepper._initial)

@@ -17,7 +17,7 @@ In a batch the per-sample gradients are summed (``reduction="sum"``) or averaged
 
 Per update, in this order: ``optimizer.begin_update(rate)`` counts the update (t ← t + 1)
 and gives the rate η of this update from the schedule; then, if the network has dropout,
-:func:`graphnet.dropout.draw_masks` draws the batch's masks from the training generator
+:func:`graphnet.math.dropout.draw_masks` draws the batch's masks from the training generator
 (after that epoch's shuffle); then the engine computes the gradients and applies the
 optimizer's rule.  After each epoch ``optimizer.end_epoch()`` counts it.
 """
@@ -33,11 +33,11 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-from graphnet.dropout import Masks, draw_masks
-from graphnet.errors import IncompatibleError, NonFiniteError, TrainingDiverged
-from graphnet.optimizers import SGD, Optimizer
-from graphnet.schedule import EpochSchedule, check_schedule, reduction_scale
-from graphnet.validation import check_bool, check_count, check_path, check_positive_number
+from graphnet.common.schedule import EpochSchedule, check_schedule, reduction_scale
+from graphnet.math.dropout import Masks, draw_masks
+from graphnet.math.errors import IncompatibleError, NonFiniteError, TrainingDiverged
+from graphnet.math.optimizers import SGD, Optimizer
+from graphnet.math.validation import check_bool, check_count, check_path, check_positive_number
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -134,7 +134,7 @@ class History:
         )
 
     def __rich__(self) -> RenderableType:
-        from graphnet.render import render_history
+        from graphnet.views.render import render_history
 
         return render_history(self)
 
@@ -172,7 +172,7 @@ def train_loop(
     Checkpoints
     -----------
     With ``checkpoint=path`` the state of the run is written to ``path`` (atomically, see
-    :mod:`graphnet.io`) after every ``checkpoint_every`` epochs and after the last one:
+    :mod:`graphnet.tools.io`) after every ``checkpoint_every`` epochs and after the last one:
     parameters, the optimizer (settings, counts and per-parameter state), epochs done,
     history, settings, the shuffling generator's state and a SHA-256 of the data.
     ``resume=path`` starts from such a file instead of from epoch 0 and gives, bit for bit,
@@ -240,7 +240,7 @@ def train_loop(
     }
     data_sha256 = ""
     if checkpoint_path is not None or resume_path is not None:
-        from graphnet import io
+        from graphnet.tools import io
 
         if network is None:
             raise IncompatibleError("checkpoints need the graph network; train through Network.train")

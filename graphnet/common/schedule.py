@@ -1,6 +1,6 @@
 """The order in which training visits samples: one schedule, used by both engines.
 
-:func:`graphnet.train.train_loop` draws an :class:`EpochSchedule` per epoch for either
+:func:`graphnet.tools.train.train_loop` draws an :class:`EpochSchedule` per epoch for either
 engine from the same Generator, so for the same seed both visit the same samples in the
 same batches; that is what lets their trained weights agree number for number.  Batches
 are views (slices) of the epoch's reordered data, so no batch copies its rows.
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from graphnet.errors import IncompatibleError
+from graphnet.math.errors import IncompatibleError
 
 REDUCTIONS = ("mean", "sum")
 

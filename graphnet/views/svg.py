@@ -15,7 +15,7 @@ and last few nodes and a "… 776 more" marker between them, and the connections
 the hidden nodes are *aggregated*: one dashed line per pair of drawn groups, coloured by the
 sign of the mean weight, its width set by the mean |w|, its tooltip giving the count.
 
-Every element has an id the browser player (:mod:`graphnet.player`) uses to highlight it:
+Every element has an id the browser player (:mod:`graphnet.views.player`) uses to highlight it:
 
 * ``node-1-2`` for node 1-2 (also for a bias node, whose label is ``layer-size``),
   ``node-0-more`` for the marker that stands for the hidden nodes of layer 0;
@@ -44,8 +44,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from graphnet.activations import format_number
-from graphnet.validation import check_count
+from graphnet.math.activations import format_number
+from graphnet.math.validation import check_count
 
 if TYPE_CHECKING:
     from graphnet.graph.layer import Layer

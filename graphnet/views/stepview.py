@@ -15,7 +15,7 @@ from typing import TextIO
 from rich.console import Console
 from rich.text import Text
 
-from graphnet.stepper import Event, Stepper
+from graphnet.tools.stepper import Event, Stepper
 
 KEYS_HELP = "Enter/n next · b back · p next phase · r run to end · q quit"
 

@@ -23,7 +23,7 @@ from graphnet.datasets import (
     one_hot,
     toy_dataset,
 )
-from graphnet.errors import IncompatibleError
+from graphnet.math.errors import IncompatibleError
 
 DATA_NAMES = [*GATE_NAMES, *(f"toy:{name}" for name in TOY_NAMES), "mnist", "mnist17"]
 

@@ -13,7 +13,7 @@ text_plot
 curves_png
     One panel per named curve, saved as a PNG (needs matplotlib).
 matplotlib_figure
-    The matplotlib ``Figure`` class, or a :class:`~graphnet.errors.MissingDependencyError`
+    The matplotlib ``Figure`` class, or a :class:`~graphnet.math.errors.MissingDependencyError`
     saying how to install it.
 
 Examples
@@ -38,8 +38,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 from rich.text import Text
 
-from graphnet.errors import MissingDependencyError, ShapeError
-from graphnet.validation import as_float_array, check_count
+from graphnet.math.errors import MissingDependencyError, ShapeError
+from graphnet.math.validation import as_float_array, check_count
 
 #: The glyph of a plotted point.
 POINT = "•"
@@ -182,7 +182,7 @@ def curves_png(
     MissingFileError
         If the folder of ``path`` does not exist.
     """
-    from graphnet.errors import MissingFileError
+    from graphnet.math.errors import MissingFileError
 
     target = Path(path)
     if not target.parent.is_dir():

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from graphnet.errors import (
+from graphnet.math.errors import (
     EmptyDataError,
     IncompatibleError,
     NonFiniteError,
@@ -39,7 +39,7 @@ def as_float_array(
     Booleans and integers are accepted as numbers.  A value beyond the range of ``dtype``
     (e.g. 1e300 for float32) is refused by name rather than silently becoming inf.
     ``finite=False`` skips the look for NaN and inf (a caller that looks later, such as
-    :func:`graphnet.train.train_loop`, and calls this again to name the value).
+    :func:`graphnet.tools.train.train_loop`, and calls this again to name the value).
     """
     try:
         array = np.asarray(data)
@@ -182,7 +182,7 @@ def check_network_size(sizes: Sequence[int], *, bias: bool) -> None:
     if n_connections > MAX_CONNECTIONS:
         raise IncompatibleError(
             f"sizes={list(sizes)} would need {n_connections:,} connections, each a Python object; "
-            f"the graph holds at most {MAX_CONNECTIONS:,} (graphnet.validation.MAX_CONNECTIONS), so expected fewer"
+            f"the graph holds at most {MAX_CONNECTIONS:,} (graphnet.math.validation.MAX_CONNECTIONS), so expected fewer"
         )
 
 

@@ -41,7 +41,7 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from graphnet.errors import IncompatibleError, ShapeError
+from graphnet.math.errors import IncompatibleError, ShapeError
 
 #: One mask per non-input layer: (n_samples, size) of 0.0 and 1.0, or None (no dropout there).
 Masks = list[NDArray[np.float64] | None]

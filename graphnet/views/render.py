@@ -29,12 +29,12 @@ from rich.table import Table
 from rich.text import Text
 
 if TYPE_CHECKING:
-    from graphnet.bench import BenchResult
     from graphnet.graph.layer import Layer
     from graphnet.graph.network import Network
     from graphnet.graph.objects import Connection, ConstNode, Node
-    from graphnet.stepper import Event, Stepper
-    from graphnet.train import History
+    from graphnet.tools.bench import BenchResult
+    from graphnet.tools.stepper import Event, Stepper
+    from graphnet.tools.train import History
 
 #: Sparkline glyphs from low to high.
 SPARK_GLYPHS = "▁▂▃▄▅▆▇█"

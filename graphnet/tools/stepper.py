@@ -40,17 +40,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from graphnet.activations import Activation, Softmax, format_factor, format_number
-from graphnet.errors import IncompatibleError
 from graphnet.graph.objects import Connection, Node
-from graphnet.optimizers import SGD
+from graphnet.math.activations import Activation, Softmax, format_factor, format_number
+from graphnet.math.errors import IncompatibleError
+from graphnet.math.optimizers import SGD
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
-    from graphnet.dropout import MasksLike
     from graphnet.graph.network import Network
-    from graphnet.optimizers import Optimizer
+    from graphnet.math.dropout import MasksLike
+    from graphnet.math.optimizers import Optimizer
 
 #: Phases in the order they run, and the names :meth:`Stepper.run_to` also accepts.
 PHASES = ("input", "forward", "output_delta", "hidden_delta", "gradient", "update")
@@ -116,7 +116,7 @@ class Event:
         return f"[{self.index}] {self.phase} {self.label}: {self.numbers}"
 
     def __rich__(self) -> RenderableType:
-        from graphnet.render import render_event
+        from graphnet.views.render import render_event
 
         return render_event(self)
 
@@ -153,8 +153,8 @@ class Stepper:
         optimizer: str | Optimizer | None = None,
         masks: MasksLike | None = None,
     ) -> None:
-        from graphnet.dropout import mask_rows
-        from graphnet.validation import as_sample, check_positive_number
+        from graphnet.math.dropout import mask_rows
+        from graphnet.math.validation import as_sample, check_positive_number
 
         network._check_differentiable()
         self.network = network
@@ -410,7 +410,7 @@ class Stepper:
         return f"Stepper(step {self.position}/{self.total}, {upcoming}){last}"
 
     def __rich__(self) -> RenderableType:
-        from graphnet.render import render_stepper
+        from graphnet.views.render import render_stepper
 
         return render_stepper(self)
 
@@ -418,14 +418,14 @@ class Stepper:
         """The whole training step as one self-contained HTML page with a player.
 
         The page plays back every step in a browser (no network access needed) and opens
-        at this stepper's position; see :mod:`graphnet.player`.  The stepper is unchanged.
+        at this stepper's position; see :mod:`graphnet.views.player`.  The stepper is unchanged.
         """
-        from graphnet.player import player_html
+        from graphnet.views.player import player_html
 
         return player_html(self, max_nodes=max_nodes)
 
     def _repr_html_(self) -> str:
-        from graphnet.render import to_html
+        from graphnet.views.render import to_html
 
         return to_html(self)
 

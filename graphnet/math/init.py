@@ -22,7 +22,7 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import NDArray
 
-from graphnet.errors import unknown_name
+from graphnet.math.errors import unknown_name
 
 Initializer = Callable[[int, int, np.random.Generator], NDArray[np.float64]]
 

@@ -1,7 +1,7 @@
 """Training curves: the loss (and the accuracy, when recorded) per epoch as a PNG.
 
-In the terminal, a :class:`~graphnet.train.History` already shows its loss curve as a
-sparkline (``rich.print(history)``, see :func:`graphnet.render.sparkline`).  This module
+In the terminal, a :class:`~graphnet.tools.train.History` already shows its loss curve as a
+sparkline (``rich.print(history)``, see :func:`graphnet.views.render.sparkline`).  This module
 draws the same curve with matplotlib, an optional dependency (``pip install
 "graphnet[plot]"``).  matplotlib is imported only inside :func:`plot_history`, and the
 figure is drawn on a :class:`matplotlib.figure.Figure` of its own (the Agg canvas, no
@@ -18,10 +18,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from graphnet.errors import EmptyDataError, MissingDependencyError, MissingFileError, ShapeError
+from graphnet.math.errors import EmptyDataError, MissingDependencyError, MissingFileError, ShapeError
 
 if TYPE_CHECKING:
-    from graphnet.train import History
+    from graphnet.tools.train import History
 
 #: What to tell a user who lacks matplotlib.
 INSTALL_HINT = 'install it with: pip install "graphnet[plot]"'

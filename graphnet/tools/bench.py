@@ -202,7 +202,7 @@ def construction(sizes: list[int], repetitions: int) -> tuple[list[float], dict[
 
 def graph_optimizer_cases(sizes: list[int], n_samples: int) -> tuple[dict[str, Callable[[], object]], int, int]:
     """Per-sample graph training with momentum and with Adam, each connection keeping its state."""
-    from graphnet.optimizers import get_optimizer
+    from graphnet.math.optimizers import get_optimizer
 
     images, targets = _digits(n_samples)
     label = "-".join(map(str, sizes))
@@ -456,7 +456,7 @@ class BenchResult:
         Path(path).write_text(json.dumps(self.as_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
     def __rich__(self) -> Any:
-        from graphnet.render import render_bench
+        from graphnet.views.render import render_bench
 
         return render_bench(self)
 
@@ -546,13 +546,13 @@ def run_bench(*, quick: bool = False, progress: Callable[[str], None] | None = N
 
 
 def _gradient_check_cases(result: BenchResult, *, quick: bool, repetitions: int, say: Callable[[str], None]) -> None:
-    if importlib.util.find_spec("graphnet.gradcheck") is None:
+    if importlib.util.find_spec("graphnet.tools.gradcheck") is None:
         result.notes.append("gradient checker not available: its timings were skipped")
         return
-    gradcheck = importlib.import_module("graphnet.gradcheck")
+    gradcheck = importlib.import_module("graphnet.tools.gradcheck")
     timer = getattr(gradcheck, "time_gradient_checks", None)
     if timer is None:
-        result.notes.append("graphnet.gradcheck has no time_gradient_checks(): its timings were skipped")
+        result.notes.append("graphnet.tools.gradcheck has no time_gradient_checks(): its timings were skipped")
         return
     say("gradient checks")
     runs = [timer(quick=quick, repeats=1) for _ in range(repetitions)]  # each run times every case once

@@ -62,13 +62,13 @@ Header fields:
 
 Safety
 ------
-A file is parsed, never executed.  Loading refuses with :class:`~graphnet.errors.FileFormatError`
+A file is parsed, never executed.  Loading refuses with :class:`~graphnet.math.errors.FileFormatError`
 anything that is not exactly such a file: not a zip archive, a truncated archive or member,
 a damaged member, a member holding Python objects (pickled data: never unpickled), a header
 or array that disagrees with the architecture, a checksum mismatch (tampering or bit rot),
 or a ``format_version`` newer than this graphnet reads.  Version 1 files (before optimizers
 and dropout) still load: as plain SGD without dropout.  A missing file raises
-:class:`~graphnet.errors.MissingFileError`, which is also a ``FileNotFoundError``.
+:class:`~graphnet.math.errors.MissingFileError`, which is also a ``FileNotFoundError``.
 
 Writes are atomic: the bytes go to a temporary file in the target's folder, which is
 flushed and ``fsync``-ed, then renamed over the target with ``os.replace``; the folder is
@@ -77,14 +77,14 @@ previous file as it was (at worst a stray ``.NAME.*.tmp`` file next to it).
 
 Your own activations and losses
 -------------------------------
-A subclass of :class:`~graphnet.activations.Activation` or :class:`~graphnet.losses.Loss` is
+A subclass of :class:`~graphnet.math.activations.Activation` or :class:`~graphnet.math.losses.Loss` is
 code, and files carry no code.  Saving stores its ``name`` (and an activation's
 ``config()``) marked ``"custom": true``; loading then needs it back by name::
 
     Network.load(path, custom_activations={"softplus": Softplus})
 
 A class is called with the stored config as keyword arguments; an instance is used as it
-is if its config matches.  Without it, loading raises :class:`~graphnet.errors.UnknownNameError`
+is if its config matches.  Without it, loading raises :class:`~graphnet.math.errors.UnknownNameError`
 saying what to pass.
 """
 
@@ -107,8 +107,8 @@ from typing import IO, TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from graphnet.activations import BUILTIN_ACTIVATIONS, Activation
-from graphnet.errors import (
+from graphnet.math.activations import BUILTIN_ACTIVATIONS, Activation
+from graphnet.math.errors import (
     FileFormatError,
     GraphnetError,
     IncompatibleError,
@@ -116,13 +116,13 @@ from graphnet.errors import (
     NonFiniteError,
     UnknownNameError,
 )
-from graphnet.losses import BUILTIN_LOSSES, Loss
-from graphnet.optimizers import OPTIMIZERS, SCHEDULES, Optimizer, ParameterState
-from graphnet.validation import check_network_size, check_path
+from graphnet.math.losses import BUILTIN_LOSSES, Loss
+from graphnet.math.optimizers import OPTIMIZERS, SCHEDULES, Optimizer, ParameterState
+from graphnet.math.validation import check_network_size, check_path
 
 if TYPE_CHECKING:
     from graphnet.graph.network import Network, Params
-    from graphnet.train import History
+    from graphnet.tools.train import History
 
 #: The format this graphnet writes, and the newest it reads.
 FORMAT_VERSION = 2
@@ -1105,7 +1105,7 @@ def _instantiate(cls: type[Activation], config: dict[str, Any], *, what: str) ->
 
 
 def _history_from(training: dict[str, Any], optimizer: str = "sgd") -> History:
-    from graphnet.train import History
+    from graphnet.tools.train import History
 
     settings = training["settings"]
     return History(

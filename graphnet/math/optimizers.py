@@ -21,7 +21,7 @@ al. 2013, as in CS231n): it equals "look ahead to w + μ·v, take the gradient t
 the change of variable w_ahead = w + μ·v.  Every state starts at 0.
 
 Each optimizer is one class with two forms side by side, so no formula exists twice (as
-:mod:`graphnet.activations` does):
+:mod:`graphnet.math.activations` does):
 
 * the **scalar form** ``update(weight, gradient, state, rate) -> new weight`` for one
   connection of the object graph, whose state lives on the connection
@@ -83,8 +83,8 @@ from typing import Any, ClassVar, Generic, TypeVar
 import numpy as np
 from numpy.typing import NDArray
 
-from graphnet.activations import format_factor, format_number
-from graphnet.errors import IncompatibleError, unknown_name
+from graphnet.math.activations import format_factor, format_number
+from graphnet.math.errors import IncompatibleError, unknown_name
 
 Array = NDArray[np.floating]
 #: A state holds Python floats (graph) or arrays (fast path).

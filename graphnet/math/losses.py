@@ -34,8 +34,8 @@ from typing import ClassVar
 import numpy as np
 from numpy.typing import NDArray
 
-from graphnet.activations import Activation
-from graphnet.errors import IncompatibleError, unknown_name
+from graphnet.math.activations import Activation
+from graphnet.math.errors import IncompatibleError, unknown_name
 
 Array = NDArray[np.floating]
 

@@ -51,18 +51,18 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from graphnet.activations import Activation, LeakyReLU, ReLU
-from graphnet.errors import IncompatibleError
-from graphnet.schedule import check_schedule, reduction_scale
-from graphnet.validation import check_count, check_positive_number
+from graphnet.common.schedule import check_schedule, reduction_scale
+from graphnet.math.activations import Activation, LeakyReLU, ReLU
+from graphnet.math.errors import IncompatibleError
+from graphnet.math.validation import check_count, check_positive_number
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
-    from graphnet.dropout import MasksLike
     from graphnet.fast.dense import DenseLayer
     from graphnet.fast.network import FastNetwork
     from graphnet.graph.network import Network
+    from graphnet.math.dropout import MasksLike
 
 Array = NDArray[np.floating]
 Mode = Literal["full", "sample", "directional"]
@@ -853,7 +853,7 @@ def kinks_of(activation: Activation) -> tuple[float, ...]:
 
     Examples
     --------
-    >>> from graphnet.activations import get_activation
+    >>> from graphnet.math.activations import get_activation
     >>> kinks_of(get_activation("relu")), kinks_of(get_activation("tanh"))
     ((0.0,), ())
     """
@@ -1183,7 +1183,7 @@ class PlantedBug(Activation):
 
     Examples
     --------
-    >>> from graphnet.activations import get_activation
+    >>> from graphnet.math.activations import get_activation
     >>> bug = PlantedBug(get_activation("sigmoid"))
     >>> bug.value(0.0), round(bug.derivative(0.0), 10)
     (0.5, 0.275)

@@ -16,12 +16,12 @@ import numpy as np
 from rich.console import Console
 
 from graphnet import __version__
-from graphnet.errors import GraphnetError, IncompatibleError
 from graphnet.graph.network import Network
+from graphnet.math.errors import GraphnetError, IncompatibleError
 
 if TYPE_CHECKING:
-    from graphnet.activations import Activation
     from graphnet.graph.network import Network
+    from graphnet.math.activations import Activation
 
 Command = Callable[[argparse.Namespace, Console], int]
 #: Exit status for a usage or input error (argparse uses 2 too).
@@ -59,7 +59,7 @@ def add_network_options(parser: argparse.ArgumentParser, *, layers: Sequence[int
 
 def add_optimizer_option(parser: argparse.ArgumentParser) -> None:
     """--optimizer NAME, for commands that update weights."""
-    from graphnet.optimizers import OPTIMIZERS
+    from graphnet.math.optimizers import OPTIMIZERS
 
     parser.add_argument(
         "--optimizer",
@@ -116,13 +116,13 @@ def run_dump(args: argparse.Namespace, console: Console) -> int:
 
 def run_step(args: argparse.Namespace, console: Console) -> int:
     """Step through one training step; keys from a terminal, or commands line by line."""
-    from graphnet.stepview import step_session
+    from graphnet.views.stepview import step_session
 
     net = network_from_args(args)
     x, target = sample_from_args(args, net)
     stepper = net.stepper(x, target, rate=args.rate, optimizer=args.optimizer)
     if args.html is not None:
-        from graphnet.cli_pictures import write_step_player
+        from graphnet.cli.pictures import write_step_player
 
         return write_step_player(stepper, args.html, console)
     return step_session(stepper, console, interactive=sys.stdin.isatty() and console.is_terminal)
@@ -130,8 +130,8 @@ def run_step(args: argparse.Namespace, console: Console) -> int:
 
 def run_train(args: argparse.Namespace, console: Console) -> int:
     """Train a network on a named data set or a CSV file and report loss and accuracy."""
-    from graphnet.cli_data import load_training_data
-    from graphnet.cli_pictures import check_plot_option, write_training_plot
+    from graphnet.cli.data import load_training_data
+    from graphnet.cli.pictures import check_plot_option, write_training_plot
 
     check_plot_option(args.plot)
     data = load_training_data(args)
@@ -174,8 +174,8 @@ def run_train(args: argparse.Namespace, console: Console) -> int:
 
 def run_bench(args: argparse.Namespace, console: Console) -> int:
     """Measure both engines; print a table, write JSON, and check ratios if asked."""
-    from graphnet.bench import CHECKS, check_ratios
-    from graphnet.bench import run_bench as measure
+    from graphnet.tools.bench import CHECKS, check_ratios
+    from graphnet.tools.bench import run_bench as measure
 
     with console.status("benchmarking…") as status:
         result = measure(quick=args.quick, progress=lambda message: status.update(f"benchmarking {message}…"))
@@ -203,7 +203,7 @@ def _batch_size(text: str) -> int | None:
 
 def run_demo(args: argparse.Namespace, console: Console) -> int:
     """Run a demo by name (default: the short tour), parsing the options that demo takes."""
-    from graphnet.demos import DEMOS, add_demo_options, run_named_demo
+    from graphnet.demos.all import DEMOS, add_demo_options, run_named_demo
 
     summary = (DEMOS[args.name].__doc__ or "").strip().splitlines()[0]
     parser = _Parser(prog=f"graphnet demo {args.name}", description=summary)
@@ -214,7 +214,7 @@ def run_demo(args: argparse.Namespace, console: Console) -> int:
 
 def run_gradcheck(args: argparse.Namespace, console: Console) -> int:
     """Check a random network's gradients: numeric vs graph vs fast; 1 if one is wrong."""
-    from graphnet.gradcheck import PLANTED_BUG_FACTOR, gradient_check, random_sample
+    from graphnet.tools.gradcheck import PLANTED_BUG_FACTOR, gradient_check, random_sample
 
     network = _gradcheck_network(args)
     x, t = random_sample(network, n_samples=args.samples, seed=network.rng)
@@ -249,10 +249,10 @@ def run_gradcheck(args: argparse.Namespace, console: Console) -> int:
 
 def _gradcheck_network(args: argparse.Namespace) -> Network:
     """The network the shared options describe, with a wrong derivative in layer 1 if asked."""
-    from graphnet.activations import get_activation
-    from graphnet.errors import IncompatibleError
-    from graphnet.gradcheck import PlantedBug
     from graphnet.graph.network import Network
+    from graphnet.math.activations import get_activation
+    from graphnet.math.errors import IncompatibleError
+    from graphnet.tools.gradcheck import PlantedBug
 
     sizes = list(args.layers)
     activation: str | list[str | Activation] = args.activation
@@ -286,7 +286,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show tracebacks of errors")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     demo = commands.add_parser("demo", help="run a demo (default: the short tour)")
-    from graphnet.demos import DEMOS
+    from graphnet.demos.all import DEMOS
 
     demo.add_argument("name", nargs="?", default="tour", choices=sorted(DEMOS), help="which demo (default: tour)")
     demo.add_argument("options", nargs=argparse.REMAINDER, help="the demo's own options (graphnet demo NAME --help)")
@@ -312,7 +312,7 @@ def build_parser() -> argparse.ArgumentParser:
     step.set_defaults(handler=run_step)
 
     train = commands.add_parser("train", help="train on a built-in data set or your CSV file")
-    from graphnet.cli_data import add_data_options
+    from graphnet.cli.data import add_data_options
 
     add_data_options(train)
     train.add_argument(
@@ -348,7 +348,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--check", action="store_true", help="exit 1 if a ratio breaks its generous limit")
     bench.set_defaults(handler=run_bench)
 
-    from graphnet.cli_pictures import add_draw_command
+    from graphnet.cli.pictures import add_draw_command
 
     add_draw_command(commands)
     gradcheck = commands.add_parser("gradcheck", help="check a random network's gradients: numeric vs graph vs fast")

@@ -45,10 +45,10 @@ from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
-from graphnet.activations import Activation, get_activation
-from graphnet.errors import GraphnetError, MissingDependencyError, MissingFileError
 from graphnet.graph.network import Network
-from graphnet.render import sparkline
+from graphnet.math.activations import Activation, get_activation
+from graphnet.math.errors import GraphnetError, MissingDependencyError, MissingFileError
+from graphnet.views.render import sparkline
 
 Demo = Callable[..., int]
 AddOptions = Callable[[argparse.ArgumentParser], None]
@@ -164,7 +164,7 @@ def xor_perceptrons() -> Network:
 def _activation_panels() -> list[Panel]:
     z = np.linspace(*DRAWN_RANGE, 321)
     panels = []
-    from graphnet.charts import text_plot
+    from graphnet.views.charts import text_plot
 
     for name in DRAWN_ACTIVATIONS:
         activation = get_activation(name)
@@ -181,7 +181,7 @@ def _activation_panels() -> list[Panel]:
 
 def save_activations_png(path: str | os.PathLike[str]) -> Path:
     """Each activation of :data:`DRAWN_ACTIVATIONS` and its derivative as a PNG (needs matplotlib)."""
-    from graphnet.charts import curves_png
+    from graphnet.views.charts import curves_png
 
     z = np.linspace(*DRAWN_RANGE, 801)
     panels = []
@@ -397,7 +397,7 @@ def save_curve_png(
     path: str | os.PathLike[str], steps: list[int], values: list[float], *, title: str, xlabel: str, ylabel: str
 ) -> Path:
     """One curve as a PNG (needs matplotlib)."""
-    from graphnet.charts import curves_png
+    from graphnet.views.charts import curves_png
 
     return curves_png([(title, [(ylabel, steps, values)])], path, xlabel=xlabel, ylabel=ylabel)
 
@@ -550,7 +550,7 @@ def demo_mnist(
             )
             progress.advance(task)
             if checkpoint is not None and epoch % checkpoint_every == 0:
-                net.save(checkpoint)  # graphnet.io: no pickle, a checksum, written atomically
+                net.save(checkpoint)  # graphnet.tools.io: no pickle, a checksum, written atomically
             if epoch % eval_every != 0 and epoch != epochs:
                 continue
             error = 1.0 - net.accuracy(test_images, test_labels)
@@ -807,7 +807,7 @@ def compare_optimizers(
 
 def save_optimizers_png(path: str | os.PathLike[str], runs: list[OptimizerRun]) -> Path:
     """The loss curves of :func:`compare_optimizers` in one panel, as a PNG (needs matplotlib)."""
-    from graphnet.charts import curves_png
+    from graphnet.views.charts import curves_png
 
     curves = [(f"{run.name} (η={run.rate:g})", list(range(len(run.losses))), run.losses) for run in runs]
     return curves_png([("training loss per epoch", curves)], path, xlabel="epoch", ylabel="loss", columns=1)
@@ -864,7 +864,7 @@ def demo_optimizers(
             f"{run.seconds:.2f}",
         )
     console.print(table)
-    from graphnet.optimizers import get_optimizer
+    from graphnet.math.optimizers import get_optimizer
 
     rules = Table("optimizer", "its update of each weight w (g = ∂E/∂w)", title="the rules", title_justify="left")
     for run in runs:
@@ -967,7 +967,7 @@ class SloppySigmoid(Activation):
 
 def demo_gradcheck(console: Console) -> int:
     """The gradient checker on a correct 4-5-3 network, then on one with a wrong derivative."""
-    from graphnet.gradcheck import gradient_check
+    from graphnet.tools.gradcheck import gradient_check
 
     x = np.array([0.5, -1.2, 0.8, 0.1])
     t = np.array([0.9, 0.1, 0.4])

@@ -24,7 +24,7 @@ softmax    e^(z_j) / Σ_k e^(z_k)          layer-level (a Jacobian), see below
 
 Softmax is a *layer-level* activation: an output depends on every net input of its layer,
 so the graph computes all net inputs of the layer first.  It is allowed on the output layer
-only; there its delta comes from the loss (see :mod:`graphnet.losses`).
+only; there its delta comes from the loss (see :mod:`graphnet.math.losses`).
 
 Your own activation: subclass :class:`Activation`, set ``name``, and implement ``value``
 and ``derivative`` (the array forms default to applying them element by element; override
@@ -47,7 +47,7 @@ from typing import ClassVar
 import numpy as np
 from numpy.typing import NDArray
 
-from graphnet.errors import IncompatibleError, NotDifferentiableError, unknown_name
+from graphnet.math.errors import IncompatibleError, NotDifferentiableError, unknown_name
 
 Array = NDArray[np.floating]
 
@@ -338,7 +338,7 @@ class Softmax(Activation):
 
     Layer-level: use :meth:`layer_values` / :meth:`value_array` on a whole layer.  Its
     Jacobian is ∂o_j/∂z_i = o_j·([i = j] − o_i); a layer's delta is therefore
-    δ_j = o_j·(g_j − Σ_k o_k·g_k) with g = ∂E/∂o (see :mod:`graphnet.losses`).
+    δ_j = o_j·(g_j − Σ_k o_k·g_k) with g = ∂E/∂o (see :mod:`graphnet.math.losses`).
     """
 
     name = "softmax"
