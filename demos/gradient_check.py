@@ -7,7 +7,7 @@ import sys
 
 from rich.console import Console
 
-from graphnet.demos.all import demo_gradcheck
+from graphnet.demos import demo_gradcheck
 
 if __name__ == "__main__":
     sys.exit(demo_gradcheck(Console()))

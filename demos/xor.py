@@ -7,7 +7,7 @@ import sys
 
 from rich.console import Console
 
-from graphnet.demos.all import demo_xor
+from graphnet.demos import demo_xor
 
 if __name__ == "__main__":
     sys.exit(demo_xor(Console()))

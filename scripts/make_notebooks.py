@@ -729,7 +729,7 @@ OPTIMIZERS: list[Cell] = [
         from rich.console import Console
 
         from graphnet import Network
-        from graphnet.demos.all import compare_optimizers
+        from graphnet.demos import compare_optimizers
         from graphnet.math.optimizers import Adam, InverseTimeDecay, Momentum, StepDecay
 
         console = Console(width=110)

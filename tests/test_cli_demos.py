@@ -13,7 +13,7 @@ from rich.console import Console
 
 from graphnet.cli.main import main
 from graphnet.datasets import ENV_VAR, load_bundled_mnist
-from graphnet.demos.all import DEMOS, TOUR
+from graphnet.demos import DEMOS, TOUR
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -5,7 +5,7 @@ import pytest
 
 from graphnet import Network
 from graphnet.datasets import logic_gate
-from graphnet.demos.all import (
+from graphnet.demos import (
     DEMO_OPTIONS,
     DEMOS,
     FORWARD_BOOK_PARAMS,

@@ -5,7 +5,7 @@ import pytest
 
 from graphnet import History, Network
 from graphnet.common.schedule import EpochSchedule
-from graphnet.demos.all import xor_data
+from graphnet.demos import xor_data
 from graphnet.math.errors import IncompatibleError, NonFiniteError, NotDifferentiableError
 
 INPUTS, TARGETS = xor_data()

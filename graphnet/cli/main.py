@@ -203,7 +203,7 @@ def _batch_size(text: str) -> int | None:
 
 def run_demo(args: argparse.Namespace, console: Console) -> int:
     """Run a demo by name (default: the short tour), parsing the options that demo takes."""
-    from graphnet.demos.all import DEMOS, add_demo_options, run_named_demo
+    from graphnet.demos import DEMOS, add_demo_options, run_named_demo
 
     summary = (DEMOS[args.name].__doc__ or "").strip().splitlines()[0]
     parser = _Parser(prog=f"graphnet demo {args.name}", description=summary)
@@ -286,7 +286,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show tracebacks of errors")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     demo = commands.add_parser("demo", help="run a demo (default: the short tour)")
-    from graphnet.demos.all import DEMOS
+    from graphnet.demos import DEMOS
 
     demo.add_argument("name", nargs="?", default="tour", choices=sorted(DEMOS), help="which demo (default: tour)")
     demo.add_argument("options", nargs=argparse.REMAINDER, help="the demo's own options (graphnet demo NAME --help)")
