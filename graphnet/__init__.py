@@ -26,8 +26,7 @@ from graphnet.math.losses import Loss, get_loss
 from graphnet.math.optimizers import Optimizer, get_optimizer
 from graphnet.tools.gradcheck import GradientReport, gradient_check
 from graphnet.tools.train import History
-
-__version__ = "0.1.0"
+from graphnet.version import __version__
 
 __all__ = [
     "Activation",

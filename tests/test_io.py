@@ -69,7 +69,7 @@ def header_of(path):
 
 def rewrite_header(path, change, *, recompute_checksum):
     """Edit a file's JSON header; optionally recompute its checksum the way graphnet does."""
-    from graphnet.tools.io import _canonical_json, _checksum
+    from graphnet.tools.fileformat import _canonical_json, _checksum
 
     contents = members(path)
     header = header_of(path)

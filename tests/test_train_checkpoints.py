@@ -120,12 +120,12 @@ def test_the_checkpoint_records_where_training_stood(tmp_path):
 
 
 def test_checkpoints_are_written_every_n_epochs(tmp_path, monkeypatch):
-    import graphnet.tools.io
+    import graphnet.tools.checkpoints
 
     written = []
-    real = graphnet.tools.io.write_checkpoint
+    real = graphnet.tools.checkpoints.write_checkpoint
     monkeypatch.setattr(
-        graphnet.tools.io, "write_checkpoint", lambda *a, **k: (written.append(k["epoch"]), real(*a, **k))
+        graphnet.tools.checkpoints, "write_checkpoint", lambda *a, **k: (written.append(k["epoch"]), real(*a, **k))
     )
     make_net().train(X, T, rate=0.1, epochs=7, checkpoint=tmp_path / "c", checkpoint_every=3, engine="fast")
     assert written == [3, 6, 7]

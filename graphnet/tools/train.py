@@ -240,7 +240,7 @@ def train_loop(
     }
     data_sha256 = ""
     if checkpoint_path is not None or resume_path is not None:
-        from graphnet.tools import io
+        from graphnet.tools import checkpoints as io
 
         if network is None:
             raise IncompatibleError("checkpoints need the graph network; train through Network.train")
