@@ -31,34 +31,12 @@ Each optimizer is one class with two forms side by side, so no formula exists tw
 
 Both forms do the same floating-point operations in the same order.
 
-Where the state lives
----------------------
-Per-parameter values (v, G, s, m and v) live with the parameter: on the graph in the one
-``state`` slot of each :class:`~graphnet.graph.objects.Connection` (None until an optimizer
-that keeps state first updates it), on the fast path in arrays of the parameters' shapes
-(``DenseLayer.weight_state`` and ``bias_state``).  The graph holds the truth; the fast path
-copies the state in before training and back after, as it does with the weights.
-
-The counts live on the optimizer object: ``step_count`` t (updates made) and
-``epoch_count`` (epochs completed).  One count serves every parameter because all
-parameters step together: each update changes every weight and bias once.  Adam's bias
-corrections 1 − β₁ᵗ and 1 − β₂ᵗ are computed from it once per update.
-
-Learning-rate schedules
------------------------
-``rate`` given to ``train`` is the base rate η₀; a schedule turns it into the rate η of
-each update, before the optimizer uses it:
-
-============== ========================= ==========================================
-schedule       η of an update            counts
-============== ========================= ==========================================
-constant       η = η₀                    nothing (the default)
-step decay     η = η₀·γ^⌊e/k⌋            e = epochs completed before this update
-1/t decay      η = η₀/(1 + κ·t)          t = updates made before this one (0 first)
-============== ========================= ==========================================
-
-A schedule belongs to its optimizer (``Adam(schedule=StepDecay(every=10, factor=0.5))``),
-whose counts it reads, so it continues where it was when training continues.
+Where the state, the counts and the schedule live
+-------------------------------------------------
+Per-parameter values (v, G, s, m and v) live with the parameter, in the state objects of
+:mod:`graphnet.math.optimizer_state`.  The counts (t, epochs) and the learning-rate
+schedule (:mod:`graphnet.math.lr_schedules`) live on the optimizer object; what every rule
+shares is its base class, :class:`~graphnet.math.optimizer_base.Optimizer`.
 
 Examples
 --------
@@ -78,327 +56,43 @@ Examples
 from __future__ import annotations
 
 import math
-from typing import Any, ClassVar, Generic, TypeVar
 
 import numpy as np
-from numpy.typing import NDArray
 
 from graphnet.math.activations import format_factor, format_number
-from graphnet.math.errors import IncompatibleError, unknown_name
+from graphnet.math.errors import unknown_name
+from graphnet.math.lr_schedules import SCHEDULES, ConstantRate, InverseTimeDecay, Schedule, StepDecay, get_schedule
+from graphnet.math.optimizer_base import Optimizer
+from graphnet.math.optimizer_state import Array, Moments, ParameterState, SquareMean, SquareSum, Value, Velocity
+from graphnet.math.validation import check_range
 
-Array = NDArray[np.floating]
-#: A state holds Python floats (graph) or arrays (fast path).
-Value = TypeVar("Value", float, Array)
-AnyState = TypeVar("AnyState", bound="ParameterState[Any]")
+__all__ = [
+    "OPTIMIZERS",
+    "SCHEDULES",
+    "SGD",
+    "AdaGrad",
+    "Adam",
+    "Array",
+    "ConstantRate",
+    "InverseTimeDecay",
+    "Moments",
+    "Momentum",
+    "Nesterov",
+    "Optimizer",
+    "ParameterState",
+    "RMSprop",
+    "Schedule",
+    "SquareMean",
+    "SquareSum",
+    "StepDecay",
+    "Value",
+    "Velocity",
+    "get_optimizer",
+    "get_schedule",
+]
 
 f = format_number
 factor = format_factor
-
-
-# ---------------------------------------------------------------------------- per-parameter state
-class ParameterState(Generic[Value]):
-    """What an optimizer remembers about one parameter (graph) or one W or b (fast path).
-
-    Subclasses name their values in ``fields`` (attribute names) and ``symbols`` (how the
-    formulas write them).  Slotted, so a connection's state stays small.
-    """
-
-    __slots__ = ()
-    fields: ClassVar[tuple[str, ...]] = ()
-    symbols: ClassVar[tuple[str, ...]] = ()
-
-    def values(self) -> tuple[Value, ...]:
-        """The values in the order of ``fields``."""
-        return tuple(getattr(self, name) for name in self.fields)
-
-    def copy(self: AnyState) -> AnyState:
-        """A copy (arrays copied too)."""
-        return type(self)(*(value.copy() if isinstance(value, np.ndarray) else value for value in self.values()))
-
-    def short(self) -> str:
-        """``v=−0.001`` or ``m=0.002 v=4e−07``: the values with their symbols."""
-        parts = []
-        for symbol, value in zip(self.symbols, self.values(), strict=True):
-            shown = f"array{value.shape}" if isinstance(value, np.ndarray) else f(value)
-            parts.append(f"{symbol}={shown}")
-        return " ".join(parts)
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.short().replace(' ', ', ')})"
-
-
-class Velocity(ParameterState[Value]):
-    """v: momentum's velocity, μ times the last one minus η·g."""
-
-    __slots__ = ("velocity",)
-    fields = ("velocity",)
-    symbols = ("v",)
-
-    def __init__(self, velocity: Value) -> None:
-        self.velocity: Value = velocity
-
-
-class SquareSum(ParameterState[Value]):
-    """G: AdaGrad's sum of every squared gradient so far."""
-
-    __slots__ = ("square_sum",)
-    fields = ("square_sum",)
-    symbols = ("G",)
-
-    def __init__(self, square_sum: Value) -> None:
-        self.square_sum: Value = square_sum
-
-
-class SquareMean(ParameterState[Value]):
-    """s: RMSprop's running (exponentially weighted) mean of the squared gradients."""
-
-    __slots__ = ("square_mean",)
-    fields = ("square_mean",)
-    symbols = ("s",)
-
-    def __init__(self, square_mean: Value) -> None:
-        self.square_mean: Value = square_mean
-
-
-class Moments(ParameterState[Value]):
-    """m and v: Adam's running means of the gradient and of its square."""
-
-    __slots__ = ("first_moment", "second_moment")
-    fields = ("first_moment", "second_moment")
-    symbols = ("m", "v")
-
-    def __init__(self, first_moment: Value, second_moment: Value) -> None:
-        self.first_moment: Value = first_moment
-        self.second_moment: Value = second_moment
-
-
-# ---------------------------------------------------------------------------- schedules
-class Schedule:
-    """A learning-rate schedule: the rate η of an update from the base rate η₀ and the counts."""
-
-    name: ClassVar[str] = "schedule"
-    formula: ClassVar[str] = "η = η₀"
-    #: What the schedule counts: "nothing", "epochs" or "updates".
-    counts: ClassVar[str] = "nothing"
-
-    def rate(self, base_rate: float, *, updates: int, epochs: int) -> float:
-        """η for the update after ``updates`` updates and ``epochs`` completed epochs."""
-        raise NotImplementedError
-
-    def config(self) -> dict[str, float]:
-        """The schedule's parameters (for saving and comparing)."""
-        return {}
-
-    def __eq__(self, other: object) -> bool:
-        return type(self) is type(other) and self.config() == other.config()  # type: ignore[attr-defined]
-
-    def __hash__(self) -> int:
-        return hash((type(self), tuple(sorted(self.config().items()))))
-
-    def __repr__(self) -> str:
-        arguments = ", ".join(f"{key}={value!r}" for key, value in self.config().items())
-        return f"{type(self).__name__}({arguments})"
-
-
-class ConstantRate(Schedule):
-    """η = η₀ for every update."""
-
-    name = "constant"
-    formula = "η = η₀"
-
-    def rate(self, base_rate: float, *, updates: int, epochs: int) -> float:
-        """η₀."""
-        return base_rate
-
-
-class StepDecay(Schedule):
-    """η = η₀·γ^⌊e/k⌋: multiply the rate by γ (``factor``) every k (``every``) epochs.
-
-    e counts the epochs completed before the update, so epochs 0 … k−1 use η₀, epochs
-    k … 2k−1 use η₀·γ, and so on.
-
-    Examples
-    --------
-    >>> schedule = StepDecay(every=2, factor=0.5)
-    >>> [schedule.rate(0.8, updates=0, epochs=e) for e in range(5)]
-    [0.8, 0.8, 0.4, 0.4, 0.2]
-    """
-
-    name = "step"
-    formula = "η = η₀·γ^⌊e/k⌋"
-    counts = "epochs"
-
-    def __init__(self, *, every: int = 10, factor: float = 0.5) -> None:
-        if isinstance(every, bool) or not isinstance(every, int | np.integer) or every < 1:
-            raise IncompatibleError(f"every must be a whole number of epochs ≥ 1; got {every!r}")
-        self.every = int(every)
-        self.factor = _check_range(factor, name="factor", low=0.0, high=1.0, include_low=False, include_high=True)
-
-    def rate(self, base_rate: float, *, updates: int, epochs: int) -> float:
-        """η₀·γ^⌊e/k⌋."""
-        return base_rate * self.factor ** (epochs // self.every)
-
-    def config(self) -> dict[str, float]:
-        """``every`` (k) and ``factor`` (γ)."""
-        return {"every": self.every, "factor": self.factor}
-
-
-class InverseTimeDecay(Schedule):
-    """η = η₀/(1 + κ·t): the rate falls like 1/t, t the updates made before this one.
-
-    Examples
-    --------
-    >>> schedule = InverseTimeDecay(decay=0.5)
-    >>> [schedule.rate(1.0, updates=t, epochs=0) for t in range(4)]
-    [1.0, 0.6666666666666666, 0.5, 0.4]
-    """
-
-    name = "inverse_time"
-    formula = "η = η₀/(1 + κ·t)"
-    counts = "updates"
-
-    def __init__(self, *, decay: float = 0.01) -> None:
-        self.decay = _check_range(decay, name="decay", low=0.0, high=math.inf, include_low=True, include_high=False)
-
-    def rate(self, base_rate: float, *, updates: int, epochs: int) -> float:
-        """η₀/(1 + κ·t)."""
-        return base_rate / (1.0 + self.decay * updates)
-
-    def config(self) -> dict[str, float]:
-        """``decay`` (κ)."""
-        return {"decay": self.decay}
-
-
-SCHEDULES: dict[str, type[Schedule]] = {cls.name: cls for cls in (ConstantRate, StepDecay, InverseTimeDecay)}
-
-
-def get_schedule(spec: str | Schedule | None, config: dict[str, Any] | None = None) -> Schedule:
-    """The schedule for a name (with ``config`` as keyword arguments), an instance, or None (constant).
-
-    Raises
-    ------
-    UnknownNameError
-        If ``spec`` is a string that names no schedule.
-    """
-    if spec is None:
-        return ConstantRate()
-    if isinstance(spec, Schedule):
-        return spec
-    if isinstance(spec, str) and spec in SCHEDULES:
-        return SCHEDULES[spec](**(config or {}))
-    raise unknown_name("learning-rate schedule", spec, SCHEDULES)
-
-
-# ---------------------------------------------------------------------------- optimizers
-class Optimizer:
-    """Base class: an update rule, its scalar and array forms, its counts and its schedule.
-
-    Parameters
-    ----------
-    schedule : Schedule or str, optional
-        How the learning rate changes over training (default: constant).
-
-    Attributes
-    ----------
-    name : str
-        The name ``train(optimizer=name)`` accepts.
-    formula : str
-        The update in symbols (g = ∂E/∂w, η the rate of this update).
-    state_type : type of ParameterState or None
-        What each parameter keeps (None: nothing).
-    step_count : int
-        t, the number of updates made (all parameters step together).
-    epoch_count : int
-        Epochs completed (what a step-decay schedule counts).
-    current_rate : float or None
-        η of the latest update, after the schedule (None before the first).
-    """
-
-    name: ClassVar[str] = "optimizer"
-    formula: ClassVar[str] = "w ← w − η·g"
-    state_type: ClassVar[type[ParameterState[Any]] | None] = None
-
-    def __init__(self, *, schedule: Schedule | str | None = None) -> None:
-        self.schedule = get_schedule(schedule)
-        self.step_count = 0
-        self.epoch_count = 0
-        self.current_rate: float | None = None
-
-    # ------------------------------------------------------------------ counts
-    def begin_update(self, base_rate: float) -> float:
-        """Start one update of every parameter: t ← t + 1; return η from the schedule."""
-        self.step_count += 1
-        self.current_rate = self.schedule.rate(base_rate, updates=self.step_count - 1, epochs=self.epoch_count)
-        self._prepare(self.step_count)
-        return self.current_rate
-
-    def _prepare(self, step: int) -> None:
-        """Per-update constants shared by every parameter (Adam's bias corrections)."""
-
-    def end_epoch(self) -> None:
-        """Count one completed epoch."""
-        self.epoch_count += 1
-
-    def reset(self) -> None:
-        """Back to the start: counts 0 (the network clears the states)."""
-        self.step_count = 0
-        self.epoch_count = 0
-        self.current_rate = None
-
-    def counts(self) -> tuple[int, int, float | None]:
-        """``(step_count, epoch_count, current_rate)``: what :meth:`set_counts` puts back."""
-        return self.step_count, self.epoch_count, self.current_rate
-
-    def set_counts(self, step_count: int, epoch_count: int, current_rate: float | None = None) -> None:
-        """Continue from saved counts (loading a checkpoint, undoing a step)."""
-        self.step_count = int(step_count)
-        self.epoch_count = int(epoch_count)
-        self.current_rate = current_rate
-        if self.step_count:
-            self._prepare(self.step_count)
-
-    # ------------------------------------------------------------------ state
-    def new_state(self) -> ParameterState[float] | None:
-        """A zero state for one graph connection (None when the rule keeps none)."""
-        if self.state_type is None:
-            return None
-        state: ParameterState[float] = self.state_type(*(0.0 for _ in self.state_type.fields))
-        return state
-
-    def new_state_array(self, like: Array) -> ParameterState[Array] | None:
-        """A zero state of ``like``'s shape and dtype for the fast path (None when the rule keeps none)."""
-        if self.state_type is None:
-            return None
-        state: ParameterState[Array] = self.state_type(*(np.zeros_like(like) for _ in self.state_type.fields))
-        return state
-
-    # ------------------------------------------------------------------ the rule, two forms
-    def update(self, weight: float, gradient: float, state: Any, rate: float) -> float:
-        """Scalar form: the new value of one weight; updates ``state`` in place."""
-        raise NotImplementedError
-
-    def update_array(self, weight: Array, gradient: Array, state: Any, rate: float) -> None:
-        """Array form: update ``weight`` (a W or b) and its ``state`` arrays in place."""
-        raise NotImplementedError
-
-    def explain(self, weight: float, gradient: float, state: Any, rate: float) -> str:
-        """The update of one weight written with its numbers (``state`` as before the update)."""
-        raise NotImplementedError
-
-    # ------------------------------------------------------------------ settings
-    def config(self) -> dict[str, float]:
-        """The hyper-parameters besides the name and the schedule (for saving and comparing)."""
-        return {}
-
-    def same_settings(self, other: Optimizer) -> bool:
-        """True when ``other`` is the same rule with the same hyper-parameters and schedule."""
-        return type(self) is type(other) and self.config() == other.config() and self.schedule == other.schedule
-
-    def __repr__(self) -> str:
-        arguments = [f"{key}={value!r}" for key, value in self.config().items()]
-        if not isinstance(self.schedule, ConstantRate):
-            arguments.append(f"schedule={self.schedule!r}")
-        return f"{type(self).__name__}({', '.join(arguments)})"
 
 
 class SGD(Optimizer):
@@ -445,7 +139,7 @@ class Momentum(Optimizer):
 
     def __init__(self, *, momentum: float = 0.9, schedule: Schedule | str | None = None) -> None:
         super().__init__(schedule=schedule)
-        self.momentum = _check_range(momentum, name="momentum")
+        self.momentum = check_range(momentum, name="momentum")
 
     def update(self, weight: float, gradient: float, state: Velocity[float], rate: float) -> float:
         """Velocity v ← μ·v − η·g; returns the new weight w + v."""
@@ -536,7 +230,7 @@ class AdaGrad(Optimizer):
 
     def __init__(self, *, epsilon: float = 1e-8, schedule: Schedule | str | None = None) -> None:
         super().__init__(schedule=schedule)
-        self.epsilon = _check_range(epsilon, name="epsilon", low=0.0, high=math.inf, include_low=False)
+        self.epsilon = check_range(epsilon, name="epsilon", low=0.0, high=math.inf, include_low=False)
 
     def update(self, weight: float, gradient: float, state: SquareSum[float], rate: float) -> float:
         """Sum G ← G + g²; returns the new weight w − η·g/(√G + ε)."""
@@ -586,8 +280,8 @@ class RMSprop(Optimizer):
 
     def __init__(self, *, decay: float = 0.9, epsilon: float = 1e-8, schedule: Schedule | str | None = None) -> None:
         super().__init__(schedule=schedule)
-        self.decay = _check_range(decay, name="decay")
-        self.epsilon = _check_range(epsilon, name="epsilon", low=0.0, high=math.inf, include_low=False)
+        self.decay = check_range(decay, name="decay")
+        self.epsilon = check_range(epsilon, name="epsilon", low=0.0, high=math.inf, include_low=False)
 
     def update(self, weight: float, gradient: float, state: SquareMean[float], rate: float) -> float:
         """Mean square s ← ρ·s + (1−ρ)·g²; returns the new weight w − η·g/(√s + ε)."""
@@ -651,9 +345,9 @@ class Adam(Optimizer):
         schedule: Schedule | str | None = None,
     ) -> None:
         super().__init__(schedule=schedule)
-        self.beta1 = _check_range(beta1, name="beta1")
-        self.beta2 = _check_range(beta2, name="beta2")
-        self.epsilon = _check_range(epsilon, name="epsilon", low=0.0, high=math.inf, include_low=False)
+        self.beta1 = check_range(beta1, name="beta1")
+        self.beta2 = check_range(beta2, name="beta2")
+        self.epsilon = check_range(epsilon, name="epsilon", low=0.0, high=math.inf, include_low=False)
         self.correction1 = 1.0  # 1 − β₁ᵗ of the current update
         self.correction2 = 1.0  # 1 − β₂ᵗ
 
@@ -721,24 +415,3 @@ def get_optimizer(spec: str | Optimizer) -> Optimizer:
     if isinstance(spec, str) and spec in OPTIMIZERS:
         return OPTIMIZERS[spec]()
     raise unknown_name("optimizer", spec, OPTIMIZERS)
-
-
-def _check_range(
-    value: float,
-    *,
-    name: str,
-    low: float = 0.0,
-    high: float = 1.0,
-    include_low: bool = True,
-    include_high: bool = False,
-) -> float:
-    """A real number in the interval given (by default [0, 1)), or IncompatibleError."""
-    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
-        raise IncompatibleError(f"{name} must be a number; got {value!r}")
-    number = float(value)
-    above = number >= low if include_low else number > low
-    below = number <= high if include_high else number < high
-    if not (math.isfinite(number) and above and below):
-        interval = f"{'[' if include_low else '('}{low:g}, {high:g}{']' if include_high else ')'}"
-        raise IncompatibleError(f"{name} must be in {interval}; got {value!r}")
-    return number

@@ -128,6 +128,27 @@ def check_positive_number(value: float, *, name: str, allow_zero: bool = False) 
     return number
 
 
+def check_range(
+    value: float,
+    *,
+    name: str,
+    low: float = 0.0,
+    high: float = 1.0,
+    include_low: bool = True,
+    include_high: bool = False,
+) -> float:
+    """A real number in the interval given (by default [0, 1)), or IncompatibleError."""
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+        raise IncompatibleError(f"{name} must be a number; got {value!r}")
+    number = float(value)
+    above = number >= low if include_low else number > low
+    below = number <= high if include_high else number < high
+    if not (math.isfinite(number) and above and below):
+        interval = f"{'[' if include_low else '('}{low:g}, {high:g}{']' if include_high else ')'}"
+        raise IncompatibleError(f"{name} must be in {interval}; got {value!r}")
+    return number
+
+
 def check_count(value: int, *, name: str, minimum: int = 1) -> int:
     """A whole number at least ``minimum`` (e.g. epochs, layer sizes)."""
     if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:

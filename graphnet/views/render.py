@@ -28,11 +28,13 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from graphnet.common import display
+from graphnet.tools.bench import BenchResult
+
 if TYPE_CHECKING:
     from graphnet.graph.layer import Layer
     from graphnet.graph.network import Network
     from graphnet.graph.objects import Connection, ConstNode, Node
-    from graphnet.tools.bench import BenchResult
     from graphnet.tools.stepper import Event, Stepper
     from graphnet.tools.train import History
 
@@ -345,6 +347,7 @@ def to_html(renderable: RenderableType, *, width: int = 110) -> str:
     return console.export_html(inline_styles=True, code_format='<pre style="font-family:monospace">{code}</pre>')
 
 
+@display.rich.register(BenchResult)
 def render_bench(result: BenchResult) -> RenderableType:
     """The benchmark run: timings (median, min–max), facts, ratios and notes."""
     timings = Table(title="timings (median of interleaved repetitions)", title_justify="left")
