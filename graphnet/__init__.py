@@ -17,6 +17,7 @@ Contents
 (1,)
 """
 
+import graphnet.views  # noqa: F401 — registers the views
 from graphnet.graph.layer import Connections, Layer
 from graphnet.graph.network import Network
 from graphnet.graph.objects import Connection, ConstNode, Node
