@@ -20,8 +20,8 @@ from graphnet.tools.gradcheck import (
     gradient_check,
     kinks_of,
     random_sample,
-    time_gradient_checks,
 )
+from graphnet.tools.gradcheck_timing import time_gradient_checks
 
 SMOOTH = {"sigmoid", "tanh", "identity", "softmax"}
 

@@ -243,13 +243,13 @@ def run_bench(*, quick: bool = False, progress: Callable[[str], None] | None = N
 
 
 def _gradient_check_cases(result: BenchResult, *, quick: bool, repetitions: int, say: Callable[[str], None]) -> None:
-    if importlib.util.find_spec("graphnet.tools.gradcheck") is None:
+    if importlib.util.find_spec("graphnet.tools.gradcheck_timing") is None:
         result.notes.append("gradient checker not available: its timings were skipped")
         return
-    gradcheck = importlib.import_module("graphnet.tools.gradcheck")
+    gradcheck = importlib.import_module("graphnet.tools.gradcheck_timing")
     timer = getattr(gradcheck, "time_gradient_checks", None)
     if timer is None:
-        result.notes.append("graphnet.tools.gradcheck has no time_gradient_checks(): its timings were skipped")
+        result.notes.append("graphnet.tools.gradcheck_timing has no time_gradient_checks(): its timings were skipped")
         return
     say("gradient checks")
     runs = [timer(quick=quick, repeats=1) for _ in range(repetitions)]  # each run times every case once
