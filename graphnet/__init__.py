@@ -17,6 +17,12 @@ Contents
 (1,)
 """
 
+# The layers built on the engines plug into them when imported (see graphnet.common.extensions
+# and graphnet.common.display): the fast mirror, the training loop, files, the stepper, the views.
+import graphnet.fast.network
+import graphnet.tools.networkfiles
+import graphnet.tools.stepper
+import graphnet.tools.train
 import graphnet.views  # noqa: F401
 from graphnet.graph.layer import Connections, Layer
 from graphnet.graph.network import Network

@@ -27,7 +27,7 @@ def make_net():
 
 def crash_after(monkeypatch, engine_class, n_updates):
     """Make the engine raise KeyboardInterrupt (a crash, Ctrl-C) at its n-th update."""
-    real = engine_class._train_batch
+    real = engine_class.train_batch
     calls = []
 
     def counting(self, *args):
@@ -36,7 +36,7 @@ def crash_after(monkeypatch, engine_class, n_updates):
             raise KeyboardInterrupt
         return real(self, *args)
 
-    monkeypatch.setattr(engine_class, "_train_batch", counting)
+    monkeypatch.setattr(engine_class, "train_batch", counting)
 
 
 def same(a, b):

@@ -32,14 +32,18 @@ from __future__ import annotations
 
 import math
 import os
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike
 
-from graphnet.common import sync
+from graphnet.common import extensions, sync
+from graphnet.common.checks import accuracy_from_outputs, check_differentiable, check_masks
+from graphnet.common.mirror import ParameterGraph, Params
 from graphnet.common.schedule import check_schedule, reduction_scale
+from graphnet.common.training import BadInputs, History
 from graphnet.fast.dense import Array, DenseLayer
+from graphnet.fast.sync import MirrorSync
 from graphnet.math.activations import Softmax
 from graphnet.math.dropout import Masks, MasksLike
 from graphnet.math.errors import NumericalOverflowError, ShapeError
@@ -54,23 +58,19 @@ from graphnet.math.validation import (
     check_same_length,
     check_seed,
 )
-from graphnet.tools.train import BadInputs, History, train_loop
-
-if TYPE_CHECKING:
-    from graphnet.graph.network import Network, Params
 
 
-class FastNetwork:
+class FastNetwork(MirrorSync):
     """Dense numpy layers mirroring a graph network; batches X of shape (n_samples, n_inputs).
 
     Parameters
     ----------
-    network : Network
+    network : Network (any :class:`~graphnet.common.mirror.ParameterGraph`)
         The graph it mirrors and shares its parameters with.
     dtype : numpy float type, default numpy.float64
     """
 
-    def __init__(self, network: Network, *, dtype: type = np.float64) -> None:
+    def __init__(self, network: ParameterGraph, *, dtype: type = np.float64) -> None:
         self.network = network
         self.dtype = np.dtype(dtype)
         if self.dtype not in (np.dtype(np.float64), np.dtype(np.float32)):
@@ -95,91 +95,7 @@ class FastNetwork:
         #: the loss is the output activation's canonical one: δ = y − t (the loss and activations are fixed)
         self._canonical_output = self.loss_function.canonical_activation == network.activations[-1].name
 
-    # ------------------------------------------------------------------ one truth
-    def _pull(self) -> None:
-        """Make W and b the graph's connection weights (and copy its λ): copy unless already current."""
-        sync.settle(keep=self._write_back)
-        for dense in self.layers:
-            dense.l2 = self.network.l2
-        if self._weights_version == sync.version():
-            return
-        for dense, layer in zip(self.layers, self.network.layers[1:], strict=True):
-            rows = layer.parameter_rows()
-            n_in = dense.W.shape[1]
-            dense.W = self._cast(rows[:, :n_in])
-            dense.b = self._cast(rows[:, n_in]) if dense.b is not None else None
-        self._weights_version = sync.version()
-
-    def _cast(self, values: NDArray[np.floating]) -> Array:
-        """The graph's float64 values as a contiguous array of this path's dtype (refusing float32 overflow)."""
-        if self.dtype == np.float64:
-            return np.ascontiguousarray(values, dtype=np.float64)
-        with np.errstate(over="ignore"):
-            cast: Array = np.ascontiguousarray(values, dtype=self.dtype)
-        if not np.isfinite(cast).all():
-            check_computed_finite(cast, what="the weights as float32 (use the float64 path for weights beyond ±3.4e38)")
-        return cast
-
-    def _pull_state(self, optimizer: Optimizer) -> None:
-        """Make the state arrays the optimizer state of the graph's connections (0 where there is none)."""
-        sync.settle(keep=self._write_back)
-        state_type = optimizer.state_type
-        if self._state_version == sync.version() and self._state_type is state_type:
-            return
-        for dense, layer in zip(self.layers, self.network.layers[1:], strict=True):
-            if state_type is None:
-                dense.weight_state = dense.bias_state = None
-                continue
-            n_in = dense.W.shape[1]
-            rows = [layer.state_rows(field) for field in state_type.fields]
-            dense.weight_state = state_type(*(self._cast(values[:, :n_in]) for values in rows))
-            dense.bias_state = (
-                state_type(*(self._cast(values[:, n_in]) for values in rows)) if dense.b is not None else None
-            )
-        self._state_type = state_type
-        self._state_version = sync.version()
-
-    def _start_updating(self, optimizer: str | Optimizer | None) -> Optimizer:
-        """Copy in the weights, then choose the optimizer (as ``Network.train``), then copy in its state.
-
-        The weights come first so that a float32 overflow is refused before the optimizer
-        changes; and again after, as a fresh optimizer clears the connections' states.
-        """
-        self._pull()
-        chosen = self.network._select_optimizer(optimizer)
-        self._pull()
-        self._pull_state(chosen)
-        return chosen
-
-    def _changed_here(self) -> None:
-        """W, b (and the state arrays) now hold newer values than the graph: owe them to it."""
-        sync.owe(self._write_back)
-
-    def _forget(self) -> None:
-        """Drop the working arrays' claim to be current: the next call copies from the graph again."""
-        self._weights_version = self._state_version = None
-        sync.owed[:] = [write_back for write_back in sync.owed if write_back != self._write_back]
-
-    def _write_back(self) -> None:
-        """Write W and b, and the optimizer's state arrays, into the graph's connections."""
-        for dense, layer in zip(self.layers, self.network.layers[1:], strict=True):
-            rows = dense.W if dense.b is None else np.column_stack([dense.W, dense.b])
-            layer.set_parameter_rows(rows.astype(np.float64))
-        state_type = self._state_type
-        if state_type is not None:
-            for dense, layer in zip(self.layers, self.network.layers[1:], strict=True):
-                if dense.weight_state is None:
-                    continue
-                weight_values = dense.weight_state.values()
-                bias_values = dense.bias_state.values() if dense.bias_state is not None else None
-                state_rows = [
-                    np.asarray(values if bias_values is None else np.column_stack([values, bias_values[k]]), np.float64)
-                    for k, values in enumerate(weight_values)
-                ]
-                layer.set_state_rows(state_type, state_rows)
-        self._weights_version = self._state_version = sync.version()
-
-    def _factors(self, masks: Masks | None) -> list[Array | None] | None:
+    def dropout_factors(self, masks: Masks | None) -> list[Array | None] | None:
         """Dropout factors F = M/q per layer, in this path's dtype (None: evaluation)."""
         if masks is None:
             return None
@@ -187,6 +103,10 @@ class FastNetwork:
         for mask, layer in zip(masks, self.network.layers[1:], strict=True):
             factors.append(None if mask is None else self._cast(mask / layer.keep))
         return factors
+
+    def _check_masks(self, masks: MasksLike | None, n_samples: int) -> Masks | None:
+        keeps = [layer.keep for layer in self.network.layers[1:]]
+        return check_masks(masks, n_samples, sizes=self.sizes, keeps=keeps)
 
     # ------------------------------------------------------------------ public API
     def predict(self, X: ArrayLike) -> Array:
@@ -209,7 +129,7 @@ class FastNetwork:
         ``masks`` (row r for sample r) applies those dropout masks; without, none (evaluation).
         """
         inputs = self._inputs(X)
-        factors = self._factors(self.network._check_masks(masks, len(inputs)))
+        factors = self.dropout_factors(self._check_masks(masks, len(inputs)))
         self._pull()
         with _quiet():
             outputs = self._forward(inputs, masks=factors)
@@ -221,7 +141,7 @@ class FastNetwork:
 
         Mirrors :meth:`Network.backward`; dW is reduced over the batch by ``reduction``.
         """
-        self.network._check_differentiable()
+        check_differentiable(self.network.activations)
         last = self.layers[-1]
         if last.Y.shape[0] == 0:
             raise ShapeError("backward needs a forward pass first; got no forward batch")
@@ -247,10 +167,10 @@ class FastNetwork:
         if X is not None or T is not None:
             if X is None or T is None:
                 raise ShapeError("gradients needs both X and T, or neither")
-            self.network._check_differentiable()
+            check_differentiable(self.network.activations)
             inputs, targets = self._data(X, T)
             check_schedule(len(inputs), None, reduction)
-            factors = self._factors(self.network._check_masks(masks, len(inputs)))
+            factors = self.dropout_factors(self._check_masks(masks, len(inputs)))
             self._pull()
             with _quiet():
                 self._forward(inputs, masks=factors)
@@ -273,14 +193,14 @@ class FastNetwork:
         rate = check_positive_number(rate, name="rate")
         chosen = self._start_updating(optimizer)
         counts = chosen.counts()
-        before = self._snapshot()  # W, b and (copied in just now) the optimizer's state arrays
+        before = self.snapshot()  # W, b and (copied in just now) the optimizer's state arrays
         step_rate = chosen.begin_update(rate)
         plain = None if type(chosen) is SGD else chosen
         with _quiet():
             for layer in self.layers:
                 layer.update(step_rate, plain)
-        if not self._parameters_finite():
-            self._restore(before)  # the values before this update (they may be newer than the graph's: owed to it)
+        if not self.parameters_finite():
+            self.restore(before)  # the values before this update (they may be newer than the graph's: owed to it)
             chosen.set_counts(*counts)
             raise NumericalOverflowError(
                 f"the update with rate {rate:g} would make a weight NaN or inf (beyond the {self.dtype} range); "
@@ -295,27 +215,25 @@ class FastNetwork:
         """
         inputs, targets = self._data(X, T)
         check_schedule(len(inputs), None, reduction)
-        factors = self._factors(self.network._check_masks(masks, len(inputs)))
+        factors = self.dropout_factors(self._check_masks(masks, len(inputs)))
         self._pull()
         with _quiet():
             self._forward(inputs, masks=factors)
         _check_rows(self.layers[-1].Y, what="the outputs")
         with _quiet():
-            value = self._loss(inputs, targets, reduction, forward=False)
+            value = self.batch_loss(inputs, targets, reduction, forward=False)
         check_computed_finite(np.array(value), what="the loss")
         return value
 
     def accuracy(self, X: ArrayLike, labels: ArrayLike) -> float:
         """Share of rows whose predicted class equals the label.  Mirrors ``Network.accuracy``."""
-        from graphnet.graph.network import _accuracy_from_outputs
-
         inputs = self._inputs(X)
         label_array = as_labels(labels, self.sizes[-1])
         self._pull()
         with _quiet():
             outputs = self._forward(inputs)
         _check_rows(outputs, what="the outputs")
-        return _accuracy_from_outputs(outputs, label_array)
+        return accuracy_from_outputs(outputs, label_array)
 
     def train(
         self,
@@ -335,14 +253,14 @@ class FastNetwork:
         resume: str | os.PathLike[str] | None = None,
     ) -> History:
         """Gradient descent on batches; same arguments and schedule as :meth:`Network.train`."""
-        self.network._check_differentiable()
+        check_differentiable(self.network.activations)
         inputs, targets = self._data(X, T, inputs_finite=False)  # train_loop looks for NaN and inf on the way
         check_seed(seed)
         rng = np.random.default_rng(seed) if seed is not None else self.network.rng
         chosen = self._start_updating(optimizer)
         try:
             with _quiet():  # also σ's e^(−z), which may overflow to inf: the exact limit
-                return train_loop(
+                return extensions.train_loop(
                     self,
                     inputs,
                     targets,
@@ -363,7 +281,7 @@ class FastNetwork:
                     recheck_inputs=lambda: self._inputs(X),
                 )
         finally:
-            if self._parameters_finite():
+            if self.parameters_finite():
                 self._changed_here()
             else:  # not reached: train_loop leaves finite parameters on every exit; the graph keeps its own
                 self._forget()
@@ -397,7 +315,7 @@ class FastNetwork:
             assert dE_dY is not None
             dE_dY = layers[index].backward(dE_dY, scale=scale, propagate=index > 0)
 
-    def _train_batch(
+    def train_batch(
         self, inputs: Array, targets: Array, rate: float, scale: float, masks: Masks | None = None
     ) -> int | None:
         """One update by the network's optimizer; or, if a sample's output δ is NaN or inf, none.
@@ -405,12 +323,12 @@ class FastNetwork:
         ``rate`` is this update's η; returns None, or the row of the bad sample.  The check is
         the divergence guard of :mod:`graphnet.tools.train`: K numbers per sample.
 
-        Raises :class:`~graphnet.tools.train.BadInputs` before updating if the inputs hold NaN or
+        Raises :class:`~graphnet.common.training.BadInputs` before updating if the inputs hold NaN or
         inf.  It costs nothing: a NaN or inf in row r of X makes every net input of row r
         NaN or inf (inf·0 is NaN), so the sum of the first layer's Z is not finite; only then
         are the rows looked at, to tell bad data from net inputs that overflowed.
         """
-        self._forward(inputs, guarded=False, masks=None if masks is None else self._factors(masks))  # (quiet)
+        self._forward(inputs, guarded=False, masks=None if masks is None else self.dropout_factors(masks))  # (quiet)
         if not math.isfinite(np.add.reduce(self.layers[0].Z, axis=None)) and not all_finite(inputs):
             raise BadInputs
         self._backward(targets, scale)
@@ -425,7 +343,7 @@ class FastNetwork:
             layer.update(rate, plain)
         return None
 
-    def _loss(
+    def batch_loss(
         self,
         inputs: Array,
         targets: Array,
@@ -446,19 +364,21 @@ class FastNetwork:
             )
         return data_loss + penalty
 
-    def _epoch_loss(self, inputs: Array, targets: Array) -> float:
-        """E over validated data; NaN or inf are returned, not raised (or warned about)."""
+    def epoch_loss(self, inputs: Array, targets: Array) -> float:
+        """E over validated data, after copying in the graph's parameters; NaN or inf are returned, not raised."""
+        self._pull()
         with _quiet():
-            return self._loss(inputs, targets)
+            return self.batch_loss(inputs, targets)
 
-    def _sample_losses(self, inputs: Array, targets: Array) -> Array:
-        """E of each sample, without the L2 term; NaN or inf are returned, not raised."""
+    def sample_losses(self, inputs: Array, targets: Array) -> Array:
+        """E of each sample, without the L2 term (graph's parameters copied in); NaN or inf are returned."""
+        self._pull()
         with _quiet():
             self._forward(inputs)
             output = self.layers[-1]
             return self.loss_function.value_array(output.Y, targets, output.Z)
 
-    def _snapshot(self) -> list[Array]:
+    def snapshot(self) -> list[Array]:
         """Copies of every W and b, then of the optimizer's state arrays (if it keeps state)."""
         snapshot = [array.copy() for layer in self.layers for array in (layer.W, layer.b) if array is not None]
         for layer in self.layers:
@@ -467,7 +387,7 @@ class FastNetwork:
                     snapshot.extend(value.copy() for value in state.values())
         return snapshot
 
-    def _restore(self, snapshot: list[Array]) -> None:
+    def restore(self, snapshot: list[Array]) -> None:
         arrays = iter(snapshot)
         for layer in self.layers:
             layer.W = next(arrays).copy()
@@ -479,11 +399,11 @@ class FastNetwork:
                     for field in state.fields:
                         setattr(state, field, next(arrays).copy())
 
-    def _sync_to_graph(self) -> None:
+    def sync_to_graph(self) -> None:
         """Write the weights and the optimizer's state to the graph's connections (for a checkpoint)."""
         self._write_back()
 
-    def _sync_from_graph(self) -> None:
+    def sync_from_graph(self) -> None:
         """Read the weights and the optimizer's state from the graph's connections (after a resume changed them)."""
         self._pull()
         self._pull_state(self.network.optimizer)
@@ -494,7 +414,7 @@ class FastNetwork:
             if layer.db is not None:
                 check_computed_finite(layer.db, what=f"∂E/∂b of layer {index}")
 
-    def _parameters_finite(self) -> bool:
+    def parameters_finite(self) -> bool:
         return all(
             np.isfinite(layer.W).all() and (layer.b is None or np.isfinite(layer.b).all()) for layer in self.layers
         )
@@ -526,3 +446,9 @@ def _check_rows(values: Array, *, what: str) -> None:
     if values.size and not np.isfinite(values).all():
         row = int(np.flatnonzero(~np.isfinite(values).all(axis=1))[0])
         check_computed_finite(values[row], what=f"{what} for sample {row}")
+
+
+@extensions.mirror.plug
+def mirror_of(network: ParameterGraph, dtype: type) -> FastNetwork:
+    """The fast path plugs itself in as the graph's mirror: ``net.vectorized(dtype)`` builds this."""
+    return FastNetwork(network, dtype=dtype)

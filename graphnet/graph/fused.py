@@ -1,6 +1,6 @@
 """The graph's hot loops: the same per-node formulas, fused into fewer passes.
 
-The readable reference is the phase generators of :class:`~graphnet.graph.network.Network`,
+The readable reference is the phase generators of :mod:`graphnet.graph.phases`,
 which call one method per node or connection (``compute_net_input``, ``compute_output_delta``,
 ``compute_hidden_delta``, ``compute_gradient``, ``update``) and which the stepper walks.  The
 functions here compute *exactly the same numbers* — the same products, summed in the same
@@ -28,7 +28,7 @@ first) nor the deltas below (they use other weights), so the result equals
 Dropout adds, on the layers that have it, o_j ← o_j·(m_j/q) after the forward pass and
 the factor (m_j/q) in δ_j, exactly as ``Node.compute_output`` and ``compute_hidden_delta``
 write it.  An optimizer other than plain SGD updates in one more pass,
-:func:`optimizer_update`, after all gradients (the same order as ``Network._update_steps``).
+:func:`optimizer_update`, after all gradients (the same order as :func:`graphnet.graph.phases.update_steps`).
 """
 
 from __future__ import annotations
@@ -37,19 +37,32 @@ import itertools
 from collections.abc import Sequence
 from math import isfinite
 from operator import attrgetter, mul
-from typing import TYPE_CHECKING
+from typing import Protocol
+
+import numpy as np
+from numpy.typing import NDArray
 
 from graphnet.common.sync import changed, owed, settle
-from graphnet.graph.layer import Layer
+from graphnet.common.training import BadInputs
+from graphnet.graph.layer import Connections, Layer
+from graphnet.graph.phases import RowMasks, output_delta_steps
 from graphnet.math.activations import Softmax
-
-if TYPE_CHECKING:
-    from graphnet.graph.network import Network
-    from graphnet.math.optimizers import Optimizer
+from graphnet.math.dropout import Masks, mask_rows
+from graphnet.math.losses import Loss
+from graphnet.math.optimizers import SGD, Optimizer
+from graphnet.math.validation import all_finite
 
 weight_of = attrgetter("_weight")
-#: One sample's dropout masks: per non-input layer, m_j of each node, or None (no dropout there).
-RowMasks = Sequence[list[float] | None]
+
+
+class Network(Protocol):
+    """What the hot loops read of a graph network: its layers, its loss and its λ."""
+
+    layers: list[Layer]
+    connections: Connections
+    loss_function: Loss
+    l2: float
+    optimizer: Optimizer
 
 
 def _outputs_with_bias(layer: Layer) -> list[float]:
@@ -166,7 +179,7 @@ def deltas(network: Network, target: Sequence[float]) -> None:
     """Every δ: the output layer's, then the hidden layers' from the top."""
     if owed:
         settle()
-    for _ in network._output_delta_steps(target):
+    for _ in output_delta_steps(network.layers, network.loss_function, target):
         pass
     layers = network.layers
     for index in range(len(layers) - 1, 1, -1):
@@ -214,7 +227,7 @@ def train_step(
     guard of :mod:`graphnet.tools.train`: K numbers per sample); True after the step.
     """
     forward(network, x, masks)
-    for _ in network._output_delta_steps(target):
+    for _ in output_delta_steps(network.layers, network.loss_function, target):
         pass
     if not output_deltas_finite(network):
         return False
@@ -246,3 +259,60 @@ def train_step(
                 bias._weight -= rate * gradient
     changed()
     return True
+
+
+def train_batch(
+    network: Network,
+    inputs: NDArray[np.floating],
+    targets: NDArray[np.floating],
+    rate: float,
+    scale: float,
+    masks: Masks | None = None,
+) -> int | None:
+    """One update from one batch by the network's optimizer: ``Network.train_batch``."""
+    if not all_finite(inputs):
+        raise BadInputs
+    optimizer = network.optimizer
+    if len(inputs) == 1:
+        x, t, row = inputs[0].tolist(), targets[0].tolist(), mask_rows(masks, 0)
+        if type(optimizer) is SGD:
+            return None if train_step(network, x, t, rate, row) else 0
+        forward(network, x, row)
+        deltas(network, t)
+        if not output_deltas_finite(network):
+            return 0
+        gradients(network)
+    else:
+        bad = accumulate_batch(network, inputs, targets, scale, masks)
+        if bad is not None:
+            return bad
+    if type(optimizer) is SGD:
+        sgd_update(network, rate)
+    else:
+        optimizer_update(network, optimizer, rate)
+    return None
+
+
+def accumulate_batch(
+    network: Network,
+    inputs: NDArray[np.floating],
+    targets: NDArray[np.floating],
+    scale: float,
+    masks: Masks | None = None,
+) -> int | None:
+    """Gradient = scale·Σ_samples δ_j·o_i + λ·w_ji on every connection (masks: row r for sample r).
+
+    Stops at, and returns the row of, the first sample whose output δ is NaN or inf (the
+    divergence guard: K numbers per sample); returns None when every sample is finite.
+    """
+    output_nodes = network.layers[-1].nodes
+    for number, (x, t) in enumerate(zip(inputs.tolist(), targets.tolist(), strict=True)):
+        forward(network, x, mask_rows(masks, number))
+        deltas(network, t)
+        if not all(isfinite(node.delta) for node in output_nodes):
+            return number
+        accumulate_gradients(network, first=number == 0)
+    l2 = network.l2
+    for connection in network.connections:
+        connection.gradient = connection.gradient * scale + (0.0 if connection.is_bias else l2) * connection.weight
+    return None

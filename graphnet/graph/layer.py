@@ -24,8 +24,9 @@ from numpy.typing import NDArray
 
 from graphnet.common.sync import changed, settle
 from graphnet.graph.objects import Connection, ConstNode, Node
-from graphnet.math.activations import Activation
-from graphnet.math.errors import ShapeError
+from graphnet.math.activations import BUILTIN_ACTIVATIONS, Activation, get_activation
+from graphnet.math.errors import ShapeError, unknown_name
+from graphnet.math.validation import check_count
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -244,3 +245,35 @@ class Connections:
 
     def __repr__(self) -> str:
         return f"Connections({len(self)} in {len(self._layers) - 1} layers)"
+
+
+def check_sizes(sizes: Sequence[int]) -> list[int]:
+    """Layer sizes, input layer first: at least two whole numbers ≥ 1."""
+    if (
+        isinstance(sizes, str | bytes)
+        or not isinstance(sizes, Sequence | np.ndarray)
+        or (isinstance(sizes, np.ndarray) and sizes.ndim != 1)
+    ):
+        raise ShapeError(f"sizes must be a list of layer sizes such as [3, 4, 2]; got {sizes!r}")
+    if len(sizes) < 2:
+        raise ShapeError(f"sizes needs at least an input and an output layer; got {list(sizes)}")
+    return [check_count(size, name=f"sizes[{i}]") for i, size in enumerate(sizes)]
+
+
+def layer_activations(
+    activation: str | Activation | Sequence[str | Activation],
+    output_activation: str | Activation | None,
+    n_layers: int,
+) -> list[Activation]:
+    """F of each non-input layer: one for all, or one per layer, the output one overridable."""
+    if isinstance(activation, str | Activation) or (isinstance(activation, type)):
+        activations = [get_activation(activation) for _ in range(n_layers)]  # type: ignore[arg-type]
+    elif not isinstance(activation, Sequence):
+        raise unknown_name("activation", activation, BUILTIN_ACTIVATIONS)
+    else:
+        if len(activation) != n_layers:
+            raise ShapeError(f"activation list needs one entry per non-input layer ({n_layers}); got {len(activation)}")
+        activations = [get_activation(a) for a in activation]
+    if output_activation is not None:
+        activations[-1] = get_activation(output_activation)
+    return activations

@@ -1,58 +1,56 @@
 """The network as an explicit graph of objects: build it, run it, backpropagate, train.
 
 The computation happens in a fixed, documented order, one node or one connection at a
-time.  Each phase is a generator that *announces* a step, ``(phase, object)``, and then
-performs it by calling that object's own method.  ``forward``, ``backward`` and ``update``
-run these generators to the end; the stepper (:mod:`graphnet.tools.stepper`) runs the very same
-generators one step at a time, so what a learner steps through is what training computes.
-
-Order (the stepper shows it):
-
-1. ``input``:        o_i = x_i for each input node i
-2. ``forward``:      net_j = Σ_i w_ji·o_i, o_j = f(net_j), layer 1 … L, node 0 … n−1
-   (a softmax layer: ``net_input`` for every node, then ``output`` for every node;
-   a dropout layer in training: o_j = f(net_j)·m_j/q)
-3. ``output_delta``: δ_j of each output node
-4. ``hidden_delta``: δ_j = f′(net_j)·Σ_k w_kj·δ_k, layers L−1 … 1 (dropout: ·m_j/q)
-5. ``gradient``:     ∂E/∂w_ji = δ_j·o_i (+ λ·w_ji), layers 1 … L, node j, source i, bias last
-6. ``update``:       w_ji ← w_ji − rate·∂E/∂w_ji, same order (or the network's optimizer's
-   rule, e.g. Adam's; the optimizer counts the update once before the first connection)
+time: the phases of :mod:`graphnet.graph.phases` (input, forward, output δ, hidden δ,
+gradient, update).  ``forward``, ``backward`` and ``update`` compute them (the first two
+through the fused loops of :mod:`graphnet.graph.fused`, which give the same numbers); the
+stepper (:mod:`graphnet.tools.stepper`) walks the very same generators one step at a time,
+so what a learner steps through is what training computes.
 
 Optimizers and dropout
 ----------------------
 ``net.optimizer`` (plain SGD until ``train`` or ``update`` is given another) holds the update
 rule and its counts; each connection holds its own optimizer state (``connection.state``).
 ``Network(..., dropout=p)`` drops hidden nodes while training; see :mod:`graphnet.math.dropout`.
+
+``train`` runs the training loop of :mod:`graphnet.tools.train` through a socket of
+:mod:`graphnet.common.extensions`; what else is built on the graph (the mirror, the stepper,
+files, pictures) is reached the same way, see :mod:`graphnet.graph.conveniences`.
 """
 
 from __future__ import annotations
 
-import math
 import os
-from collections.abc import Collection, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Literal
+from collections.abc import Sequence
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from graphnet.common.schedule import check_schedule, reduction_scale
-from graphnet.graph import fused
-from graphnet.graph.layer import Connections, Layer
-from graphnet.graph.objects import Node
-from graphnet.math.activations import BUILTIN_ACTIVATIONS, Activation, Softmax, get_activation
-from graphnet.math.dropout import Masks, MasksLike, check_dropout, draw_masks, mask_rows
-from graphnet.math.errors import (
-    IncompatibleError,
-    NotDifferentiableError,
-    NumericalOverflowError,
-    ShapeError,
-    unknown_name,
+from graphnet.common import extensions
+from graphnet.common.checks import (
+    Engine,
+    accuracy_from_outputs,
+    check_data,
+    check_differentiable,
+    check_engine,
+    check_masks,
+    check_target,
+    select_optimizer,
 )
+from graphnet.common.mirror import Mirror, Params
+from graphnet.common.schedule import check_schedule, reduction_scale
+from graphnet.common.training import History
+from graphnet.graph import fused, phases
+from graphnet.graph.conveniences import BuiltOnTheGraph
+from graphnet.graph.layer import Connections, Layer, check_sizes, layer_activations
+from graphnet.graph.objects import Node
+from graphnet.math.activations import Activation
+from graphnet.math.dropout import Masks, MasksLike, check_dropout, draw_masks, mask_rows
+from graphnet.math.errors import IncompatibleError, NumericalOverflowError, ShapeError
 from graphnet.math.init import get_initializer
 from graphnet.math.losses import Loss, get_loss
-from graphnet.math.optimizers import SGD, Optimizer, get_optimizer
+from graphnet.math.optimizers import SGD, Optimizer
 from graphnet.math.validation import (
-    all_finite,
     as_batch,
     as_float_array,
     as_labels,
@@ -62,24 +60,14 @@ from graphnet.math.validation import (
     check_count,
     check_network_size,
     check_positive_number,
-    check_same_length,
     check_scalar,
     check_seed,
 )
-from graphnet.tools.train import BadInputs, History, train_loop
 
-if TYPE_CHECKING:
-    from rich.console import RenderableType
-
-    from graphnet.fast.network import FastNetwork
-    from graphnet.tools.stepper import Stepper
-
-Params = list[tuple[NDArray[np.floating], NDArray[np.floating] | None]]
-Step = tuple[str, Any]
-Engine = Literal["graph", "fast"]
+__all__ = ["Engine", "Network", "Params"]
 
 
-class Network:
+class Network(BuiltOnTheGraph):
     """A feed-forward network built as a graph of Node and Connection objects.
 
     Parameters
@@ -137,8 +125,8 @@ class Network:
         dropout: float | Sequence[float] = 0.0,
         seed: int | np.random.Generator | None = None,
     ) -> None:
-        self.sizes = _check_sizes(sizes)
-        self.activations = _layer_activations(activation, output_activation, len(self.sizes) - 1)
+        self.sizes = check_sizes(sizes)
+        self.activations = layer_activations(activation, output_activation, len(self.sizes) - 1)
         self.loss_function = get_loss(loss)
         self.loss_function.check_output_activation(self.activations[-1], self.sizes[-1])
         for index, layer_activation in enumerate(self.activations[:-1], start=1):
@@ -166,7 +154,7 @@ class Network:
         for layer, rate in zip(self.layers[1:-1], self.dropout, strict=True):
             layer.set_dropout(rate)
         self.optimizer: Optimizer = SGD()
-        self._fast: dict[str, FastNetwork] = {}
+        self._fast: dict[str, Mirror] = {}
 
     # ------------------------------------------------------------------ structure
     @property
@@ -178,11 +166,6 @@ class Network:
     def output_layer(self) -> Layer:
         """The last layer."""
         return self.layers[-1]
-
-    @property
-    def n_parameters(self) -> int:
-        """Number of weights and biases (= number of connections)."""
-        return len(self.connections)
 
     def node(self, layer: int, index: int) -> Node:
         """Node ``layer-index``, e.g. ``net.node(1, 2)``."""
@@ -197,6 +180,11 @@ class Network:
     def has_dropout(self) -> bool:
         """True when some hidden layer drops nodes while training."""
         return any(rate > 0.0 for rate in self.dropout)
+
+    @property
+    def keeps(self) -> list[float]:
+        """Q = 1 − p of each non-input layer: the probability that training keeps a node."""
+        return [layer.keep for layer in self.layers[1:]]
 
     def draw_masks(self, n_samples: int = 1, *, seed: int | np.random.Generator | None = None) -> Masks:
         """Dropout masks for ``n_samples`` samples, as training draws them (see :mod:`graphnet.math.dropout`).
@@ -213,117 +201,12 @@ class Network:
         return draw_masks(rng, count, sizes=self.sizes[1:], rates=self.dropout)
 
     def _check_masks(self, masks: MasksLike | None, n_samples: int) -> Masks | None:
-        """Validate masks given by a user: one entry per non-input layer, 0/1 arrays of shape (n, size)."""
-        if masks is None:
-            return None
-        if not isinstance(masks, Sequence) or len(masks) != len(self.sizes) - 1:
-            raise ShapeError(
-                f"masks must be a list with one entry per non-input layer ({len(self.sizes) - 1}); got {masks!r:.80}"
-            )
-        checked: Masks = []
-        for layer, mask in zip(self.layers[1:], masks, strict=True):
-            if mask is None or layer.keep == 1.0:
-                checked.append(None)
-                continue
-            array = as_float_array(mask, name=f"mask of layer {layer.index}").astype(np.float64)
-            if array.ndim == 1:
-                array = array.reshape(1, -1)
-            if array.shape != (n_samples, layer.size):
-                raise ShapeError(
-                    f"mask of layer {layer.index} must have shape {(n_samples, layer.size)}; got {array.shape}"
-                )
-            if not np.isin(array, (0.0, 1.0)).all():
-                raise ShapeError(f"mask of layer {layer.index} must hold only 0 and 1")
-            checked.append(array)
-        return checked
+        return check_masks(masks, n_samples, sizes=self.sizes, keeps=self.keeps)
 
-    # ------------------------------------------------------------------ the phases as steps
-    def _input_steps(self, x: Sequence[float]) -> Iterator[Step]:
-        """o_i = x_i for each input node, one step each."""
-        for node, value in zip(self.layers[0].nodes, x, strict=True):
-            yield "input", node
-            node.set_input(value)
-
-    def _forward_steps(self, masks: fused.RowMasks | None = None) -> Iterator[Step]:
-        """net_j and o_j of every node, layer 1 … L (softmax: all nets first).
-
-        ``masks``: one sample's dropout masks (training); without, no node is masked.
-        """
-        for number, layer in enumerate(self.layers[1:]):
-            if isinstance(layer.activation, Softmax):
-                for node in layer.nodes:
-                    yield "net_input", node
-                    node.compute_net_input()
-                outputs = Softmax.layer_values(layer.net_inputs)
-                for node, output in zip(layer.nodes, outputs, strict=True):
-                    yield "output", node
-                    node.output = output
-                continue
-            mask = masks[number] if masks is not None and layer.keep < 1.0 else None
-            for index, node in enumerate(layer.nodes):
-                yield "forward", node
-                if layer.keep < 1.0:
-                    node.mask = None if mask is None else mask[index]
-                node.compute_net_input()
-                node.compute_output()
-
-    def _output_delta_steps(self, target: Sequence[float]) -> Iterator[Step]:
-        """δ of every output node."""
-        self._check_differentiable()
-        output_layer = self.layers[-1]
-        loss = self.loss_function
-        n_outputs = output_layer.size
-        if isinstance(output_layer.activation, Softmax) and loss.canonical_activation is None:
-            # E depends on every output, and every output on every net input: δ = Jᵀ·g
-            output_gradients = [
-                loss.output_gradient(node.output, t, n_outputs)
-                for node, t in zip(output_layer.nodes, target, strict=True)
-            ]
-            weighted_gradient = sum(
-                node.output * g for node, g in zip(output_layer.nodes, output_gradients, strict=True)
-            )
-            for node, gradient in zip(output_layer.nodes, output_gradients, strict=True):
-                yield "output_delta", node
-                node.compute_softmax_delta(gradient, weighted_gradient)
-        else:
-            for node, t in zip(output_layer.nodes, target, strict=True):
-                yield "output_delta", node
-                node.compute_output_delta(t, loss, n_outputs)
-
-    def _hidden_delta_steps(self) -> Iterator[Step]:
-        """δ of every hidden node, layers L−1 … 1."""
-        for layer in reversed(self.layers[1:-1]):
-            for node in layer.nodes:
-                yield "hidden_delta", node
-                node.compute_hidden_delta()
-
-    def _gradient_steps(self) -> Iterator[Step]:
-        """∂E/∂w_ji = δ_j·o_i + λ·w_ji for every connection (no λ on biases)."""
-        l2 = self.l2
-        for connection in self.connections:
-            yield "gradient", connection
-            connection.compute_gradient(0.0 if connection.is_bias else l2)
-
-    def _update_steps(self, rate: float) -> Iterator[Step]:
-        """The optimizer's rule (plain SGD: w_ji ← w_ji − η·∂E/∂w_ji) for every connection.
-
-        The optimizer first counts the update and turns ``rate`` into this update's η.
-        """
-        optimizer = self.optimizer
-        step_rate = optimizer.begin_update(rate)
-        for connection in self.connections:
-            yield "update", connection
-            connection.update(step_rate, optimizer)
-
-    def _check_differentiable(self) -> None:
-        for layer in self.layers[1:]:
-            assert layer.activation is not None
-            if not layer.activation.differentiable:
-                raise NotDifferentiableError(
-                    f"layer {layer.index} uses {layer.activation.name!r}, which has no "
-                    "derivative: this network can predict but not backpropagate (expected a differentiable "
-                    "activation such as sigmoid to train)"
-                )
+    def _check_data(
+        self, X: ArrayLike, T: ArrayLike, *, inputs_finite: bool = True
+    ) -> tuple[NDArray[np.floating], NDArray[np.floating]]:
+        return check_data(X, T, sizes=self.sizes, loss=self.loss_function, inputs_finite=inputs_finite)
 
     # ------------------------------------------------------------------ public API
     def predict(self, x: ArrayLike) -> NDArray[np.float64]:
@@ -350,7 +233,7 @@ class Network:
         values = as_sample(x, self.sizes[0], name="x", sizes=self.sizes)
         return self._checked_forward(values, what="the outputs", masks=mask_rows(self._check_masks(masks, 1), 0))
 
-    def _checked_forward(self, values: list[float], *, what: str, masks: fused.RowMasks | None = None) -> list[float]:
+    def _checked_forward(self, values: list[float], *, what: str, masks: phases.RowMasks | None = None) -> list[float]:
         fused.forward(self, values, masks)
         outputs = self.layers[-1].outputs
         check_computed_finite(np.array(outputs), what=what)
@@ -364,7 +247,7 @@ class Network:
         NumericalOverflowError
             If a δ is NaN or inf (the last forward pass or the weights overflowed).
         """
-        values = self._check_target(target)
+        values = check_target(target, sizes=self.sizes, loss=self.loss_function)
         fused.deltas(self, values)
         for layer in self.layers[1:]:
             check_computed_finite(np.array(layer.deltas), what=f"δ of layer {layer.index}")
@@ -391,10 +274,10 @@ class Network:
             inputs, targets = self._check_data(X, T)
             check_schedule(len(inputs), None, reduction)
             checked = self._check_masks(masks, len(inputs))
-            bad = self._accumulate_batch(inputs, targets, reduction_scale(reduction, len(inputs)), checked)
+            bad = fused.accumulate_batch(self, inputs, targets, reduction_scale(reduction, len(inputs)), checked)
             if bad is not None:
                 check_computed_finite(np.array(self.layers[-1].deltas), what=f"the output δ of sample {bad}")
-        gradients: Params = [self._split(layer.gradient_rows()) for layer in self.layers[1:]]
+        gradients: Params = [self.split_rows(layer.gradient_rows()) for layer in self.layers[1:]]
         for index, (dW, db) in enumerate(gradients, start=1):
             check_computed_finite(dW, what=f"∂E/∂W of layer {index}")
             if db is not None:
@@ -414,45 +297,17 @@ class Network:
             count) are then left as they were.
         """
         rate = check_positive_number(rate, name="rate")
-        chosen = self._select_optimizer(optimizer)
-        before, counts = self._snapshot(), chosen.counts()
-        for _ in self._update_steps(rate):
+        chosen = select_optimizer(self, optimizer)
+        before, counts = self.snapshot(), chosen.counts()
+        for _ in phases.update_steps(self.connections, chosen, rate):
             pass
-        if not self._parameters_finite():
-            self._restore(before)
+        if not self.parameters_finite():
+            self.restore(before)
             chosen.set_counts(*counts)
             raise NumericalOverflowError(
                 f"the update with rate {rate:g} would make a weight NaN or inf (beyond ±1.8e308); expected "
                 "finite weights, so they are left as they were: lower the rate"
             )
-
-    def reset_optimizer(self) -> None:
-        """Start the network's optimizer afresh: counts back to 0 and every connection's state cleared."""
-        self.optimizer.reset()
-        for connection in self.connections:
-            connection.state = None
-
-    def _select_optimizer(self, spec: str | Optimizer | None) -> Optimizer:
-        """Make ``spec`` the network's optimizer; continue if it has the current one's settings.
-
-        None keeps the current optimizer.  A name (defaults) or an object with the same rule,
-        hyper-parameters and schedule as the current one continues it (its counts are carried
-        over, the connections keep their state); anything else starts afresh (counts 0, states
-        cleared).
-        """
-        if spec is None:
-            return self.optimizer
-        optimizer = get_optimizer(spec)
-        current = self.optimizer
-        if optimizer is current:
-            return current
-        if optimizer.same_settings(current):
-            optimizer.set_counts(*current.counts())
-            self.optimizer = optimizer
-            return optimizer
-        self.optimizer = optimizer
-        self.reset_optimizer()
-        return optimizer
 
     def loss(
         self,
@@ -470,7 +325,7 @@ class Network:
         never drops nodes; ``masks`` (row r for sample r) computes E under those fixed
         dropout masks instead, as training sees it.
         """
-        self._check_engine(engine)
+        check_engine(engine)
         if engine == "fast":
             return self.vectorized().loss(X, T, reduction=reduction, masks=masks)
         inputs, targets = self._check_data(X, T)
@@ -482,7 +337,7 @@ class Network:
             output_layer = self.layers[-1]
             per_sample.append(self.loss_function.value(output_layer.outputs, t, output_layer.net_inputs))
         data_loss = sum(per_sample) / len(per_sample) if reduction == "mean" else sum(per_sample)
-        total = data_loss + self._l2_penalty()
+        total = data_loss + self.l2_penalty()
         check_computed_finite(np.array(total), what="the loss")
         return total
 
@@ -491,11 +346,11 @@ class Network:
 
         The predicted class is argmax over the outputs, or ``output ≥ 0.5`` for one output.
         """
-        self._check_engine(engine)
+        check_engine(engine)
         if engine == "fast":
             return self.vectorized().accuracy(X, labels)
         outputs = self.predict(as_batch(X, self.sizes[0], name="X", sizes=self.sizes))
-        return _accuracy_from_outputs(outputs, as_labels(labels, self.sizes[-1]))
+        return accuracy_from_outputs(outputs, as_labels(labels, self.sizes[-1]))
 
     def train(
         self,
@@ -564,7 +419,7 @@ class Network:
             If a loss, δ or weight becomes NaN or inf; the network keeps the last finite
             parameters, and the error names the epoch and the sample (or batch).
         """
-        self._check_engine(engine)
+        check_engine(engine)
         if engine == "fast":
             return self.vectorized().train(
                 X,
@@ -581,12 +436,12 @@ class Network:
                 checkpoint_every=checkpoint_every,
                 resume=resume,
             )
-        self._check_differentiable()
+        check_differentiable(self.activations)
         inputs, targets = self._check_data(X, T, inputs_finite=False)  # train_loop looks for NaN and inf
         check_seed(seed)
         rng = np.random.default_rng(seed) if seed is not None else self.rng
-        self._select_optimizer(optimizer)
-        return train_loop(
+        select_optimizer(self, optimizer)
+        return extensions.train_loop(
             self,
             inputs,
             targets,
@@ -607,8 +462,8 @@ class Network:
             recheck_inputs=lambda: self._check_data(X, T),
         )
 
-    # ------------------------------------------------------------------ engine internals
-    def _train_batch(
+    # ------------------------------------------------------------------ for the training loop
+    def train_batch(
         self,
         inputs: NDArray[np.floating],
         targets: NDArray[np.floating],
@@ -620,279 +475,17 @@ class Network:
 
         A single sample under plain SGD takes the fused SGD step.  Returns None, or (without
         updating) the row of the first sample whose output δ is not finite.  Raises
-        :class:`~graphnet.tools.train.BadInputs` first if the inputs hold NaN or inf.
+        :class:`~graphnet.common.training.BadInputs` first if the inputs hold NaN or inf.
         """
-        if not all_finite(inputs):
-            raise BadInputs
-        optimizer = self.optimizer
-        if len(inputs) == 1:
-            x, t, row = inputs[0].tolist(), targets[0].tolist(), mask_rows(masks, 0)
-            if type(optimizer) is SGD:
-                return None if fused.train_step(self, x, t, rate, row) else 0
-            fused.forward(self, x, row)
-            fused.deltas(self, t)
-            if not fused.output_deltas_finite(self):
-                return 0
-            fused.gradients(self)
-        else:
-            bad = self._accumulate_batch(inputs, targets, scale, masks)
-            if bad is not None:
-                return bad
-        if type(optimizer) is SGD:
-            fused.sgd_update(self, rate)
-        else:
-            fused.optimizer_update(self, optimizer, rate)
-        return None
+        return fused.train_batch(self, inputs, targets, rate, scale, masks)
 
-    def _accumulate_batch(
-        self, inputs: NDArray[np.floating], targets: NDArray[np.floating], scale: float, masks: Masks | None = None
-    ) -> int | None:
-        """Gradient = scale·Σ_samples δ_j·o_i + λ·w_ji on every connection (masks: row r for sample r).
-
-        Stops at, and returns the row of, the first sample whose output δ is NaN or inf (the
-        divergence guard: K numbers per sample); returns None when every sample is finite.
-        """
-        output_nodes = self.layers[-1].nodes
-        isfinite = math.isfinite
-        for number, (x, t) in enumerate(zip(inputs.tolist(), targets.tolist(), strict=True)):
-            fused.forward(self, x, mask_rows(masks, number))
-            fused.deltas(self, t)
-            if not all(isfinite(node.delta) for node in output_nodes):
-                return number
-            fused.accumulate_gradients(self, first=number == 0)
-        l2 = self.l2
-        for connection in self.connections:
-            connection.gradient = connection.gradient * scale + (0.0 if connection.is_bias else l2) * connection.weight
-        return None
-
-    def _epoch_loss(self, inputs: NDArray[np.floating], targets: NDArray[np.floating]) -> float:
+    def epoch_loss(self, inputs: NDArray[np.floating], targets: NDArray[np.floating]) -> float:
         """E over validated data, on the fast mirror; NaN or inf are returned, not raised."""
-        fast = self.vectorized()
-        fast._pull()
-        return fast._epoch_loss(inputs, targets)
+        return self.vectorized().epoch_loss(inputs, targets)
 
-    def _sample_losses(self, inputs: NDArray[np.floating], targets: NDArray[np.floating]) -> NDArray[np.floating]:
+    def sample_losses(self, inputs: NDArray[np.floating], targets: NDArray[np.floating]) -> NDArray[np.floating]:
         """E of each sample without the L2 term, on the fast mirror; NaN or inf are returned, not raised."""
-        fast = self.vectorized()
-        fast._pull()
-        return fast._sample_losses(inputs, targets)
-
-    def _parameters_finite(self) -> bool:
-        return all(np.isfinite(layer.parameter_rows()).all() for layer in self.layers[1:])
-
-    def _snapshot(self) -> list[NDArray[np.floating]]:
-        """The augmented matrices [W | b] of every layer, then its optimizer state rows (copies)."""
-        snapshot: list[NDArray[np.floating]] = [layer.parameter_rows() for layer in self.layers[1:]]
-        state_type = self.optimizer.state_type
-        if state_type is not None:
-            snapshot += [layer.state_rows(field) for layer in self.layers[1:] for field in state_type.fields]
-        return snapshot
-
-    def _restore(self, snapshot: list[NDArray[np.floating]]) -> None:
-        layers = self.layers[1:]
-        for layer, rows in zip(layers, snapshot, strict=False):
-            layer.set_parameter_rows(rows)
-        state_type = self.optimizer.state_type
-        if state_type is not None and len(snapshot) > len(layers):
-            n_fields = len(state_type.fields)
-            for number, layer in enumerate(layers):
-                start = len(layers) + number * n_fields
-                layer.set_state_rows(state_type, snapshot[start : start + n_fields])
-
-    def _sync_to_graph(self) -> None:
-        """Nothing to do: the graph's connections are this engine's parameters."""
-
-    def _sync_from_graph(self) -> None:
-        """Nothing to do: the graph's connections are this engine's parameters."""
-
-    def _l2_penalty(self) -> float:
-        """(λ/2)·Σ w² over the weights (not the biases)."""
-        if self.l2 == 0.0:
-            return 0.0
-        return 0.5 * self.l2 * sum(c.weight * c.weight for c in self.connections if not c.is_bias)
-
-    def _check_engine(self, engine: str) -> None:
-        if not isinstance(engine, str) or engine not in ("graph", "fast"):
-            raise IncompatibleError(f"engine must be 'graph' or 'fast'; got {engine!r}")
-
-    def _check_target(self, target: ArrayLike) -> list[float]:
-        values = as_sample(target, self.sizes[-1], name="target", sizes=self.sizes)
-        self.loss_function.check_targets(np.array([values]))
-        return values
-
-    def _check_data(
-        self, X: ArrayLike, T: ArrayLike, *, inputs_finite: bool = True
-    ) -> tuple[NDArray[np.floating], NDArray[np.floating]]:
-        inputs = as_batch(X, self.sizes[0], name="X", sizes=self.sizes, finite=inputs_finite)
-        targets = as_batch(T, self.sizes[-1], name="T", sizes=self.sizes)
-        check_same_length(inputs, targets, "X", "T")
-        self.loss_function.check_targets(targets)
-        return inputs, targets
-
-    # ------------------------------------------------------------------ parameters
-    def _split(self, rows: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64] | None]:
-        if self.bias:
-            return rows[:, :-1].copy(), rows[:, -1].copy()
-        return rows.copy(), None
-
-    def get_params(self) -> Params:
-        """The parameters as ``[(W, b), …]``, W of shape (n_out, n_in), b (n_out,) or None."""
-        return [self._split(layer.parameter_rows()) for layer in self.layers[1:]]
-
-    def set_params(self, params: Sequence[tuple[ArrayLike, ArrayLike | None]]) -> None:
-        """Write ``[(W, b), …]`` into the connections (b is None for a network without bias)."""
-        if not isinstance(params, Sequence) or isinstance(params, str | bytes):
-            raise ShapeError(
-                f"params must be a list of (W, b) pairs, one per layer ({len(self.layers) - 1} for "
-                f"sizes={self.sizes}); got {type(params).__name__}"
-            )
-        if len(params) != len(self.layers) - 1:
-            raise ShapeError(
-                f"params must have one (W, b) pair per layer: "
-                f"{len(self.layers) - 1} for sizes={self.sizes}; got {len(params)}"
-            )
-        rows_per_layer = []
-        for layer, pair in zip(self.layers[1:], params, strict=True):
-            if not isinstance(pair, tuple | list) or len(pair) != 2:
-                raise ShapeError(f"params for layer {layer.index} must be a (W, b) pair; got {type(pair).__name__}")
-            weights = as_float_array(pair[0], name=f"W of layer {layer.index}")
-            expected = (layer.size, self.sizes[layer.index - 1])
-            if weights.shape != expected:
-                raise ShapeError(f"W of layer {layer.index} must have shape {expected}; got {weights.shape}")
-            if self.bias:
-                if pair[1] is None:
-                    raise ShapeError(
-                        f"b of layer {layer.index} is None but the network has biases; "
-                        f"expected an array of shape ({layer.size},)"
-                    )
-                biases = as_float_array(pair[1], name=f"b of layer {layer.index}")
-                if biases.shape != (layer.size,):
-                    raise ShapeError(f"b of layer {layer.index} must have shape ({layer.size},); got {biases.shape}")
-                rows_per_layer.append(np.column_stack([weights, biases]))
-            else:
-                if pair[1] is not None:
-                    raise ShapeError(f"b of layer {layer.index} must be None: the network has no bias")
-                rows_per_layer.append(weights)
-        for layer, rows in zip(self.layers[1:], rows_per_layer, strict=True):
-            layer.set_parameter_rows(rows)
-
-    def get_flat_params(self) -> NDArray[np.float64]:
-        """All parameters as one vector: layer by layer, W row by row, then b."""
-        return np.concatenate(
-            [np.concatenate([W.ravel(), b]) if b is not None else W.ravel() for W, b in self.get_params()]
-        )
-
-    def set_flat_params(self, vector: ArrayLike) -> None:
-        """Inverse of :meth:`get_flat_params`."""
-        flat = as_float_array(vector, name="parameter vector")
-        if flat.ndim != 1 or flat.size != self.n_parameters:
-            raise ShapeError(
-                f"parameter vector must have {self.n_parameters} values (sizes={self.sizes}); got shape {flat.shape}"
-            )
-        params: Params = []
-        start = 0
-        for n_in, n_out in zip(self.sizes[:-1], self.sizes[1:], strict=True):
-            weights = flat[start : start + n_out * n_in].reshape(n_out, n_in)
-            start += n_out * n_in
-            biases = None
-            if self.bias:
-                biases = flat[start : start + n_out]
-                start += n_out
-            params.append((weights, biases))
-        self.set_params(params)
-
-    def loss_and_gradient(self, vector: ArrayLike, X: ArrayLike, T: ArrayLike) -> tuple[float, NDArray[np.float64]]:
-        """E(θ) (mean over X, plus L2) and ∂E/∂θ as a flat vector, for scipy.optimize.
-
-        Sets the parameters to ``vector`` and computes on the fast path (the graph's
-        connections hold θ afterwards).  Use as ``minimize(f, θ0, jac=True, args=(X, T))``.
-        """
-        self.set_flat_params(vector)
-        fast = self.vectorized()
-        gradients = fast.gradients(X, T, reduction="mean")
-        loss = fast.loss(X, T, reduction="mean")
-        flat = np.concatenate(
-            [np.concatenate([dW.ravel(), db]) if db is not None else dW.ravel() for dW, db in gradients]
-        )
-        return loss, flat.astype(np.float64)
-
-    def vectorized(self, dtype: type = np.float64) -> FastNetwork:
-        """The fast path: the same network on numpy arrays, sharing these parameters."""
-        from graphnet.fast.network import FastNetwork
-
-        try:
-            key = np.dtype(dtype).name
-        except TypeError:
-            raise IncompatibleError(f"dtype must be numpy.float64 or numpy.float32; got {dtype!r}") from None
-        if key not in ("float64", "float32"):
-            raise IncompatibleError(f"dtype must be numpy.float64 or numpy.float32; got {key}")
-        if key not in self._fast:
-            self._fast[key] = FastNetwork(self, dtype=dtype)
-        return self._fast[key]
-
-    def stepper(
-        self,
-        x: ArrayLike,
-        target: ArrayLike,
-        *,
-        rate: float = 0.5,
-        optimizer: str | Optimizer | None = None,
-        masks: MasksLike | None = None,
-    ) -> Stepper:
-        """Step through one training step on (x, target), node by node; see :mod:`graphnet.tools.stepper`.
-
-        ``optimizer`` is chosen as in :meth:`train`; with dropout, ``masks`` (one sample's)
-        default to a draw from the network's generator, as ``train`` would make.
-        """
-        from graphnet.tools.stepper import Stepper
-
-        return Stepper(self, x, target, rate=rate, optimizer=optimizer, masks=masks)
-
-    # ------------------------------------------------------------------ files
-    def save(self, path: str | os.PathLike[str]) -> None:
-        """Write architecture and parameters to an ``.npz`` file, atomically; see :mod:`graphnet.tools.io`."""
-        from graphnet.tools.io import save_network
-
-        save_network(self, path)
-
-    @classmethod
-    def load(
-        cls,
-        path: str | os.PathLike[str],
-        *,
-        custom_activations: Mapping[str, Activation | type[Activation]] | None = None,
-        custom_losses: Mapping[str, Loss | type[Loss]] | None = None,
-    ) -> Network:
-        """Read a network written by :meth:`save` (or a training checkpoint); see :mod:`graphnet.tools.io`.
-
-        ``custom_activations`` / ``custom_losses`` map the names of your own Activation / Loss
-        subclasses that the file uses to the class (or an instance): files hold no code.
-        """
-        from graphnet.tools.io import load_network
-
-        return load_network(path, custom_activations=custom_activations, custom_losses=custom_losses)
-
-    # ------------------------------------------------------------------ showing itself
-    def dump(self) -> str:
-        """Plain-text dump: each node with output and delta, then its connections."""
-        from graphnet.views.render import dump_network
-
-        return dump_network(self)
-
-    def to_svg(self, *, max_nodes: int = 10, dropped: Collection[str] = ()) -> str:
-        """The network as an SVG picture: columns of neurons, lines coloured by weight.
-
-        Large layers show their first and last few nodes; ``dropped`` names nodes
-        (``"1-2"``) to draw faded, besides those dropout dropped for the last training
-        sample.  See :func:`graphnet.views.svg.network_svg`.
-        """
-        from graphnet.views.svg import network_svg
-
-        return network_svg(self, max_nodes=max_nodes, dropped=dropped)
-
-    def _repr_svg_(self) -> str:
-        """Jupyter shows the picture inline."""
-        return self.to_svg()
+        return self.vectorized().sample_losses(inputs, targets)
 
     def __repr__(self) -> str:
         names = [a.name for a in self.activations]
@@ -903,48 +496,3 @@ class Network:
         return (
             f"Network({self.sizes}, activation={shown!r}, loss={self.loss_function.name!r}, bias={self.bias}{dropout})"
         )
-
-    def __rich__(self) -> RenderableType:
-        from graphnet.views.render import render_network
-
-        return render_network(self)
-
-
-def _accuracy_from_outputs(outputs: NDArray[np.floating], labels: NDArray[np.intp]) -> float:
-    """Share of rows whose predicted class (argmax, or output ≥ 0.5 for one output) matches."""
-    if outputs.shape[0] != labels.shape[0]:
-        raise ShapeError(
-            f"X has {outputs.shape[0]} samples but labels has {labels.shape[0]}; expected one label per sample"
-        )
-    predicted = (outputs[:, 0] >= 0.5).astype(np.intp) if outputs.shape[1] == 1 else outputs.argmax(axis=1)
-    return float(np.mean(predicted == labels))
-
-
-def _check_sizes(sizes: Sequence[int]) -> list[int]:
-    if (
-        isinstance(sizes, str | bytes)
-        or not isinstance(sizes, Sequence | np.ndarray)
-        or (isinstance(sizes, np.ndarray) and sizes.ndim != 1)
-    ):
-        raise ShapeError(f"sizes must be a list of layer sizes such as [3, 4, 2]; got {sizes!r}")
-    if len(sizes) < 2:
-        raise ShapeError(f"sizes needs at least an input and an output layer; got {list(sizes)}")
-    return [check_count(size, name=f"sizes[{i}]") for i, size in enumerate(sizes)]
-
-
-def _layer_activations(
-    activation: str | Activation | Sequence[str | Activation],
-    output_activation: str | Activation | None,
-    n_layers: int,
-) -> list[Activation]:
-    if isinstance(activation, str | Activation) or (isinstance(activation, type)):
-        activations = [get_activation(activation) for _ in range(n_layers)]  # type: ignore[arg-type]
-    elif not isinstance(activation, Sequence):
-        raise unknown_name("activation", activation, BUILTIN_ACTIVATIONS)
-    else:
-        if len(activation) != n_layers:
-            raise ShapeError(f"activation list needs one entry per non-input layer ({n_layers}); got {len(activation)}")
-        activations = [get_activation(a) for a in activation]
-    if output_activation is not None:
-        activations[-1] = get_activation(output_activation)
-    return activations

@@ -160,7 +160,7 @@ def graph_optimizer_cases(sizes: list[int], n_samples: int) -> tuple[dict[str, C
         def train(net: Network = net, rows: list[tuple[Array, Array]] = rows) -> None:
             for x, t in rows:
                 net.optimizer.begin_update(0.01)
-                net._train_batch(x, t, 0.01, 1.0)
+                net.train_batch(x, t, 0.01, 1.0)
 
         cases[f"graph train step {label} {name}"] = train
     return cases, n_parameters, n_samples

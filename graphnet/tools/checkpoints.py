@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from graphnet.common.training import History
 from graphnet.graph.network import Network, Params
 from graphnet.math.errors import FileFormatError, IncompatibleError
 from graphnet.math.optimizers import Optimizer
@@ -44,7 +45,6 @@ from graphnet.tools.networkheader import (
     optimizer_of,
     state_member_names,
 )
-from graphnet.tools.train import History
 
 __all__ = [
     "Checkpoint",

@@ -45,11 +45,12 @@ Examples
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal, cast
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from graphnet.common.checks import check_data, check_differentiable, check_masks
 from graphnet.common.schedule import check_schedule
 from graphnet.fast.network import FastNetwork
 from graphnet.graph.network import Network
@@ -268,9 +269,7 @@ def gradient_check(
     (True, [4, 4])
     """
     started = time.perf_counter()
-    if isinstance(network, FastNetwork):
-        network = network.network
-    graph = _check_network(network)
+    graph = _check_network(network.network if isinstance(network, FastNetwork) else network)
     options = _check_options(
         mode=mode,
         epsilon=epsilon,
@@ -282,18 +281,18 @@ def gradient_check(
         absolute_tolerance=absolute_tolerance,
     )
     step_epsilon, stencil = options
-    inputs, targets = graph._check_data(x, t)
+    inputs, targets = check_data(x, t, sizes=graph.sizes, loss=graph.loss_function)
     check_schedule(len(inputs), None, reduction)
-    graph._check_differentiable()
+    check_differentiable(graph.activations)
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
 
-    checked_masks = graph._check_masks(masks, len(inputs))
+    checked_masks = check_masks(masks, len(inputs), sizes=graph.sizes, keeps=graph.keeps)
     graph_gradients = graph.gradients(inputs, targets, reduction=reduction, masks=checked_masks)
-    fast = graph.vectorized(np.float64)
+    fast = cast(FastNetwork, graph.vectorized(np.float64))  # the graph's mirror is a FastNetwork
     # pull, forward, backward
     fast_gradients = fast.gradients(inputs, targets, reduction=reduction, masks=checked_masks)
     kinks = [kinks_of(layer.activation) for layer in fast.layers]
-    engine = Perturbations(fast, inputs, targets, stencil, reduction, kinks, fast._factors(checked_masks))
+    engine = Perturbations(fast, inputs, targets, stencil, reduction, kinks, fast.dropout_factors(checked_masks))
     if mode == "directional":
         columns = engine.directional(graph_gradients, fast_gradients, step_epsilon, directions, rng)
     else:

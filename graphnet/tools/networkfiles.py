@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from graphnet.common import extensions
 from graphnet.graph.network import Network, Params
 from graphnet.math.activations import BUILTIN_ACTIVATIONS, Activation
 from graphnet.math.errors import FileFormatError, GraphnetError, IncompatibleError, UnknownNameError
@@ -49,6 +50,7 @@ CustomLosses = Mapping[str, "Loss | type[Loss]"]
 
 
 # ---------------------------------------------------------------------- public API
+@extensions.save_network.plug
 def save_network(network: Network, path: PathArg) -> None:
     """Write the network's architecture and parameters to ``path``, atomically.
 
@@ -72,6 +74,7 @@ def save_network(network: Network, path: PathArg) -> None:
     write_file(target, header, network_arrays(network))
 
 
+@extensions.load_network.plug
 def load_network(
     path: PathArg,
     *,

@@ -132,7 +132,7 @@ class Perturbations:
         self.scale = reduction_scale(reduction, len(inputs))  # 1/n for "mean", 1 for "sum"
         self.l2 = fast.network.l2
         self.kinks = list(kinks)
-        self.base_loss = fast._loss(inputs, targets, reduction, masks=factors)  # E, one unperturbed forward pass
+        self.base_loss = fast.batch_loss(inputs, targets, reduction, masks=factors)  # E, one unperturbed forward pass
         output = self.layers[-1]
         self.base_losses = fast.loss_function.value_array(output.Y, targets, output.Z)  # e_r, (n,)
         self.evaluations = 0
@@ -343,7 +343,7 @@ class Perturbations:
             if b0 is not None and v_b is not None and realized_b is not None:
                 dense.b = b0 + (multiple * h) * v_b
                 realized_b += coefficient * (dense.b - b0)
-            loss = self.fast._loss(self.inputs, self.targets, self.reduction, masks=self.factors)
+            loss = self.fast.batch_loss(self.inputs, self.targets, self.reduction, masks=self.factors)
             estimate += coefficient * (loss - self.base_loss)
             self.evaluations += 1
             for tracker, layer in zip(trackers, self.layers, strict=True):

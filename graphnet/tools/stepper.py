@@ -40,15 +40,20 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from graphnet.common import display, extensions
+from graphnet.common.checks import check_differentiable, check_masks, check_target, select_optimizer
+from graphnet.graph import phases
+from graphnet.graph.network import Network
 from graphnet.graph.objects import Connection, Node
 from graphnet.math.activations import Activation, Softmax, format_factor, format_number
+from graphnet.math.dropout import mask_rows
 from graphnet.math.errors import IncompatibleError
 from graphnet.math.optimizers import SGD
+from graphnet.math.validation import as_sample, check_positive_number
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
-    from graphnet.graph.network import Network
     from graphnet.math.dropout import MasksLike
     from graphnet.math.optimizers import Optimizer
 
@@ -116,9 +121,7 @@ class Event:
         return f"[{self.index}] {self.phase} {self.label}: {self.numbers}"
 
     def __rich__(self) -> RenderableType:
-        from graphnet.views.render import render_event
-
-        return render_event(self)
+        return display.rich(self)
 
 
 def _sum_terms(pairs: list[tuple[float, float]]) -> str:
@@ -153,21 +156,19 @@ class Stepper:
         optimizer: str | Optimizer | None = None,
         masks: MasksLike | None = None,
     ) -> None:
-        from graphnet.math.dropout import mask_rows
-        from graphnet.math.validation import as_sample, check_positive_number
-
-        network._check_differentiable()
+        check_differentiable(network.activations)
         self.network = network
         self.x = as_sample(x, network.sizes[0], name="x", sizes=network.sizes)
-        self.target = network._check_target(target)
+        self.target = check_target(target, sizes=network.sizes, loss=network.loss_function)
         self.rate = check_positive_number(rate, name="rate")
-        self.optimizer = network._select_optimizer(optimizer)
-        checked = network._check_masks(masks, 1)
+        self.optimizer = select_optimizer(network, optimizer)
+        checked = check_masks(masks, 1, sizes=network.sizes, keeps=network.keeps)
         if checked is None and network.has_dropout:
             checked = network.draw_masks(1)
         #: This sample's dropout masks (one list of m_j per non-input layer, or None).
         self.masks = mask_rows(checked, 0)
-        self._initial = _snapshot(network)
+        #: The network's state before the first step (what :meth:`back` and the player return to).
+        self.initial_state = network_state(network)
         self.history: list[Event] = []
         self._steps = self._new_steps()
         self._pending: tuple[str, Any] | None = next(self._steps, None)
@@ -177,12 +178,12 @@ class Stepper:
     def _new_steps(self) -> Iterator[tuple[str, Any]]:
         net = self.network
         return itertools.chain(
-            net._input_steps(self.x),
-            net._forward_steps(self.masks),
-            net._output_delta_steps(self.target),
-            net._hidden_delta_steps(),
-            net._gradient_steps(),
-            net._update_steps(self.rate),
+            phases.input_steps(net.layers, self.x),
+            phases.forward_steps(net.layers, self.masks),
+            phases.output_delta_steps(net.layers, net.loss_function, self.target),
+            phases.hidden_delta_steps(net.layers),
+            phases.gradient_steps(net.connections, net.l2),
+            phases.update_steps(net.connections, self.optimizer, self.rate),
         )
 
     def _count_steps(self) -> int:
@@ -237,7 +238,7 @@ class Stepper:
             return None
         undone = self.history.pop()
         keep = len(self.history)
-        _restore(self.network, self._initial)
+        restore_state(self.network, self.initial_state)
         self._steps = self._new_steps()
         self._pending = next(self._steps, None)
         for _ in range(keep):  # replay: deterministic, so the state is exactly as before
@@ -410,9 +411,7 @@ class Stepper:
         return f"Stepper(step {self.position}/{self.total}, {upcoming}){last}"
 
     def __rich__(self) -> RenderableType:
-        from graphnet.views.render import render_stepper
-
-        return render_stepper(self)
+        return display.rich(self)
 
     def to_html(self, *, max_nodes: int = 10) -> str:
         """The whole training step as one self-contained HTML page with a player.
@@ -420,14 +419,10 @@ class Stepper:
         The page plays back every step in a browser (no network access needed) and opens
         at this stepper's position; see :mod:`graphnet.views.player`.  The stepper is unchanged.
         """
-        from graphnet.views.player import player_html
-
-        return player_html(self, max_nodes=max_nodes)
+        return display.html(self, max_nodes=max_nodes)
 
     def _repr_html_(self) -> str:
-        from graphnet.views.render import to_html
-
-        return to_html(self)
+        return display.html(self, player=False)
 
 
 def _main_phase(phase: str) -> str:
@@ -460,14 +455,16 @@ Snapshot = tuple[
 ]
 
 
-def _snapshot(network: Network) -> Snapshot:
+def network_state(network: Network) -> Snapshot:
+    """Every node's net, o, δ and mask, every connection's w, ∂E/∂w and state, the optimizer's counts."""
     nodes = [(n.net_input, n.output, n.delta, n.mask) for layer in network.layers for n in layer.nodes]
     connections = [(c.weight, c.gradient, None if c.state is None else c.state.copy()) for c in network.connections]
     optimizer = network.optimizer
     return nodes, connections, (optimizer.step_count, optimizer.epoch_count, optimizer.current_rate)
 
 
-def _restore(network: Network, snapshot: Snapshot) -> None:
+def restore_state(network: Network, snapshot: Snapshot) -> None:
+    """Put back what :func:`network_state` took."""
     node_values, connection_values, (steps, epochs, current_rate) = snapshot
     all_nodes = [n for layer in network.layers for n in layer.nodes]
     for node, (net_input, output, delta, mask) in zip(all_nodes, node_values, strict=True):
@@ -476,3 +473,6 @@ def _restore(network: Network, snapshot: Snapshot) -> None:
         connection.weight, connection.gradient = weight, gradient
         connection.state = None if state is None else state.copy()
     network.optimizer.set_counts(steps, epochs, current_rate)
+
+
+extensions.stepper.plug(Stepper)

@@ -1,8 +1,8 @@
 """The training loop shared by both engines, and the history it returns.
 
 Both the graph network and the fast path train through :func:`train_loop`; each engine
-only supplies ``_train_batch(X, T, rate, scale, masks)`` (one update from one batch) and
-``_epoch_loss(X, T)`` (and the small helpers of :class:`Trainable`).  Epochs, batches,
+only supplies ``train_batch(X, T, rate, scale, masks)`` (one update from one batch) and
+``epoch_loss(X, T)`` (and the small helpers of :class:`Trainable`).  Epochs, batches,
 shuffling, reduction, the optimizer's counts and learning-rate schedule, the dropout masks,
 the divergence guard and checkpoints therefore cannot differ between the engines.
 
@@ -27,116 +27,27 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from graphnet.common import extensions
 from graphnet.common.schedule import EpochSchedule, check_schedule, reduction_scale
-from graphnet.math.dropout import Masks, draw_masks
+from graphnet.common.training import BadInputs, History, Snapshot, Trainable
+from graphnet.graph.network import Network
+from graphnet.math.dropout import draw_masks
 from graphnet.math.errors import IncompatibleError, NonFiniteError, TrainingDiverged
 from graphnet.math.optimizers import SGD, Optimizer
 from graphnet.math.validation import check_bool, check_count, check_path, check_positive_number
-
-if TYPE_CHECKING:
-    from rich.console import RenderableType
-
-    from graphnet.graph.network import Network
+from graphnet.tools import checkpoints
 
 PathArg = str | os.PathLike[str]
 #: Batch members listed in a divergence message before the rest is elided.
 SHOWN_BATCH_MEMBERS = 8
 
-
-class BadInputs(Exception):  # a signal inside train_loop, never seen by users
-    """Raised by an engine's ``_train_batch``, before updating, when the batch's inputs hold NaN or inf."""
-
-
-#: An engine's copy of its parameters (and its optimizer state), taken once per epoch to fall back to.
-Snapshot = list[NDArray[np.floating]]
-
-
-class Trainable(Protocol):
-    """What :func:`train_loop` needs from an engine."""
-
-    def _train_batch(
-        self,
-        inputs: NDArray[np.floating],
-        targets: NDArray[np.floating],
-        rate: float,
-        scale: float,
-        masks: Masks | None = None,
-    ) -> int | None:
-        """One update from one batch; or, if a sample's output δ is not finite, no update and its row.
-
-        Raises :class:`BadInputs`, before updating, if the batch's inputs hold NaN or inf.
-        """
-
-    def _epoch_loss(self, inputs: NDArray[np.floating], targets: NDArray[np.floating]) -> float:
-        """E over the data set (NaN or inf are returned, not raised)."""
-
-    def _sample_losses(self, inputs: NDArray[np.floating], targets: NDArray[np.floating]) -> NDArray[np.floating]:
-        """E of each sample, without the L2 term (NaN or inf are returned, not raised)."""
-
-    def _parameters_finite(self) -> bool:
-        """True when every weight and bias is finite."""
-
-    def _snapshot(self) -> Snapshot:
-        """A copy of the parameters and of the optimizer's state."""
-
-    def _restore(self, snapshot: Snapshot) -> None:
-        """Set the parameters and the optimizer's state to a snapshot's."""
-
-    def _sync_to_graph(self) -> None:
-        """Make the graph's connections hold the engine's parameters and optimizer state (for a checkpoint)."""
-
-    def _sync_from_graph(self) -> None:
-        """Make the engine use the parameters and optimizer state the graph holds (after a resume)."""
-
-
-@dataclass
-class History:
-    """What happened during training: the loss after each epoch, and the settings.
-
-    Attributes
-    ----------
-    losses : list of float
-        Mean loss on the training data (including L2) after each epoch.
-    updates : int
-        Number of weight updates made.
-    optimizer : str
-        The optimizer's name (``"sgd"`` for plain gradient descent).
-    """
-
-    engine: str
-    rate: float
-    batch_size: int | None
-    reduction: str
-    losses: list[float] = field(default_factory=list)
-    updates: int = 0
-    optimizer: str = "sgd"
-
-    @property
-    def epochs(self) -> int:
-        """Number of epochs recorded."""
-        return len(self.losses)
-
-    @property
-    def final_loss(self) -> float:
-        """Loss after the last epoch (NaN if no epoch ran)."""
-        return self.losses[-1] if self.losses else math.nan
-
-    def __repr__(self) -> str:
-        return (
-            f"History(engine={self.engine!r}, epochs={self.epochs}, updates={self.updates}, "
-            f"final_loss={self.final_loss:.6g})"
-        )
-
-    def __rich__(self) -> RenderableType:
-        from graphnet.views.render import render_history
-
-        return render_history(self)
+__all__ = ["SHOWN_BATCH_MEMBERS", "BadInputs", "History", "Snapshot", "Trainable", "train_loop"]
 
 
 def train_loop(
@@ -198,7 +109,7 @@ def train_loop(
     With ``recheck_inputs`` the caller has not yet looked for NaN or inf in X: that pass
     over the whole data set costs as much as 10% of a 784-30-10 epoch, because X comes from
     memory once more.  The engines look instead, batch by batch, before each update
-    (:meth:`Trainable._train_batch` raises :class:`BadInputs`); the fast path at no cost,
+    (:meth:`Trainable.train_batch` raises :class:`BadInputs`); the fast path at no cost,
     from net inputs it computes anyway.  Every row is met in the first epoch.  If a batch
     holds NaN or inf, the model, the optimizer's counts and state and the generator are
     put back as the call found them, and ``recheck_inputs()`` raises the caller's usual
@@ -240,25 +151,23 @@ def train_loop(
     }
     data_sha256 = ""
     if checkpoint_path is not None or resume_path is not None:
-        from graphnet.tools import checkpoints as io
-
         if network is None:
             raise IncompatibleError("checkpoints need the graph network; train through Network.train")
         if checkpoint_path is not None:
-            io.check_writable(checkpoint_path)  # now, not after the first epoch
-        data_sha256 = io.data_fingerprint(X, T)
+            checkpoints.check_writable(checkpoint_path)  # now, not after the first epoch
+        data_sha256 = checkpoints.data_fingerprint(X, T)
     first_epoch = 0
     if resume_path is not None:
         assert network is not None
-        state = io.read_resume_state(
+        state = checkpoints.read_resume_state(
             resume_path, network, settings=settings, data_sha256=data_sha256, optimizer=optimizer
         )
-        io.restore_rng_state(rng, state.rng_state, path=resume_path)
+        checkpoints.restore_rng_state(rng, state.rng_state, path=resume_path)
         network.set_params(state.params)
-        io.restore_optimizer_state(network, optimizer, state)
-        model._sync_from_graph()
+        checkpoints.restore_optimizer_state(network, optimizer, state)
+        model.sync_from_graph()
         history.losses, history.updates, first_epoch = state.losses, state.updates, state.epoch
-    if not model._parameters_finite():
+    if not model.parameters_finite():
         raise NonFiniteError(
             "the parameters must be finite to train; got NaN or inf (assigned to a connection by hand?); "
             "set finite ones with set_params"
@@ -266,7 +175,7 @@ def train_loop(
     start_rng_state = dict(rng.bit_generator.state)
     call_start: _EpochStart | None = None
     for epoch in range(first_epoch, epochs):
-        snapshot = _EpochStart(model._snapshot(), optimizer.counts(), updates.rng_state(rng))
+        snapshot = _EpochStart(model.snapshot(), optimizer.counts(), updates.rng_state(rng))
         call_start = call_start or snapshot
         schedule = EpochSchedule.draw(X, T, size, shuffle=shuffle, rng=rng)
         for number in range(schedule.n_batches):
@@ -287,8 +196,8 @@ def train_loop(
                 raise _diverged(model, X, T, epoch, schedule, number, sample, snapshot, updates)
             history.updates += 1
         optimizer.end_epoch()
-        loss = model._epoch_loss(X, T) if track_loss or on_epoch is not None else None
-        if not model._parameters_finite() or (loss is not None and not math.isfinite(loss)):
+        loss = model.epoch_loss(X, T) if track_loss or on_epoch is not None else None
+        if not model.parameters_finite() or (loss is not None and not math.isfinite(loss)):
             raise _diverged(model, X, T, epoch, schedule, None, None, snapshot, updates, loss=loss)
         if loss is not None:
             history.losses.append(loss)
@@ -297,8 +206,8 @@ def train_loop(
         done = epoch + 1
         if checkpoint_path is not None and (done % checkpoint_every == 0 or done == epochs):
             assert network is not None
-            model._sync_to_graph()
-            io.write_checkpoint(
+            model.sync_to_graph()
+            checkpoints.write_checkpoint(
                 checkpoint_path,
                 network,
                 epoch=done,
@@ -329,10 +238,10 @@ def _diverged(
     (the update was not applied), or are None when the end-of-epoch check failed.
     """
     advice = f"lower the rate (got {updates.rate:g}), or scale the inputs"
-    if number is None or not model._parameters_finite():
+    if number is None or not model.parameters_finite():
         found = _replay(model, schedule, snapshot, updates)
         if found is None:  # every update stayed finite, but the loss overflowed: name the first sample
-            sample_losses = model._sample_losses(X, T)
+            sample_losses = model.sample_losses(X, T)
             snapshot.restore(model, updates.optimizer)
             bad = np.flatnonzero(~np.isfinite(sample_losses))
             if bad.size:
@@ -383,13 +292,13 @@ def _replay(
     if rng is not None and schedule.order is not None:
         rng.permutation(len(schedule.X))  # the epoch's shuffle, drawn before its masks
     for number in range(schedule.n_batches):
-        before, counts = model._snapshot(), optimizer.counts()
+        before, counts = model.snapshot(), optimizer.counts()
         bad_row = updates.apply(model, schedule, number, rng)
         if bad_row is not None:
             optimizer.set_counts(*counts)
             return number, int(schedule.samples(number)[bad_row])
-        if not model._parameters_finite():
-            model._restore(before)
+        if not model.parameters_finite():
+            model.restore(before)
             optimizer.set_counts(*counts)
             return number, None
     return None
@@ -407,13 +316,13 @@ class _Updates:
     def apply(
         self, model: Trainable, schedule: EpochSchedule, number: int, rng: np.random.Generator | None
     ) -> int | None:
-        """Update ``number`` of the epoch: what ``model._train_batch`` returns."""
+        """Update ``number`` of the epoch: what ``model.train_batch`` returns."""
         rows = schedule.rows(number)
         step_rate = self.optimizer.begin_update(self.rate)
         masks = None
         if self.network is not None and rng is not None:
             masks = draw_masks(rng, rows.stop - rows.start, sizes=self.network.sizes[1:], rates=self.network.dropout)
-        return model._train_batch(
+        return model.train_batch(
             schedule.inputs[rows],
             schedule.targets[rows],
             step_rate,
@@ -436,10 +345,13 @@ class _EpochStart:
 
     def restore(self, model: Trainable, optimizer: Optimizer) -> np.random.Generator | None:
         """Put the model and the optimizer back; return a generator in the epoch's starting state (dropout)."""
-        model._restore(self.snapshot)
+        model.restore(self.snapshot)
         optimizer.set_counts(*self.counts)
         if self.rng_state is None:
             return None
         generator = np.random.Generator(getattr(np.random, self.rng_state["bit_generator"])())
         generator.bit_generator.state = self.rng_state
         return generator
+
+
+extensions.train_loop.plug(train_loop)

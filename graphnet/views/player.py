@@ -42,6 +42,7 @@ True
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 from collections.abc import Sequence
@@ -49,16 +50,16 @@ from dataclasses import dataclass
 from html import escape
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from graphnet.common import display
+from graphnet.graph.network import Network
+from graphnet.graph.objects import Connection, Node
 from graphnet.math.errors import IncompatibleError, MissingFileError
 from graphnet.math.validation import check_count
+from graphnet.tools.stepper import Event, Stepper, restore_state
+from graphnet.views.render import to_html
 from graphnet.views.svg import MAX_NODES, layout, network_svg
-
-if TYPE_CHECKING:
-    from graphnet.graph.network import Network
-    from graphnet.graph.objects import Connection, Node
-    from graphnet.tools.stepper import Event, Stepper
 
 #: Which values of its node or connection a step of each phase changes (field, attribute).
 PHASE_FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
@@ -245,10 +246,6 @@ def replica(network: Network) -> Network:
 
     Its optimizer is a copy of ``network``'s, with the same settings and counts.
     """
-    import copy
-
-    from graphnet.graph.network import Network
-
     twin = Network(
         network.sizes,
         activation=network.activations,
@@ -276,11 +273,8 @@ def record(stepper: Stepper, *, max_nodes: int = MAX_NODES) -> Recording:
     -------
     Recording
     """
-    from graphnet.graph.objects import Connection
-    from graphnet.tools.stepper import Stepper, _restore
-
     network = replica(stepper.network)
-    _restore(network, stepper._initial)
+    restore_state(network, stepper.initial_state)
     plan = layout(network, max_nodes=max_nodes)
     nodes = [node for layer in network.layers for node in layer.nodes]
     connections = list(network.connections)
@@ -330,7 +324,7 @@ def record(stepper: Stepper, *, max_nodes: int = MAX_NODES) -> Recording:
     output_range = (min(0.0, *finite_outputs), max(1.0, *finite_outputs))
     largest = max((abs(w) for w in weights if math.isfinite(w)), default=0.0)
     scale = largest if largest > 0 else 1.0
-    _restore(network, stepper._initial)  # draw the start state
+    restore_state(network, stepper.initial_state)  # draw the start state
     svg = network_svg(network, max_nodes=max_nodes, outputs=output_range, scale=scale)
     return Recording(
         title=repr(stepper.network),
@@ -411,3 +405,9 @@ def write_player(source: Stepper | Recording, path: str | Path, *, max_nodes: in
         raise MissingFileError(f"cannot write {str(target)!r}: folder {str(target.parent)!r} does not exist")
     target.write_text(player_html(source, max_nodes=max_nodes), encoding="utf-8")
     return target
+
+
+@display.html.register(Stepper)
+def stepper_html(stepper: Stepper, *, max_nodes: int = MAX_NODES, player: bool = True) -> str:
+    """``stepper.to_html()``: the player page; ``player=False``: the rich view as HTML (Jupyter)."""
+    return player_html(stepper, max_nodes=max_nodes) if player else to_html(stepper)

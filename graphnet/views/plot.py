@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from graphnet.math.errors import EmptyDataError, MissingDependencyError, MissingFileError, ShapeError
 
 if TYPE_CHECKING:
-    from graphnet.tools.train import History
+    from graphnet.common.training import History
 
 #: What to tell a user who lacks matplotlib.
 INSTALL_HINT = 'install it with: pip install "graphnet[plot]"'

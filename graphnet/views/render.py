@@ -22,21 +22,18 @@ with the optimizer and its counts when it is not plain SGD at a constant rate.
 from __future__ import annotations
 
 import itertools
-from typing import TYPE_CHECKING
 
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
 from graphnet.common import display
+from graphnet.common.training import History
+from graphnet.graph.layer import Layer
+from graphnet.graph.network import Network
+from graphnet.graph.objects import Connection, ConstNode, Node
 from graphnet.tools.bench import BenchResult
-
-if TYPE_CHECKING:
-    from graphnet.graph.layer import Layer
-    from graphnet.graph.network import Network
-    from graphnet.graph.objects import Connection, ConstNode, Node
-    from graphnet.tools.stepper import Event, Stepper
-    from graphnet.tools.train import History
+from graphnet.tools.stepper import Event, Stepper
 
 #: Sparkline glyphs from low to high.
 SPARK_GLYPHS = "▁▂▃▄▅▆▇█"
@@ -69,8 +66,6 @@ def _mask_text(node: Node) -> str:
 
 def dump_node(node: Node | ConstNode) -> str:
     """One node in the classic format: its values, then its downstream and upstream connections."""
-    from graphnet.graph.objects import ConstNode
-
     if isinstance(node, ConstNode):
         head = f"{node.label}: output: 1 (bias)"
         upstream: list[Connection] = []
@@ -86,6 +81,7 @@ def dump_node(node: Node | ConstNode) -> str:
     return "\n".join(lines)
 
 
+@display.text.register(Network)
 def dump_network(network: Network) -> str:
     """The whole network, layer by layer, node by node (bias nodes last in their layer)."""
     blocks = [repr(network)]
@@ -101,6 +97,7 @@ def dump_network(network: Network) -> str:
     return "\n".join(blocks)
 
 
+@display.rich.register(Node)
 def render_node(node: Node) -> RenderableType:
     """A node's values and its connections as a small table."""
     table = Table(title=f"Node {node.label}", show_header=True, title_justify="left")
@@ -137,6 +134,7 @@ def render_node(node: Node) -> RenderableType:
     return Group(summary, table)
 
 
+@display.rich.register(Layer)
 def render_layer(layer: Layer) -> RenderableType:
     """A layer as a table of its nodes: net input, output, delta (long layers are cut)."""
     kind = "input" if layer.activation is None else layer.activation.name
@@ -178,6 +176,7 @@ def render_layer(layer: Layer) -> RenderableType:
     return table
 
 
+@display.rich.register(Network)
 def render_network(network: Network) -> RenderableType:
     """The network: a summary line, then one table per layer."""
     header = Text.assemble(
@@ -196,6 +195,7 @@ def render_network(network: Network) -> RenderableType:
     return Group(header, *(render_layer(layer) for layer in network.layers))
 
 
+@display.rich.register(Connection)
 def render_connection(connection: Connection) -> RenderableType:
     """One connection: ``(0-1) -> (1-2) = 0.0531  ∂E/∂w = …``."""
     state = connection.state
@@ -238,6 +238,7 @@ def sparkline(
     return "".join(SPARK_GLYPHS[0 if span == 0 else min(max(round((v - low) / span * top), 0), top)] for v in values)
 
 
+@display.rich.register(History)
 def render_history(history: History) -> RenderableType:
     """Training summary with a loss sparkline."""
     optimizer = f", {history.optimizer}" if history.optimizer != "sgd" else ""
@@ -263,6 +264,7 @@ PHASE_STYLES = {
 }
 
 
+@display.rich.register(Event)
 def render_event(event: Event) -> RenderableType:
     """One step: its phase and label, the formula in symbols, and with numbers."""
     style = PHASE_STYLES.get(event.phase, "white")
@@ -289,10 +291,9 @@ def _node_cell(node: Node, highlight: str | None) -> Text:
     return text
 
 
+@display.rich.register(Stepper)
 def render_stepper(stepper: Stepper) -> RenderableType:
     """The network as columns of nodes (the next node highlighted), then the last formula."""
-    from graphnet.graph.objects import Connection
-
     network = stepper.network
     current = stepper.current
     next_nodes: set[str] = set()

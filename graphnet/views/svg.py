@@ -40,16 +40,14 @@ import math
 from collections.abc import Collection
 from dataclasses import dataclass
 from html import escape
-from typing import TYPE_CHECKING
 
 import numpy as np
 
+from graphnet.common import display
+from graphnet.graph.layer import Layer
+from graphnet.graph.network import Network
 from graphnet.math.activations import format_number
 from graphnet.math.validation import check_count
-
-if TYPE_CHECKING:
-    from graphnet.graph.layer import Layer
-    from graphnet.graph.network import Network
 
 #: Layers with more nodes than this are collapsed to their first and last few nodes.
 MAX_NODES = 10
@@ -212,6 +210,7 @@ def stroke(weight: float, scale: float) -> tuple[str, float]:
 
 
 # ---------------------------------------------------------------------------- drawing
+@display.svg.register(Network)
 def network_svg(
     network: Network,
     *,
