@@ -6,7 +6,7 @@ Run: ``python demos/cg.py [--samples N] [--maxiter N] [--l2 L]``
 
 import sys
 
-from graphnet.cli.main import main
+from graphnet.cli import main
 
 if __name__ == "__main__":
     sys.exit(main(["demo", "cg", *sys.argv[1:]]))

@@ -5,7 +5,7 @@ Run: ``python demos/forward.py`` (the same as ``graphnet demo forward``).
 
 import sys
 
-from graphnet.cli.main import main
+from graphnet.cli import main
 
 if __name__ == "__main__":
     sys.exit(main(["demo", "forward", *sys.argv[1:]]))

@@ -5,7 +5,7 @@ Run: ``python demos/gates.py [--plot FILE]`` (the same as ``graphnet demo gates`
 
 import sys
 
-from graphnet.cli.main import main
+from graphnet.cli import main
 
 if __name__ == "__main__":
     sys.exit(main(["demo", "gates", *sys.argv[1:]]))

@@ -6,7 +6,7 @@ Run: ``python demos/mnist.py [--hidden N] [--epochs N] [--checkpoint FILE] ...``
 
 import sys
 
-from graphnet.cli.main import main
+from graphnet.cli import main
 
 if __name__ == "__main__":
     sys.exit(main(["demo", "mnist", *sys.argv[1:]]))

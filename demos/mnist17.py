@@ -6,7 +6,7 @@ Run: ``python demos/mnist17.py [--samples N] [--rate R] [--seed S] [--plot FILE]
 
 import sys
 
-from graphnet.cli.main import main
+from graphnet.cli import main
 
 if __name__ == "__main__":
     sys.exit(main(["demo", "mnist17", *sys.argv[1:]]))

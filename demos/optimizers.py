@@ -6,7 +6,7 @@ Run: ``python demos/optimizers.py [--epochs N] [--dropout P] [--plot FILE] ...``
 
 import sys
 
-from graphnet.cli.main import main
+from graphnet.cli import main
 
 if __name__ == "__main__":
     sys.exit(main(["demo", "optimizers", *sys.argv[1:]]))

@@ -7,7 +7,7 @@ nothing here asserts a time.
 
 import sys
 
-from graphnet.cli.main import main
+from graphnet.cli import main
 
 if __name__ == "__main__":
     sys.exit(main(["demo", "speed", *sys.argv[1:]]))

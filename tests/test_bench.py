@@ -8,7 +8,7 @@ import pytest
 from rich.console import Console
 
 from graphnet import Network
-from graphnet.cli.main import main
+from graphnet.cli import main
 from graphnet.tools.bench import (
     CHECKS,
     BenchResult,

@@ -4,7 +4,7 @@ import pytest
 from rich.console import Console
 
 from graphnet import __version__
-from graphnet.cli.main import main
+from graphnet.cli import main
 
 
 def run(argv, capsys):

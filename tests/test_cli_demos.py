@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from rich.console import Console
 
-from graphnet.cli.main import main
+from graphnet.cli import main
 from graphnet.datasets import ENV_VAR, load_bundled_mnist
 from graphnet.demos import DEMOS, TOUR
 

@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from rich.console import Console
 
-from graphnet.cli.main import main
+from graphnet.cli import main
 
 
 def run(argv, capsys):

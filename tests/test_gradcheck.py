@@ -8,7 +8,7 @@ from conftest import COMBINATIONS, central_difference, valid_targets
 from rich.console import Console
 
 from graphnet import Network
-from graphnet.cli.main import main
+from graphnet.cli import main
 from graphnet.fast.network import FastNetwork
 from graphnet.math.activations import Activation, get_activation
 from graphnet.math.errors import GraphnetError, IncompatibleError, NotDifferentiableError, ShapeError

@@ -1,6 +1,6 @@
 """The picture-making parts of the command line: ``draw``, ``step --html``, ``train --plot``.
 
-:mod:`graphnet.cli.main` registers the ``draw`` subcommand through :func:`add_draw_command` and
+:mod:`graphnet.cli.commands` registers the ``draw`` subcommand through :func:`add_draw_command` and
 calls :func:`write_step_player` and :func:`write_training_plot` for the options.
 """
 
@@ -12,7 +12,10 @@ from typing import TYPE_CHECKING
 
 from rich.console import Console
 
+from graphnet.cli.options import add_network_options, add_sample_options, network_from_args, sample_from_args
 from graphnet.math.errors import MissingFileError
+from graphnet.views.player import write_player
+from graphnet.views.plot import default_title, plot_history, require_matplotlib
 from graphnet.views.svg import MAX_NODES
 
 if TYPE_CHECKING:
@@ -29,8 +32,6 @@ def _writable(path: str) -> Path:
 
 def add_draw_command(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Register ``graphnet draw``."""
-    from graphnet.cli.main import add_network_options, add_sample_options
-
     draw = commands.add_parser(
         "draw",
         help="draw the network as an SVG picture",
@@ -54,8 +55,6 @@ def add_draw_command(commands: argparse._SubParsersAction) -> None:  # type: ign
 
 def run_draw(args: argparse.Namespace, console: Console) -> int:
     """Write the network as an SVG file."""
-    from graphnet.cli.main import network_from_args, sample_from_args
-
     net = network_from_args(args)
     target = _writable(args.output)
     if not args.weights_only:
@@ -72,8 +71,6 @@ def run_draw(args: argparse.Namespace, console: Console) -> int:
 
 def write_step_player(stepper: Stepper, path: str, console: Console) -> int:
     """``graphnet step --html FILE``: write the browser player of the whole step."""
-    from graphnet.views.player import write_player
-
     target = write_player(stepper, _writable(path))
     console.print(
         f"wrote {target}: {stepper.total} steps of one training step of {stepper.network!r}; open it in a browser",
@@ -88,7 +85,6 @@ def check_plot_option(path: str | None) -> None:
     """Fail before training if ``--plot`` cannot be written (no matplotlib, no such folder)."""
     if path is None:
         return
-    from graphnet.views.plot import require_matplotlib
 
     require_matplotlib("--plot")
     _writable(path)
@@ -98,7 +94,6 @@ def write_training_plot(history: History, path: str | None, console: Console, *,
     """``graphnet train --plot FILE``: the loss per epoch as a PNG, titled with ``subject``."""
     if path is None:
         return
-    from graphnet.views.plot import default_title, plot_history
 
     title = f"{subject} · {default_title(history)}" if subject else None
     console.print(f"wrote {plot_history(history, path, title=title)}", markup=False, highlight=False, soft_wrap=True)

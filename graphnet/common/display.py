@@ -50,6 +50,10 @@ class View(Generic[Shown]):
 
         return plug
 
+    def draws(self, cls: type) -> bool:
+        """True when a function is registered for ``cls`` or one of its base classes."""
+        return any(base in self._drawers for base in cls.__mro__)
+
     def __call__(self, obj: object, **options: Any) -> Shown:
         for cls in type(obj).__mro__:
             drawer = self._drawers.get(cls)

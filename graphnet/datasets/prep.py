@@ -43,7 +43,7 @@ PIXEL_MAX = 255
 """Largest 8-bit grey level; :func:`scale_unit` divides by it."""
 
 
-def _class_labels(labels: npt.ArrayLike, *, name: str = "labels") -> npt.NDArray[np.int64]:
+def class_labels(labels: npt.ArrayLike, *, name: str = "labels") -> npt.NDArray[np.int64]:
     """Check that ``labels`` is a non-empty 1-D array of whole numbers; return it as int64."""
     values = np.asarray(labels)
     if values.ndim != 1:
@@ -115,7 +115,7 @@ def one_hot(labels: npt.ArrayLike, n_classes: int, *, on: float = 1.0, off: floa
     for option, value in (("on", on), ("off", off)):
         if not np.isfinite(value):
             raise NonFiniteError(f"{option}: expected a finite number, got {value!r}")
-    classes = _class_labels(labels)
+    classes = class_labels(labels)
     outside = (classes < 0) | (classes >= n_classes)
     if outside.any():
         index = int(np.argmax(outside))
@@ -225,7 +225,7 @@ def binary_subset(
     if positive == negative:
         raise IncompatibleError(f"positive and negative must be different classes, got {positive!r} for both")
     samples = np.asarray(images)
-    classes = _class_labels(labels)
+    classes = class_labels(labels)
     if samples.ndim == 0 or samples.shape[0] != classes.size:
         raise ShapeError(f"images: expected {classes.size} rows (one per label), got shape {samples.shape}")
     is_positive = classes == positive

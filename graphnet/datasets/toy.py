@@ -53,7 +53,7 @@ from rich.color import Color
 from rich.style import Style
 from rich.text import Text
 
-from graphnet.datasets.prep import _class_labels
+from graphnet.datasets.prep import class_labels
 from graphnet.math.errors import (
     EmptyDataError,
     IncompatibleError,
@@ -227,7 +227,7 @@ def _check_points(X: npt.ArrayLike, labels: npt.ArrayLike) -> tuple[FloatArray, 
         raise EmptyDataError("X: expected at least one point, got none")
     if not np.isfinite(points).all():
         raise NonFiniteError("X: expected finite coordinates, got NaN or infinity")
-    classes = _class_labels(labels)
+    classes = class_labels(labels)
     if classes.size != points.shape[0]:
         raise ShapeError(f"labels: expected {points.shape[0]} labels (one per row of X), got {classes.size}")
     if classes.min() < 0:

@@ -22,9 +22,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
+from graphnet.common import display
 from graphnet.common.sync import changed, settle
 from graphnet.graph.objects import Connection, ConstNode, Node
 from graphnet.math.activations import BUILTIN_ACTIVATIONS, Activation, get_activation
+from graphnet.math.dropout import keep_probability
 from graphnet.math.errors import ShapeError, unknown_name
 from graphnet.math.validation import check_count
 
@@ -66,8 +68,6 @@ class Layer:
 
     def set_dropout(self, rate: float) -> None:
         """Drop each node with probability p = ``rate`` while training (q = 1 − p on every node)."""
-        from graphnet.math.dropout import keep_probability
-
         self.dropout = rate
         self.keep = keep_probability(rate)
         for node in self.nodes:
@@ -171,9 +171,7 @@ class Layer:
         return f"Layer {self.index} ({self.size} {kind} nodes{bias})"
 
     def __rich__(self) -> RenderableType:
-        from graphnet.views.render import render_layer
-
-        return render_layer(self)
+        return display.rich(self)
 
 
 @contextmanager

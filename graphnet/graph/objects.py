@@ -33,6 +33,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from graphnet.common import display
 from graphnet.common.sync import changed, owed, settle
 from graphnet.math.activations import Activation
 
@@ -151,9 +152,7 @@ class Node:
         return f"Node {self.label} output={self.output:.4f} delta={self.delta:.4g}{dropped}"
 
     def __rich__(self) -> RenderableType:
-        from graphnet.views.render import render_node
-
-        return render_node(self)
+        return display.rich(self)
 
 
 class ConstNode:
@@ -281,7 +280,5 @@ class Connection:
         state = f" {self.state.short()}" if self.state is not None else ""
         return f"{self.label} = {self.weight:.4f}{state}"
 
-    def __rich__(self) -> Any:
-        from graphnet.views.render import render_connection
-
-        return render_connection(self)
+    def __rich__(self) -> RenderableType:
+        return display.rich(self)

@@ -38,7 +38,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from rich.text import Text
 
-from graphnet.math.errors import MissingDependencyError, ShapeError
+from graphnet.math.errors import MissingDependencyError, MissingFileError, ShapeError
 from graphnet.math.validation import as_float_array, check_count
 
 #: The glyph of a plotted point.
@@ -182,8 +182,6 @@ def curves_png(
     MissingFileError
         If the folder of ``path`` does not exist.
     """
-    from graphnet.math.errors import MissingFileError
-
     target = Path(path)
     if not target.parent.is_dir():
         raise MissingFileError(

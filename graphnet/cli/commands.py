@@ -15,12 +15,26 @@ from typing import TYPE_CHECKING
 import numpy as np
 from rich.console import Console
 
-from graphnet import __version__
+from graphnet.cli.data import add_data_options, load_training_data
+from graphnet.cli.options import (
+    add_network_options,
+    add_optimizer_option,
+    add_sample_options,
+    network_from_args,
+    sample_from_args,
+)
+from graphnet.cli.pictures import add_draw_command, check_plot_option, write_step_player, write_training_plot
+from graphnet.demos import DEMOS, add_demo_options, run_named_demo
 from graphnet.graph.network import Network
+from graphnet.math.activations import get_activation
 from graphnet.math.errors import GraphnetError, IncompatibleError
+from graphnet.tools.bench import CHECKS, check_ratios
+from graphnet.tools.bench import run_bench as measure
+from graphnet.tools.gradcheck import PLANTED_BUG_FACTOR, PlantedBug, gradient_check, random_sample
+from graphnet.version import __version__
+from graphnet.views.stepview import step_session
 
 if TYPE_CHECKING:
-    from graphnet.graph.network import Network
     from graphnet.math.activations import Activation
 
 Command = Callable[[argparse.Namespace, Console], int]
@@ -36,73 +50,6 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_USAGE)
 
 
-def add_network_options(parser: argparse.ArgumentParser, *, layers: Sequence[int]) -> None:
-    """The options every command that builds a network shares."""
-    parser.add_argument(
-        "--layers",
-        type=int,
-        nargs="+",
-        default=list(layers),
-        metavar="N",
-        help=f"nodes per layer, input first (default: {' '.join(map(str, layers))})",
-    )
-    parser.add_argument("--activation", default="sigmoid", help="hidden (and output) activation")
-    parser.add_argument("--output-activation", default=None, help="output layer activation")
-    parser.add_argument("--loss", default="squared_error", help="loss function")
-    parser.add_argument("--no-bias", action="store_true", help="build without bias nodes")
-    parser.add_argument("--init", default="uniform", help="uniform, normal, xavier or he")
-    parser.add_argument(
-        "--dropout", type=float, default=0.0, metavar="P", help="drop hidden nodes with probability P in training"
-    )
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-
-
-def add_optimizer_option(parser: argparse.ArgumentParser) -> None:
-    """--optimizer NAME, for commands that update weights."""
-    from graphnet.math.optimizers import OPTIMIZERS
-
-    parser.add_argument(
-        "--optimizer",
-        default="sgd",
-        choices=list(OPTIMIZERS),
-        help="update rule, with its default hyper-parameters (default sgd)",
-    )
-
-
-def network_from_args(args: argparse.Namespace) -> Network:
-    """Build the network the shared options describe."""
-    return Network(
-        args.layers,
-        activation=args.activation,
-        output_activation=args.output_activation,
-        loss=args.loss,
-        bias=not args.no_bias,
-        init=args.init,
-        dropout=args.dropout,
-        seed=args.seed,
-    )
-
-
-def sample_from_args(args: argparse.Namespace, net: Network) -> tuple[list[float], list[float]]:
-    """The --input and --target values, or a seeded random sample valid for the loss."""
-    rng = np.random.default_rng(args.seed)
-    x = args.input if args.input is not None else np.round(rng.uniform(-1, 1, net.sizes[0]), 2).tolist()
-    if args.target is not None:
-        return x, args.target
-    n_outputs = net.sizes[-1]
-    if net.loss_function.canonical_activation == "softmax":
-        target = np.eye(n_outputs)[int(rng.integers(n_outputs))].tolist()
-    else:
-        target = np.round(rng.uniform(0.1, 0.9, n_outputs), 2).tolist()
-    return x, target
-
-
-def add_sample_options(parser: argparse.ArgumentParser) -> None:
-    """--input and --target for commands that work on one sample."""
-    parser.add_argument("--input", type=float, nargs="+", metavar="X", help="input values (default: seeded random)")
-    parser.add_argument("--target", type=float, nargs="+", metavar="T", help="target values (default: seeded random)")
-
-
 def run_dump(args: argparse.Namespace, console: Console) -> int:
     """Print the plain-text dump, after a forward (and backward) pass on one sample."""
     net = network_from_args(args)
@@ -116,23 +63,16 @@ def run_dump(args: argparse.Namespace, console: Console) -> int:
 
 def run_step(args: argparse.Namespace, console: Console) -> int:
     """Step through one training step; keys from a terminal, or commands line by line."""
-    from graphnet.views.stepview import step_session
-
     net = network_from_args(args)
     x, target = sample_from_args(args, net)
     stepper = net.stepper(x, target, rate=args.rate, optimizer=args.optimizer)
     if args.html is not None:
-        from graphnet.cli.pictures import write_step_player
-
         return write_step_player(stepper, args.html, console)
     return step_session(stepper, console, interactive=sys.stdin.isatty() and console.is_terminal)
 
 
 def run_train(args: argparse.Namespace, console: Console) -> int:
     """Train a network on a named data set or a CSV file and report loss and accuracy."""
-    from graphnet.cli.data import load_training_data
-    from graphnet.cli.pictures import check_plot_option, write_training_plot
-
     check_plot_option(args.plot)
     data = load_training_data(args)
     sizes = [data.inputs.shape[1], *args.hidden, data.targets.shape[1]]
@@ -174,9 +114,6 @@ def run_train(args: argparse.Namespace, console: Console) -> int:
 
 def run_bench(args: argparse.Namespace, console: Console) -> int:
     """Measure both engines; print a table, write JSON, and check ratios if asked."""
-    from graphnet.tools.bench import CHECKS, check_ratios
-    from graphnet.tools.bench import run_bench as measure
-
     with console.status("benchmarking…") as status:
         result = measure(quick=args.quick, progress=lambda message: status.update(f"benchmarking {message}…"))
     console.print(result)
@@ -203,8 +140,6 @@ def _batch_size(text: str) -> int | None:
 
 def run_demo(args: argparse.Namespace, console: Console) -> int:
     """Run a demo by name (default: the short tour), parsing the options that demo takes."""
-    from graphnet.demos import DEMOS, add_demo_options, run_named_demo
-
     summary = (DEMOS[args.name].__doc__ or "").strip().splitlines()[0]
     parser = _Parser(prog=f"graphnet demo {args.name}", description=summary)
     add_demo_options(args.name, parser)
@@ -214,8 +149,6 @@ def run_demo(args: argparse.Namespace, console: Console) -> int:
 
 def run_gradcheck(args: argparse.Namespace, console: Console) -> int:
     """Check a random network's gradients: numeric vs graph vs fast; 1 if one is wrong."""
-    from graphnet.tools.gradcheck import PLANTED_BUG_FACTOR, gradient_check, random_sample
-
     network = _gradcheck_network(args)
     x, t = random_sample(network, n_samples=args.samples, seed=network.rng)
     masks = network.draw_masks(len(x) if np.ndim(x) == 2 else 1) if network.has_dropout else None
@@ -249,11 +182,6 @@ def run_gradcheck(args: argparse.Namespace, console: Console) -> int:
 
 def _gradcheck_network(args: argparse.Namespace) -> Network:
     """The network the shared options describe, with a wrong derivative in layer 1 if asked."""
-    from graphnet.graph.network import Network
-    from graphnet.math.activations import get_activation
-    from graphnet.math.errors import IncompatibleError
-    from graphnet.tools.gradcheck import PlantedBug
-
     sizes = list(args.layers)
     activation: str | list[str | Activation] = args.activation
     if args.plant_bug:
@@ -286,7 +214,6 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show tracebacks of errors")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     demo = commands.add_parser("demo", help="run a demo (default: the short tour)")
-    from graphnet.demos import DEMOS
 
     demo.add_argument("name", nargs="?", default="tour", choices=sorted(DEMOS), help="which demo (default: tour)")
     demo.add_argument("options", nargs=argparse.REMAINDER, help="the demo's own options (graphnet demo NAME --help)")
@@ -312,7 +239,6 @@ def build_parser() -> argparse.ArgumentParser:
     step.set_defaults(handler=run_step)
 
     train = commands.add_parser("train", help="train on a built-in data set or your CSV file")
-    from graphnet.cli.data import add_data_options
 
     add_data_options(train)
     train.add_argument(
@@ -347,8 +273,6 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--json", metavar="FILE", help="also write the results as JSON")
     bench.add_argument("--check", action="store_true", help="exit 1 if a ratio breaks its generous limit")
     bench.set_defaults(handler=run_bench)
-
-    from graphnet.cli.pictures import add_draw_command
 
     add_draw_command(commands)
     gradcheck = commands.add_parser("gradcheck", help="check a random network's gradients: numeric vs graph vs fast")
