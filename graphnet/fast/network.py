@@ -12,7 +12,8 @@ The graph's connections hold the parameters.  A fast call computes on copies of 
 W and b, so it copies them in first, unless nothing has changed them through the graph
 since the last copy; and a call that changes them (``update``, ``train``) leaves its newer
 values owed to the graph, which collects them before anybody reads a connection (see
-:mod:`graphnet.common.sync`).  So a weight assigned on a graph ``Connection`` in the REPL is
+:mod:`graphnet.common.sync`; this side of it is :mod:`graphnet.fast.sync`).  So a weight
+assigned on a graph ``Connection`` in the REPL is
 what the next fast call uses, after fast training the graph's connections show the trained
 weights, and back-to-back fast calls copy nothing (copying costs about 0.04 µs per
 connection each way: 9 ms each way at 784-300-10).  Do not assign into ``layers[l].W``:
@@ -23,6 +24,10 @@ The optimizer's state follows the same rule: the graph's connections hold it
 (``DenseLayer.weight_state``, ``bias_state``) and owe it back (as new state objects on the
 connections), and both engines share the network's optimizer object (``net.optimizer``)
 with its counts.
+
+The fast path never imports the graph: it reads and writes it through the protocols of
+:mod:`graphnet.common.mirror`, and plugs itself in as the graph's mirror
+(:func:`mirror_of`, the socket :data:`graphnet.common.extensions.mirror`).
 
 dtype: float64 by default.  ``vectorized(np.float32)`` computes in float32 end to end (the
 graph keeps float64 values; results agree with the graph to about 1e-6 relative).

@@ -1,4 +1,4 @@
-"""The training loop shared by both engines, and the history it returns.
+"""The training loop shared by both engines; it returns a :class:`~graphnet.common.training.History`.
 
 Both the graph network and the fast path train through :func:`train_loop`; each engine
 only supplies ``train_batch(X, T, rate, scale, masks)`` (one update from one batch) and
