@@ -50,6 +50,10 @@ class MissingFileError(GraphnetError, FileNotFoundError):
     """A file or folder the user named does not exist."""
 
 
+class PathError(GraphnetError, OSError):
+    """A path cannot be read or written: no permission, read-only, a FIFO or device, a name too long, a link loop."""
+
+
 class DownloadError(GraphnetError, ConnectionError):
     """A download failed from every mirror."""
 

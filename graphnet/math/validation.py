@@ -9,6 +9,8 @@ from __future__ import annotations
 import itertools
 import math
 import os
+import stat
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -18,8 +20,10 @@ from numpy.typing import ArrayLike, NDArray
 from graphnet.math.errors import (
     EmptyDataError,
     IncompatibleError,
+    MissingFileError,
     NonFiniteError,
     NumericalOverflowError,
+    PathError,
     ShapeError,
 )
 
@@ -234,3 +238,76 @@ def check_path(path: object, *, name: str = "path") -> Path:
     if not text or "\0" in text:
         raise IncompatibleError(f"{name} must be a non-empty file name without NUL characters; got {text!r}")
     return Path(text)
+
+
+#: Characters a temporary name next to a file adds to it (``.NAME.<12 hex>.tmp``, see atomic writes).
+TEMPORARY_NAME_EXTRA = 18
+
+
+def check_input_file(path: object, *, name: str = "path") -> Path:
+    """A file to read, checked before any work: it exists, is a regular file, and can be opened.
+
+    Refuses, each with one clear error, a missing file (:class:`MissingFileError`), a folder
+    (:class:`IncompatibleError`), and (:class:`PathError`) a link loop, a FIFO, a device or a
+    socket (reading those may block forever), or a file this process may not read.
+    """
+    checked = check_path(path, name=name)
+    try:
+        status = os.stat(checked)
+    except FileNotFoundError:
+        raise MissingFileError(f"no such file: {checked}") from None
+    except OSError as error:  # a link loop (ELOOP), a name too long, a component that is not a folder, …
+        raise PathError(f"cannot read {checked}: {error.strerror or error}") from None
+    if stat.S_ISDIR(status.st_mode):
+        raise IncompatibleError(f"{checked} is a folder; expected a file")
+    if not stat.S_ISREG(status.st_mode):
+        raise PathError(f"cannot read {checked}: it is not a regular file (a FIFO, device or socket); expected a file")
+    if not os.access(checked, os.R_OK):
+        raise PathError(f"cannot read {checked}: permission denied")
+    return checked
+
+
+def check_output_file(path: object, *, name: str = "path") -> Path:
+    """A file to write, checked before any work; returns the path to write (a link's target).
+
+    Its folder must exist (:class:`MissingFileError`) and take a new file, proven by creating
+    and removing one (a read-only folder or file system, no permission: :class:`PathError`);
+    the name must leave room for the temporary name written beside it; the path must not be a
+    folder (:class:`IncompatibleError`) nor an existing FIFO, device or socket.  A symbolic link
+    is followed: writing replaces the file it points to, and the link stays.
+    """
+    checked = check_path(path, name=name)
+    try:
+        target = Path(os.path.realpath(checked, strict=False)) if checked.is_symlink() else checked
+    except OSError as error:  # a link loop
+        raise PathError(f"cannot write {checked}: {error.strerror or error}") from None
+    folder = target.parent
+    if not folder.is_dir():
+        raise MissingFileError(f"cannot write {checked}: the folder {folder} does not exist")
+    try:
+        status = os.stat(target)
+    except FileNotFoundError:
+        status = None
+    except OSError as error:
+        raise PathError(f"cannot write {checked}: {error.strerror or error}") from None
+    if status is not None and stat.S_ISDIR(status.st_mode):
+        raise IncompatibleError(f"cannot write {checked}: it is a folder; expected a file name")
+    if status is not None and not stat.S_ISREG(status.st_mode):
+        raise PathError(f"cannot write {checked}: it is not a regular file (a FIFO, device or socket)")
+    try:
+        limit = os.pathconf(folder, "PC_NAME_MAX")
+    except (OSError, ValueError, AttributeError):
+        limit = 255
+    if len(os.fsencode(target.name)) + TEMPORARY_NAME_EXTRA > limit:
+        raise PathError(
+            f"cannot write {checked}: the file name is too long ({len(os.fsencode(target.name))} bytes; "
+            f"at most {limit - TEMPORARY_NAME_EXTRA} here)"
+        )
+    try:
+        probe = tempfile.NamedTemporaryFile(dir=folder, prefix=".graphnet-probe-", delete=True)
+        probe.close()
+    except OSError as error:
+        raise PathError(
+            f"cannot write {checked}: the folder {folder} takes no new file ({error.strerror or error})"
+        ) from None
+    return target
