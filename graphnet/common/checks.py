@@ -79,7 +79,7 @@ def check_masks(
         return None
     if not isinstance(masks, Sequence) or len(masks) != len(sizes) - 1:
         raise ShapeError(
-            f"masks must be a list with one entry per non-input layer ({len(sizes) - 1}); got {masks!r:.80}"
+            f"masks must be a list with one entry per non-input layer ({len(sizes) - 1}); got {_described(masks)}"
         )
     checked: Masks = []
     for index, (size, keep, mask) in enumerate(zip(sizes[1:], keeps, masks, strict=True), start=1):
@@ -137,3 +137,12 @@ def accuracy_from_outputs(outputs: NDArray[np.floating], labels: NDArray[np.intp
         )
     predicted = (outputs[:, 0] >= 0.5).astype(np.intp) if outputs.shape[1] == 1 else outputs.argmax(axis=1)
     return float(np.mean(predicted == labels))
+
+
+def _described(value: object) -> str:
+    """A one-line description of a user's value for an error message: a short repr, or its type and length."""
+    text = repr(value)
+    if "\n" in text or len(text) > 80:
+        size = f" of {len(value)} entries" if isinstance(value, Sequence) else ""
+        return f"a {type(value).__name__}{size}"
+    return text

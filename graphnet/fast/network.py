@@ -192,8 +192,8 @@ class FastNetwork(MirrorSync):
         Raises
         ------
         NumericalOverflowError
-            If a new weight would be NaN or inf; the graph's weights (and the optimizer's state
-            and count) are then left as they were.
+            If a new weight or optimizer state would be NaN or inf; the graph's weights (and the
+            optimizer's state and count) are then left as they were.
         """
         rate = check_positive_number(rate, name="rate")
         chosen = self._start_updating(optimizer)
@@ -208,8 +208,8 @@ class FastNetwork(MirrorSync):
             self.restore(before)  # the values before this update (they may be newer than the graph's: owed to it)
             chosen.set_counts(*counts)
             raise NumericalOverflowError(
-                f"the update with rate {rate:g} would make a weight NaN or inf (beyond the {self.dtype} range); "
-                "expected finite weights, so they are left as they were: lower the rate"
+                f"the update with rate {rate:g} would make a weight NaN or inf (beyond the {self.dtype} range), or "
+                "its optimizer state; expected finite values, so they are left as they were: lower the rate"
             )
         self._changed_here()
 
@@ -420,8 +420,12 @@ class FastNetwork(MirrorSync):
                 check_computed_finite(layer.db, what=f"∂E/∂b of layer {index}")
 
     def parameters_finite(self) -> bool:
+        """True when every W and b, and every optimizer state array, is finite."""
         return all(
-            np.isfinite(layer.W).all() and (layer.b is None or np.isfinite(layer.b).all()) for layer in self.layers
+            np.isfinite(layer.W).all()
+            and (layer.b is None or np.isfinite(layer.b).all())
+            and all(state is None or state.is_finite() for state in (layer.weight_state, layer.bias_state))
+            for layer in self.layers
         )
 
     def _inputs(self, X: ArrayLike, *, finite: bool = True) -> Array:

@@ -193,11 +193,9 @@ class Network(BuiltOnTheGraph):
         Returns one entry per non-input layer: an (n_samples, size) array of 0 and 1, or None.
         """
         count = check_count(n_samples, name="n_samples")
-        rng = (
-            seed
-            if isinstance(seed, np.random.Generator)
-            else (self.rng if seed is None else np.random.default_rng(seed))
-        )
+        check_seed(seed)
+        rng = self.rng if seed is None else seed
+        rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
         return draw_masks(rng, count, sizes=self.sizes[1:], rates=self.dropout)
 
     def _check_masks(self, masks: MasksLike | None, n_samples: int) -> Masks | None:
@@ -293,21 +291,22 @@ class Network(BuiltOnTheGraph):
         Raises
         ------
         NumericalOverflowError
-            If a new weight would be NaN or inf; the weights (and the optimizer's state and
-            count) are then left as they were.
+            If a new weight or optimizer state would be NaN or inf; the weights (and the
+            optimizer's state and count) are then left as they were.
         """
         rate = check_positive_number(rate, name="rate")
         chosen = select_optimizer(self, optimizer)
         before, counts = self.snapshot(), chosen.counts()
-        for _ in phases.update_steps(self.connections, chosen, rate):
-            pass
-        if not self.parameters_finite():
+        try:
+            for _ in phases.update_steps(self.connections, chosen, rate):
+                pass  # each connection refuses a NaN or inf weight or state (Connection.update)
+        except NumericalOverflowError as refused:
             self.restore(before)
             chosen.set_counts(*counts)
             raise NumericalOverflowError(
-                f"the update with rate {rate:g} would make a weight NaN or inf (beyond ±1.8e308); expected "
-                "finite weights, so they are left as they were: lower the rate"
-            )
+                f"the update with rate {rate:g} would make a weight NaN or inf (beyond ±1.8e308), or its optimizer "
+                f"state ({refused}); expected finite values, so every weight and state is left as it was"
+            ) from None
 
     def loss(
         self,

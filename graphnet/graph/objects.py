@@ -31,11 +31,13 @@ deliberately holds no loops over layers; :mod:`graphnet.graph.network` orders th
 
 from __future__ import annotations
 
+from math import isfinite
 from typing import TYPE_CHECKING, Any
 
 from graphnet.common import display
 from graphnet.common.sync import changed, owed, settle
 from graphnet.math.activations import Activation
+from graphnet.math.errors import NumericalOverflowError
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -267,14 +269,27 @@ class Connection:
         self.gradient += self.downstream.delta * self.upstream.output
 
     def update(self, rate: float, optimizer: Optimizer | None = None) -> float:
-        """w_ji ← w_ji − rate·∂E/∂w_ji, or the ``optimizer``'s rule with this connection's state."""
+        """w_ji ← w_ji − rate·∂E/∂w_ji, or the ``optimizer``'s rule with this connection's state.
+
+        The guard every parameter write keeps: a new weight or optimizer state that is NaN or
+        inf is refused with :class:`~graphnet.math.errors.NumericalOverflowError`, and the
+        weight and the state stay as they were.
+        """
         if optimizer is None:
-            self.weight -= rate * self.gradient
-            return self.weight
-        if self.state is None:
-            self.state = optimizer.new_state()
-        self.weight = optimizer.update(self.weight, self.gradient, self.state, rate)
-        return self.weight
+            weight, state = self.weight - rate * self.gradient, None
+        else:
+            state = optimizer.new_state() if self.state is None else self.state.copy()
+            weight = optimizer.update(self.weight, self.gradient, state, rate)
+        if not isfinite(weight) or (state is not None and not state.is_finite()):
+            what = f"w = {weight!r}" if not isfinite(weight) else f"its {optimizer!r} state {state!r}"
+            raise NumericalOverflowError(
+                f"the update of {self.label} with rate {rate:g} would make {what} (beyond ±1.8e308); "
+                "expected finite values, so the weight and its state are left as they were: lower the rate"
+            )
+        self.weight = weight
+        if state is not None:
+            self.state = state
+        return weight
 
     def __repr__(self) -> str:
         state = f" {self.state.short()}" if self.state is not None else ""

@@ -123,8 +123,13 @@ class ParameterMethods:
 
     # ------------------------------------------------------------------ for the training loop
     def parameters_finite(self) -> bool:
-        """True when every weight and bias is finite."""
-        return all(np.isfinite(layer.parameter_rows()).all() for layer in self.layers[1:])
+        """True when every weight and bias, and every value of their optimizer state, is finite."""
+        layers = self.layers[1:]
+        if not all(np.isfinite(layer.parameter_rows()).all() for layer in layers):
+            return False
+        state_type = self.optimizer.state_type
+        fields = () if state_type is None else state_type.fields
+        return all(np.isfinite(layer.state_rows(field)).all() for layer in layers for field in fields)
 
     def snapshot(self) -> list[NDArray[np.floating]]:
         """The augmented matrices [W | b] of every layer, then its optimizer state rows (copies)."""

@@ -59,6 +59,10 @@ class ParameterState(Generic[Value]):
         """The values in the order of ``fields``."""
         return tuple(getattr(self, name) for name in self.fields)
 
+    def is_finite(self) -> bool:
+        """True when every value (a float, or every entry of an array) is finite."""
+        return all(bool(np.isfinite(value).all()) for value in self.values())
+
     def copy(self: AnyState) -> AnyState:
         """A copy (arrays copied too)."""
         return type(self)(*(value.copy() if isinstance(value, np.ndarray) else value for value in self.values()))

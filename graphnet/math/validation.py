@@ -178,6 +178,14 @@ def as_labels(labels: ArrayLike, n_classes: int, *, name: str = "labels") -> NDA
     return array.astype(np.intp)
 
 
+def check_choice(value: object, choices: Sequence[object], *, name: str) -> None:
+    """``value`` must be one of ``choices`` (str or int, compared by equality; arrays and dicts are refused)."""
+    if not isinstance(value, str | int) or isinstance(value, bool) or value not in choices:
+        shown = [repr(choice) for choice in choices]
+        known = shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} or {shown[-1]}"
+        raise IncompatibleError(f"{name} must be {known}; got {value!r:.80}")
+
+
 def check_bool(value: object, *, name: str) -> bool:
     """A real ``True`` or ``False`` (numpy booleans too); ``"no"`` or ``0`` are refused."""
     if not isinstance(value, bool | np.bool_):

@@ -56,7 +56,7 @@ from graphnet.fast.network import FastNetwork
 from graphnet.graph.network import Network
 from graphnet.math.activations import Activation, LeakyReLU, ReLU
 from graphnet.math.errors import IncompatibleError
-from graphnet.math.validation import check_count, check_positive_number
+from graphnet.math.validation import check_choice, check_count, check_positive_number
 from graphnet.tools.perturbations import (
     CHUNK_ELEMENTS,
     DEFAULT_EPSILON,
@@ -333,10 +333,8 @@ def _check_options(
     wrong_tolerance: float,
     absolute_tolerance: float,
 ) -> tuple[float, tuple[tuple[int, float], ...]]:
-    if mode not in ("full", "sample", "directional"):
-        raise IncompatibleError(f"mode must be 'full', 'sample' or 'directional'; got {mode!r}")
-    if isinstance(order, bool) or order not in STENCILS:
-        raise IncompatibleError(f"order must be 2, 4 or 6; got {order!r}")
+    check_choice(mode, ("full", "sample", "directional"), name="mode")
+    check_choice(order, tuple(STENCILS), name="order")
     if epsilon is None:
         epsilon = DEFAULT_EPSILON[order]
     epsilon = check_positive_number(epsilon, name="epsilon")

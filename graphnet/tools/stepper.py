@@ -47,7 +47,7 @@ from graphnet.graph.network import Network
 from graphnet.graph.objects import Connection, Node
 from graphnet.math.activations import Activation, Softmax, format_factor, format_number
 from graphnet.math.dropout import mask_rows
-from graphnet.math.errors import IncompatibleError
+from graphnet.math.errors import GraphnetError, IncompatibleError
 from graphnet.math.optimizers import SGD
 from graphnet.math.validation import as_sample, check_positive_number
 
@@ -219,15 +219,24 @@ class Stepper:
         ------
         IncompatibleError
             If the training step is already complete.
+        NumericalOverflowError
+            If the step is an update that would make a weight or its optimizer state NaN or
+            inf: nothing changes, and the same step stays the next one.
         """
         if self._pending is None:
-            raise IncompatibleError(f"all {self.total} steps are done; use back() or a new stepper")
+            raise IncompatibleError(
+                f"all {self.total} steps are done; expected a step still to take: use back() or a new stepper"
+            )
         phase, target = self._pending
         before = _quantity(phase, target)
         state = None
         if phase == "update" and self.optimizer.state_type is not None:
             state = target.state.copy() if target.state is not None else self.optimizer.new_state()
-        self._pending = next(self._steps, None)  # the generator performs the announced step
+        try:
+            self._pending = next(self._steps, None)  # the generator performs the announced step
+        except GraphnetError:  # refused (e.g. an update to inf): nothing changed, this step stays next
+            self._replay(len(self.history))
+            raise
         event = self._describe(len(self.history), phase, target, before, state)
         self.history.append(event)
         return event
@@ -237,13 +246,16 @@ class Stepper:
         if not self.history:
             return None
         undone = self.history.pop()
-        keep = len(self.history)
+        self._replay(len(self.history))
+        return undone
+
+    def _replay(self, keep: int) -> None:
+        """Start again from the initial state and take the first ``keep`` steps (deterministic: the same values)."""
         restore_state(self.network, self.initial_state)
         self._steps = self._new_steps()
         self._pending = next(self._steps, None)
-        for _ in range(keep):  # replay: deterministic, so the state is exactly as before
+        for _ in range(keep):
             self._pending = next(self._steps, None)
-        return undone
 
     def next_phase(self) -> list[Event]:
         """Take steps until the current phase is complete; return them."""
@@ -273,7 +285,9 @@ class Stepper:
             event = self.next()
             if _matches(event, phase) and layer in (None, event.layer) and node in (None, event.node):
                 return event
-        raise IncompatibleError(f"no remaining step matches phase={phase!r}, layer={layer}, node={node}")
+        raise IncompatibleError(
+            f"no remaining step matches phase={phase!r}, layer={layer}, node={node}; expected one still to come"
+        )
 
     def run(self) -> list[Event]:
         """Take every remaining step; the network is then as after one training step."""

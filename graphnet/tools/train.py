@@ -265,9 +265,9 @@ def _diverged(
         what = f"at sample {sample} ({where}): its output δ is not finite"
     elif len(batch) == 1:
         sample = batch[0]
-        what = f"at sample {sample} ({where}): the update made a weight overflow to inf or NaN"
+        what = f"at sample {sample} ({where}): the update made a weight or its optimizer state overflow to inf or NaN"
     else:
-        what = f"at {where}: the update made a weight overflow to inf or NaN"
+        what = f"at {where}: the update made a weight or its optimizer state overflow to inf or NaN"
     return TrainingDiverged(
         f"training diverged in epoch {epoch + 1} {what}; the network keeps the parameters from just "
         f"before that update; {advice}",
