@@ -2,7 +2,10 @@
 
 Each subcommand is a function ``run_NAME(args, console) -> int`` registered in
 :func:`build_parser`.  Errors graphnet raises on purpose print as one line on stderr and
-exit with status 2; ``--debug`` shows the traceback instead.
+exit with status 2; ``--debug`` shows the traceback instead.  Every option naming a file
+takes ``type=output_file`` or ``type=input_file`` and is checked by
+:func:`~graphnet.demos.options.check_file_options` right after parsing, before the command
+does any work.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from graphnet.cli.options import (
 )
 from graphnet.cli.pictures import add_draw_command, check_plot_option, write_step_player, write_training_plot
 from graphnet.demos import DEMOS, add_demo_options, run_named_demo
+from graphnet.demos.options import check_file_options, output_file, whole_number
 from graphnet.graph.network import Network
 from graphnet.math.activations import get_activation
 from graphnet.math.errors import GraphnetError, IncompatibleError
@@ -73,6 +77,7 @@ def run_step(args: argparse.Namespace, console: Console) -> int:
 
 def run_train(args: argparse.Namespace, console: Console) -> int:
     """Train a network on a named data set or a CSV file and report loss and accuracy."""
+    batch_size = _batch_size(args.batch_size)
     check_plot_option(args.plot)
     data = load_training_data(args)
     sizes = [data.inputs.shape[1], *args.hidden, data.targets.shape[1]]
@@ -86,7 +91,6 @@ def run_train(args: argparse.Namespace, console: Console) -> int:
         dropout=args.dropout,
         seed=args.seed,
     )
-    batch_size = _batch_size(args.batch_size)
     console.print(
         f"training {net!r} on {data.name}: {len(data.inputs)} samples, engine {args.engine}",
         markup=False,
@@ -131,11 +135,12 @@ def run_bench(args: argparse.Namespace, console: Console) -> int:
 
 
 def _batch_size(text: str) -> int | None:
-    if text == "full":
+    if text.strip() == "full":
         return None
-    if not text.isdigit() or int(text) < 1:
+    value = whole_number(text)
+    if value is None or value < 1:
         raise IncompatibleError(f"--batch-size must be a positive whole number or 'full'; got {text!r}")
-    return int(text)
+    return value
 
 
 def run_demo(args: argparse.Namespace, console: Console) -> int:
@@ -143,7 +148,7 @@ def run_demo(args: argparse.Namespace, console: Console) -> int:
     summary = (DEMOS[args.name].__doc__ or "").strip().splitlines()[0]
     parser = _Parser(prog=f"graphnet demo {args.name}", description=summary)
     add_demo_options(args.name, parser)
-    options = parser.parse_args(args.options)
+    options = check_file_options(parser.parse_args(args.options))
     return run_named_demo(args.name, console, **vars(options))
 
 
@@ -235,7 +240,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_sample_options(step)
     step.add_argument("--rate", type=float, default=0.5, help="learning rate η of the update phase")
     add_optimizer_option(step)
-    step.add_argument("--html", metavar="FILE", help="write the whole step as a browser player (one HTML file)")
+    step.add_argument(
+        "--html", type=output_file, metavar="FILE", help="write the whole step as a browser player (one HTML file)"
+    )
     step.set_defaults(handler=run_step)
 
     train = commands.add_parser("train", help="train on a built-in data set or your CSV file")
@@ -265,12 +272,14 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--shuffle", action="store_true")
     train.add_argument("--engine", default="graph", choices=["graph", "fast"])
     add_optimizer_option(train)
-    train.add_argument("--plot", metavar="FILE.png", help="write the loss per epoch as a PNG (needs matplotlib)")
+    train.add_argument(
+        "--plot", type=output_file, metavar="FILE.png", help="write the loss per epoch as a PNG (needs matplotlib)"
+    )
     train.set_defaults(handler=run_train)
 
     bench = commands.add_parser("bench", help="measure both engines (ratios from one run)")
     bench.add_argument("--quick", action="store_true", help="a smaller run, under a minute")
-    bench.add_argument("--json", metavar="FILE", help="also write the results as JSON")
+    bench.add_argument("--json", type=output_file, metavar="FILE", help="also write the results as JSON")
     bench.add_argument("--check", action="store_true", help="exit 1 if a ratio breaks its generous limit")
     bench.set_defaults(handler=run_bench)
 
@@ -304,7 +313,7 @@ def main(argv: Sequence[str] | None = None, *, console: Console | None = None) -
         parser.print_help()
         return 0
     try:
-        return handler(args, out)
+        return handler(check_file_options(args), out)
     except GraphnetError as error:
         if args.debug:
             raise

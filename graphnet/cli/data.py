@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,6 +24,7 @@ from graphnet.datasets import (
     one_hot,
     toy_dataset,
 )
+from graphnet.demos.options import input_file
 from graphnet.math.errors import IncompatibleError
 
 DATA_NAMES = [*GATE_NAMES, *(f"toy:{name}" for name in TOY_NAMES), "mnist", "mnist17"]
@@ -46,7 +48,9 @@ def add_data_options(parser: argparse.ArgumentParser) -> None:
     """--data, --csv and their companions."""
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--data", default="xor", choices=DATA_NAMES, help="built-in data set (default: xor)")
-    source.add_argument("--csv", metavar="FILE", help="your own CSV file (header row, numeric columns)")
+    source.add_argument(
+        "--csv", type=input_file, metavar="FILE", help="your own CSV file (header row, numeric columns)"
+    )
     parser.add_argument("--target-column", default="label", help="CSV column holding the class label")
     parser.add_argument("--samples", type=int, default=1000, help="training images for mnist (default 1000)")
 
@@ -54,14 +58,13 @@ def add_data_options(parser: argparse.ArgumentParser) -> None:
 def load_training_data(args: argparse.Namespace) -> TrainingData:
     """Load what the options name."""
     if args.csv:
-        inputs, targets, _ = load_csv(args.csv, target=_column(args.target_column))
-        labels = targets[:, 0].astype(np.int64) if targets.ndim == 2 else targets.astype(np.int64)
-        n_classes = int(labels.max()) + 1
-        if n_classes > 2:
-            return TrainingData(
-                args.csv, inputs, one_hot(labels, n_classes), labels, "softmax", "categorical_cross_entropy"
-            )
-        return TrainingData(args.csv, inputs, labels[:, None].astype(np.float64), labels)
+        # one_hot=True: the one label check (whole numbers ≥ 0 below MAX_CLASSES) runs before any allocation
+        inputs, one_hot_targets, _ = load_csv(args.csv, target=_column(args.target_column), one_hot=True)
+        source = os.fspath(args.csv)
+        labels = np.argmax(one_hot_targets, axis=1).astype(np.int64)
+        if one_hot_targets.shape[1] > 2:
+            return TrainingData(source, inputs, one_hot_targets, labels, "softmax", "categorical_cross_entropy")
+        return TrainingData(source, inputs, labels[:, None].astype(np.float64), labels)
     name: str = args.data
     if name in GATE_NAMES:
         inputs, targets = logic_gate(name)
@@ -97,4 +100,5 @@ def load_training_data(args: argparse.Namespace) -> TrainingData:
 
 
 def _column(value: str) -> str | int:
-    return int(value) if value.isdigit() else value
+    """A column index when ``value`` is ASCII digits (``"²"`` is a name), else the column's name."""
+    return int(value) if value.isascii() and value.isdigit() else value

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 
 from graphnet.cli.options import add_network_options, add_sample_options, network_from_args, sample_from_args
-from graphnet.math.errors import MissingFileError
+from graphnet.demos.options import output_file
 from graphnet.views.player import write_player
 from graphnet.views.plot import default_title, plot_history, require_matplotlib
 from graphnet.views.svg import MAX_NODES
@@ -21,13 +21,6 @@ from graphnet.views.svg import MAX_NODES
 if TYPE_CHECKING:
     from graphnet.tools.stepper import Stepper
     from graphnet.tools.train import History
-
-
-def _writable(path: str) -> Path:
-    target = Path(path)
-    if not target.parent.is_dir():
-        raise MissingFileError(f"cannot write {path!r}: folder {str(target.parent)!r} does not exist")
-    return target
 
 
 def add_draw_command(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -41,7 +34,9 @@ def add_draw_command(commands: argparse._SubParsersAction) -> None:  # type: ign
     )
     add_network_options(draw, layers=[3, 4, 2])
     add_sample_options(draw)
-    draw.add_argument("-o", "--output", required=True, metavar="FILE.svg", help="the SVG file to write")
+    draw.add_argument(
+        "-o", "--output", type=output_file, required=True, metavar="FILE.svg", help="the SVG file to write"
+    )
     draw.add_argument(
         "--max-nodes",
         type=int,
@@ -56,7 +51,7 @@ def add_draw_command(commands: argparse._SubParsersAction) -> None:  # type: ign
 def run_draw(args: argparse.Namespace, console: Console) -> int:
     """Write the network as an SVG file."""
     net = network_from_args(args)
-    target = _writable(args.output)
+    target = Path(args.output)  # checked before any work by check_file_options
     if not args.weights_only:
         x, t = sample_from_args(args, net)
         net.forward(x)
@@ -69,9 +64,9 @@ def run_draw(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
-def write_step_player(stepper: Stepper, path: str, console: Console) -> int:
-    """``graphnet step --html FILE``: write the browser player of the whole step."""
-    target = write_player(stepper, _writable(path))
+def write_step_player(stepper: Stepper, path: str | Path, console: Console) -> int:
+    """``graphnet step --html FILE``: write the browser player of the whole step (the path checked already)."""
+    target = write_player(stepper, path)
     console.print(
         f"wrote {target}: {stepper.total} steps of one training step of {stepper.network!r}; open it in a browser",
         markup=False,
@@ -81,16 +76,15 @@ def write_step_player(stepper: Stepper, path: str, console: Console) -> int:
     return 0
 
 
-def check_plot_option(path: str | None) -> None:
-    """Fail before training if ``--plot`` cannot be written (no matplotlib, no such folder)."""
+def check_plot_option(path: str | Path | None) -> None:
+    """Fail before training if ``--plot`` needs matplotlib and it is missing (the path is checked at parsing)."""
     if path is None:
         return
 
     require_matplotlib("--plot")
-    _writable(path)
 
 
-def write_training_plot(history: History, path: str | None, console: Console, *, subject: str = "") -> None:
+def write_training_plot(history: History, path: str | Path | None, console: Console, *, subject: str = "") -> None:
     """``graphnet train --plot FILE``: the loss per epoch as a PNG, titled with ``subject``."""
     if path is None:
         return

@@ -6,8 +6,12 @@ with its 1-based line number in the file and its column, for example
 ``line 7, column 'x2': expected a number, got 'abc'``.
 
 Blank lines are skipped; leading and trailing spaces around values are ignored; a UTF-8
-byte-order mark is accepted.  Text categories, missing values and quoting dialects
-beyond what :mod:`csv` reads are left out on purpose: clean such data first.
+byte-order mark is accepted.  A file that is not UTF-8 (UTF-16, latin-1, binary) is refused
+naming the line and byte where it stops being UTF-8.  With ``one_hot=True`` the target
+column must hold class labels 0, 1, …: whole numbers ≥ 0 below
+:data:`~graphnet.datasets.prep.MAX_CLASSES`, checked before any array is allocated.  Text
+categories, missing values and quoting dialects beyond what :mod:`csv` reads are left out on
+purpose: clean such data first.
 
 Contents
 --------
@@ -26,48 +30,75 @@ Examples
 
 from __future__ import annotations
 
+import codecs
 import csv
+import io
 import os
-from pathlib import Path
 from typing import TypeAlias
 
 import numpy as np
 import numpy.typing as npt
 
+from graphnet.datasets.prep import check_class_labels
 from graphnet.datasets.prep import one_hot as encode_one_hot
 from graphnet.math.errors import (
     EmptyDataError,
     FileFormatError,
     GraphnetError,
     IncompatibleError,
-    MissingFileError,
     NonFiniteError,
     ShapeError,
     unknown_name,
 )
+from graphnet.math.validation import check_input_file
 
 StrPath: TypeAlias = str | os.PathLike[str]
 
 
 def _read_rows(path: StrPath, delimiter: str) -> list[tuple[int, list[str]]]:
     """Return the non-blank records as (1-based line number, stripped fields)."""
-    rows: list[tuple[int, list[str]]] = []
+    checked = check_input_file(path, name="path")  # no FIFO or device: reading those could block forever
     try:
-        stream = Path(path).open(encoding="utf-8-sig", newline="")
-    except FileNotFoundError:
-        raise MissingFileError(f"{os.fspath(path)!r}: no such file") from None
+        data = checked.read_bytes()
     except OSError as error:
-        raise FileFormatError(f"{os.fspath(path)!r}: cannot be read ({error.strerror})") from None
-    with stream:
-        reader = csv.reader(stream, delimiter=delimiter, strict=True)
-        try:
-            for fields in reader:
-                stripped = [field.strip() for field in fields]
-                if any(stripped):
-                    rows.append((reader.line_num, stripped))
-        except csv.Error as error:
-            raise FileFormatError(f"{os.fspath(path)!r}, line {reader.line_num}: {error}") from error
+        raise FileFormatError(f"{os.fspath(path)!r}: cannot be read ({error.strerror or error})") from None
+    text = _decode_utf8(data, os.fspath(path))
+    rows: list[tuple[int, list[str]]] = []
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    try:
+        for fields in reader:
+            stripped = [field.strip() for field in fields]
+            if any(stripped):
+                rows.append((reader.line_num, stripped))
+    except csv.Error as error:
+        raise FileFormatError(f"{os.fspath(path)!r}, line {reader.line_num}: {error}") from error
     return rows
+
+
+def _decode_utf8(data: bytes, name: str) -> str:
+    """The file's bytes as text (UTF-8, an optional byte-order mark), or one error saying where they are not.
+
+    A NUL byte is valid UTF-8 but never text: it is what UTF-16 without a byte-order mark, or
+    a binary file, looks like, so it is refused the same way.
+    """
+    skip = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+    try:
+        text = data[skip:].decode("utf-8")
+    except UnicodeDecodeError as error:
+        offset = skip + error.start
+    else:
+        offset = data.find(b"\0")
+        if offset < 0:
+            return text
+    line = data.count(b"\n", 0, offset) + 1
+    column = offset - (data.rfind(b"\n", 0, offset) + 1) + 1
+    hint = " (a NUL byte: UTF-16 or binary data)" if data[offset] == 0 else ""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        hint = " (the file starts with a UTF-16 byte-order mark: it is UTF-16)"
+    raise FileFormatError(
+        f"{name!r}: expected UTF-8 text, got byte 0x{data[offset]:02x} at line {line}, byte {column} "
+        f'(offset {offset}){hint}; save the file as UTF-8 ("CSV UTF-8" in spreadsheet programs)'
+    )
 
 
 def _is_number(text: str) -> bool:
@@ -145,22 +176,14 @@ def _one_hot_targets(
     target_label: str,
     n_classes: int | None,
 ) -> npt.NDArray[np.float64]:
-    """One-hot rows for the target column, naming the line of the first bad label."""
-    for (line, _), value in zip(rows, values, strict=True):
-        if value < 0 or value != round(value):
-            raise FileFormatError(
-                f"line {line}, {target_label}: expected a class label (a whole number ≥ 0) "
-                f"for one_hot=True, got {value:g}"
-            )
-    k = int(values.max()) + 1 if n_classes is None else n_classes
-    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
-        raise GraphnetError(f"n_classes: expected an integer ≥ 1, got {n_classes!r}")
-    for (line, _), value in zip(rows, values, strict=True):
-        if value >= k:
-            raise FileFormatError(
-                f"line {line}, {target_label}: expected a class label below n_classes={k}, got {value:g}"
-            )
-    return encode_one_hot(values.astype(np.int64), k)
+    """One-hot rows for the target column, naming the line of the first bad label (checked before allocating)."""
+    labels, k = check_class_labels(
+        values,
+        n_classes=n_classes,
+        where=lambda index: f"line {rows[index][0]}, {target_label}",
+        error=FileFormatError,
+    )
+    return encode_one_hot(labels, k)
 
 
 def load_csv(
@@ -206,10 +229,15 @@ def load_csv(
     ------
     EmptyDataError
         If the file has no lines, or a header but no data rows.
+    MissingFileError
+        If there is no such file.
+    PathError
+        If the path is a FIFO, device or socket, a link loop, or cannot be read.
     FileFormatError
-        If a row has a different number of fields than the first, a value is not a
-        number, a header name is empty or repeated, the CSV quoting is broken, or (with
-        ``one_hot``) a target is not a whole number ≥ 0 or is ≥ ``n_classes``.
+        If the file is not UTF-8 text, a row has a different number of fields than the
+        first, a value is not a number, a header name is empty or repeated, the CSV
+        quoting is broken, or (with ``one_hot``) a target is not a whole number ≥ 0, is
+        ≥ ``n_classes``, or is ≥ :data:`~graphnet.datasets.prep.MAX_CLASSES`.
     NonFiniteError
         If a value is NaN or infinite.
     UnknownNameError

@@ -2,6 +2,9 @@
 
 Contents
 --------
+check_class_labels
+    The one check of class labels read from a user's file, before anything is allocated:
+    whole numbers, ≥ 0, finite, below :data:`MAX_CLASSES`; returns the labels and k.
 one_hot
     Class labels (n,) -> target rows (n, k): ``on`` at the label's column, ``off``
     elsewhere (``on=0.9, off=0.1`` gives the soft targets of sigmoid-output networks).
@@ -26,6 +29,7 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -41,6 +45,13 @@ from graphnet.math.errors import (
 
 PIXEL_MAX = 255
 """Largest 8-bit grey level; :func:`scale_unit` divides by it."""
+
+MAX_CLASSES = 1000
+"""The most classes :func:`check_class_labels` accepts (labels 0 .. 999).
+
+A larger label is almost always not a class but the wrong column (an id, a measurement),
+and its one-hot targets would take rows x label x 8 bytes: a label of 1e9 on 3 rows is 22 GiB.
+"""
 
 
 def class_labels(labels: npt.ArrayLike, *, name: str = "labels") -> npt.NDArray[np.int64]:
@@ -65,6 +76,96 @@ def class_labels(labels: npt.ArrayLike, *, name: str = "labels") -> npt.NDArray[
         index = int(np.argmin(whole))
         raise GraphnetError(f"{name}[{index}]: expected a whole-number class label, got {values[index]}")
     return values.astype(np.int64)
+
+
+def check_class_labels(
+    labels: npt.ArrayLike,
+    *,
+    n_classes: int | None = None,
+    name: str = "labels",
+    where: Callable[[int], str] | None = None,
+    error: type[GraphnetError] = GraphnetError,
+) -> tuple[npt.NDArray[np.int64], int]:
+    """The one check of class labels from a user's data, done before anything is allocated.
+
+    Parameters
+    ----------
+    labels : array_like, shape (n,)
+        Integers, or floats that are whole numbers (labels read from a CSV file).
+    n_classes : int, optional
+        Number of classes k (1 .. :data:`MAX_CLASSES`); default: the largest label + 1.
+    name : str, default "labels"
+        What the labels are called in messages (``labels[7]``).
+    where : callable, optional
+        ``where(i)`` says where label ``i`` came from (e.g. ``"line 9, column 'label'"``);
+        default ``f"{name}[{i}]"``.
+    error : type, default GraphnetError
+        The error class raised for a bad label (a file reader passes FileFormatError).
+
+    Returns
+    -------
+    labels : numpy.ndarray of int64, shape (n,)
+    n_classes : int
+        k: ``n_classes`` if given, else the largest label + 1.
+
+    Raises
+    ------
+    ShapeError, EmptyDataError
+        If ``labels`` is not 1-D or is empty.
+    GraphnetError (or ``error``)
+        Naming the first label that is NaN or infinite, not a whole number (0.5 is not
+        truncated), negative, ≥ ``n_classes``, or ≥ :data:`MAX_CLASSES`; or if
+        ``n_classes`` is not a whole number from 1 to :data:`MAX_CLASSES`.
+
+    Examples
+    --------
+    >>> labels, k = check_class_labels([2.0, 0.0])
+    >>> labels.tolist(), k
+    ([2, 0], 3)
+    """
+    values = np.asarray(labels)
+    if values.ndim != 1:
+        raise ShapeError(f"{name}: expected a 1-D array of class labels, got shape {values.shape}")
+    if values.size == 0:
+        raise EmptyDataError(f"{name}: expected at least one label, got an empty array")
+    if values.dtype.kind not in "biuf":
+        raise GraphnetError(f"{name}: expected numeric class labels, got dtype {values.dtype}")
+    if n_classes is not None and (
+        isinstance(n_classes, bool) or not isinstance(n_classes, int | np.integer) or not 1 <= n_classes <= MAX_CLASSES
+    ):
+        raise GraphnetError(
+            f"n_classes: expected an integer from 1 to {MAX_CLASSES} (graphnet.datasets.prep.MAX_CLASSES), "
+            f"got {n_classes!r}"
+        )
+    limit = MAX_CLASSES if n_classes is None else int(n_classes)
+    place = where if where is not None else (lambda index: f"{name}[{index}]")
+    with np.errstate(invalid="ignore"):
+        problems = (
+            (~np.isfinite(values), "expected a finite class label"),
+            (values != np.round(values), "expected a class label (a whole number ≥ 0)"),
+            (values < 0, "expected a class label (a whole number ≥ 0)"),
+        )
+        for bad, expected in problems:
+            if bad.any():
+                index = int(np.argmax(bad))
+                raise error(f"{place(index)}: {expected}, got {_label_text(values[index])}")
+    too_large = values >= limit
+    if too_large.any():
+        index = int(np.argmax(too_large))
+        expected = (
+            f"expected a class label below n_classes={limit}"
+            if n_classes is not None
+            else f"expected a class label below {MAX_CLASSES} (graphnet.datasets.prep.MAX_CLASSES; "
+            "a larger number is most likely not a class: is this the target column?)"
+        )
+        raise error(f"{place(index)}: {expected}, got {_label_text(values[index])}")
+    classes = values.astype(np.int64)  # every value is now a whole number in 0 .. limit - 1
+    return classes, int(n_classes) if n_classes is not None else int(classes.max()) + 1
+
+
+def _label_text(value: np.generic) -> str:
+    """A label as the user wrote it: ``2``, ``0.5``, ``1e+300``, ``nan``."""
+    return f"{float(value):g}" if isinstance(value, np.floating) else str(value)
 
 
 def _index_text(position: tuple[np.intp, ...]) -> str:

@@ -17,6 +17,7 @@ from graphnet.datasets import ENV_VAR, load_mnist, one_hot
 from graphnet.demos.options import (
     SPARK_WIDTH,
     add_plot_option,
+    output_file,
     positive_float,
     positive_int,
     save_curve_png,
@@ -166,7 +167,7 @@ def add_mnist_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--checkpoint",
-        type=Path,
+        type=output_file,
         default=None,
         metavar="FILE",
         help="save the network here (.npz; Network.load reads it)",
