@@ -69,7 +69,7 @@ def header_of(path):
 
 def rewrite_header(path, change, *, recompute_checksum):
     """Edit a file's JSON header; optionally recompute its checksum the way graphnet does."""
-    from graphnet.tools.fileformat import _canonical_json, _checksum
+    from graphnet.tools.fileformat import canonical_json, checksum
 
     contents = members(path)
     header = header_of(path)
@@ -80,8 +80,8 @@ def rewrite_header(path, change, *, recompute_checksum):
             for name, data in contents.items()
             if name != "header.npy"
         }
-        header["checksum"]["value"] = _checksum(header, arrays)
-    contents["header.npy"] = npy_bytes(np.frombuffer(_canonical_json(header), dtype=np.uint8))
+        header["checksum"]["value"] = checksum(header, arrays)
+    contents["header.npy"] = npy_bytes(np.frombuffer(canonical_json(header), dtype=np.uint8))
     write_members(path, contents)
 
 

@@ -10,7 +10,8 @@ A checkpoint is a network file (:mod:`graphnet.tools.networkfiles`) of ``kind``
 ``"checkpoint"`` whose header has a ``training`` section: the epochs done, the run's
 settings, the history so far, the shuffling generator's state and the data's SHA-256
 (:func:`data_fingerprint`).  The training loop reaches all it needs through this module,
-:func:`~graphnet.tools.fileformat.check_writable` included.
+:func:`~graphnet.tools.fileformat.check_writable` included (the checkpoint's path, checked
+before the first epoch).
 """
 
 from __future__ import annotations
@@ -26,19 +27,19 @@ from graphnet.common.training import History
 from graphnet.graph.network import Network, Params
 from graphnet.math.errors import FileFormatError, IncompatibleError
 from graphnet.math.optimizers import Optimizer
-from graphnet.math.validation import check_path
+from graphnet.math.validation import check_output_file
 from graphnet.tools.fileformat import PathArg, check_writable, decode_rng_state, encode_rng_state, write_file
 from graphnet.tools.networkfiles import (
     CustomActivations,
     CustomLosses,
     build_network,
-    build_optimizer,
     params_from_arrays,
     read_network_file,
     set_state_from_arrays,
 )
 from graphnet.tools.networkheader import (
     ARCHITECTURE_KEYS,
+    build_optimizer,
     network_arrays,
     network_header,
     optimizer_entry,
@@ -96,7 +97,7 @@ def load_checkpoint(
     FileFormatError
         As :func:`load_network`, and if the file is a plain network file, not a checkpoint.
     """
-    header, arrays = read_network_file(check_path(path))
+    header, arrays = read_network_file(path)
     if header["kind"] != "checkpoint":
         raise FileFormatError(f"{path} holds a network, not a training checkpoint; load it with Network.load")
     network = build_network(header, arrays, custom_activations, custom_losses)
@@ -193,6 +194,7 @@ def write_checkpoint(
     data_sha256: str,
 ) -> None:
     """Write a checkpoint atomically: the network file plus a ``training`` header section."""
+    target = check_output_file(path, name="checkpoint")  # before any work
     header = network_header(network, kind="checkpoint")
     header["training"] = {
         "epoch": epoch,
@@ -201,7 +203,7 @@ def write_checkpoint(
         "rng": encode_rng_state(rng.bit_generator.state),
         "data_sha256": data_sha256,
     }
-    write_file(check_path(path, name="checkpoint"), header, network_arrays(network))
+    write_file(target, header, network_arrays(network), name="checkpoint")
 
 
 def read_resume_state(
@@ -221,7 +223,7 @@ def read_resume_state(
         shuffle, the optimizer and its hyper-parameters and schedule), the data, or
         ``epochs`` (fewer than already done) does not fit.
     """
-    header, arrays = read_network_file(check_path(path, name="resume"))
+    header, arrays = read_network_file(path, name="resume")
     if header["kind"] != "checkpoint":
         raise IncompatibleError(f"resume needs a training checkpoint; {path} holds a network file")
     expected = network_header(network, kind="checkpoint")

@@ -22,7 +22,6 @@ saying what to pass.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -30,15 +29,19 @@ from numpy.typing import NDArray
 
 from graphnet.common import extensions
 from graphnet.graph.network import Network, Params
-from graphnet.math.activations import BUILTIN_ACTIVATIONS, Activation
+from graphnet.math.activations import Activation
 from graphnet.math.errors import FileFormatError, GraphnetError, IncompatibleError, UnknownNameError
 from graphnet.math.losses import BUILTIN_LOSSES, Loss
-from graphnet.math.optimizers import OPTIMIZERS, SCHEDULES, Optimizer, ParameterState
-from graphnet.math.validation import check_path
+from graphnet.math.optimizers import Optimizer, ParameterState
+from graphnet.math.validation import check_output_file, check_path
 from graphnet.tools.fileformat import BIT_GENERATORS, Arrays, Header, PathArg, decode_rng_state, read_file, write_file
 from graphnet.tools.networkheader import (
     SGD_ENTRY,
     array_layout,
+    build_optimizer,
+    builtin_activation,
+    check_arrays,
+    instantiate_activation,
     network_arrays,
     network_header,
     optimizer_of,
@@ -64,12 +67,15 @@ def save_network(network: Network, path: PathArg) -> None:
     ------
     MissingFileError
         If the folder does not exist.
+    PathError
+        If the file cannot be written: a read-only folder, a name too long, a FIFO or device,
+        or the system refusing the write (disk full, …; the previous file is then untouched).
     NonFiniteError
         If a parameter is NaN or inf (a file holds finite numbers only).
     IncompatibleError
         If a custom activation's ``config()`` is not a dict of finite numbers by name.
     """
-    target = check_path(path)
+    target = check_output_file(path)  # before any work
     header = network_header(network, kind="network")
     write_file(target, header, network_arrays(network))
 
@@ -99,27 +105,34 @@ def load_network(
     ------
     MissingFileError
         If there is no such file.
+    PathError
+        If it cannot be read: a link loop, a FIFO or device, an I/O error.
     FileFormatError
-        If the file is not a graphnet file of a version this graphnet reads, or is damaged.
+        If the file is not a graphnet file of a version this graphnet reads, is damaged, or
+        holds a field or array out of its range (NaN, a negative second moment, …).
     UnknownNameError
         If the file names a custom activation or loss that was not passed.
     """
-    header, arrays = read_network_file(check_path(path))
+    header, arrays = read_network_file(path)
     return build_network(header, arrays, custom_activations, custom_losses)
 
 
 def read_header(path: PathArg) -> Header:
     """The JSON header of a graphnet file as a dict, after every check :func:`load_network` makes."""
-    header, _ = read_network_file(check_path(path))
+    header, _ = read_network_file(path)
     return header
 
 
-def read_network_file(path: Path) -> tuple[Header, Arrays]:
+def read_network_file(path: PathArg, *, name: str = "path") -> tuple[Header, Arrays]:
     """Open, check and parse a graphnet network or checkpoint file: its header and its arrays.
 
-    A version-1 header (before dropout and optimizers) gets no dropout and plain SGD.
+    The one way every file is read (load, read_header, load_checkpoint, resume): the path
+    check, the container's checks, every header field (:func:`~graphnet.tools.networkheader.array_layout`)
+    and every array (:func:`~graphnet.tools.networkheader.check_arrays`).  A version-1 header
+    (before dropout and optimizers) gets no dropout and plain SGD.
     """
-    header, arrays = read_file(path, array_layout)
+    header, arrays = read_file(path, array_layout, name=name)
+    check_arrays(arrays, check_path(path, name=name))
     # a version-1 file predates dropout and optimizers: none, and plain SGD
     header.setdefault("dropout", [0.0] * (len(header["sizes"]) - 2))
     header.setdefault("optimizer", dict(SGD_ENTRY))
@@ -179,12 +192,7 @@ def params_from_arrays(header: Header, arrays: Arrays) -> Params:
 def _resolve_activation(entry: dict[str, Any], custom: CustomActivations | None, header: Header) -> Activation:
     name, config = entry["name"], entry["config"]
     if not entry["custom"]:
-        if name not in BUILTIN_ACTIVATIONS:
-            raise FileFormatError(
-                f"the file uses activation {name!r}, unknown to graphnet {header['graphnet_version']!r:.20}; "
-                f"known: {', '.join(sorted(BUILTIN_ACTIVATIONS))}"
-            )
-        return _instantiate(BUILTIN_ACTIVATIONS[name], config, what=f"activation {name!r}")
+        return builtin_activation(entry, header)
     given = (custom or {}).get(name)
     if given is None:
         raise UnknownNameError(
@@ -192,7 +200,7 @@ def _resolve_activation(entry: dict[str, Any], custom: CustomActivations | None,
             f"load(path, custom_activations={{{name!r}: YourActivationClass}})"
         )
     if isinstance(given, type) and issubclass(given, Activation):
-        activation = _instantiate(given, config, what=f"activation {name!r}")
+        activation = instantiate_activation(given, config, what=f"activation {name!r}")
     elif isinstance(given, Activation):
         activation = given
     else:
@@ -210,10 +218,7 @@ def _resolve_activation(entry: dict[str, Any], custom: CustomActivations | None,
 def _resolve_loss(entry: dict[str, Any], custom: CustomLosses | None) -> Loss:
     name = entry["name"]
     if not entry["custom"]:
-        if name not in BUILTIN_LOSSES:
-            known = ", ".join(sorted(BUILTIN_LOSSES))
-            raise FileFormatError(f"the file uses loss {name!r}, unknown to this graphnet; known: {known}")
-        return BUILTIN_LOSSES[name]()
+        return BUILTIN_LOSSES[name]()  # a checked header names a known one
     given = (custom or {}).get(name)
     if given is None:
         raise UnknownNameError(
@@ -224,29 +229,6 @@ def _resolve_loss(entry: dict[str, Any], custom: CustomLosses | None) -> Loss:
     if not isinstance(loss, Loss) or loss.name != name:
         raise IncompatibleError(f"custom_losses[{name!r}] must be a Loss named {name!r}; got {given!r:.60}")
     return loss
-
-
-def _instantiate(cls: type[Activation], config: dict[str, Any], *, what: str) -> Activation:
-    try:
-        return cls(**config)
-    except GraphnetError as error:
-        raise FileFormatError(f"the file's {what} has an invalid config: {error}") from None
-    except TypeError as error:
-        raise FileFormatError(
-            f"the file's {what} has config {config}, which {cls.__name__} does not take ({error})"
-        ) from None
-
-
-def build_optimizer(entry: dict[str, Any]) -> Optimizer:
-    """A new optimizer from a (checked) header entry, with its counts."""
-    schedule_entry = entry["schedule"]
-    try:
-        schedule = SCHEDULES[schedule_entry["name"]](**schedule_entry["config"])
-        optimizer = OPTIMIZERS[entry["name"]](**entry["config"], schedule=schedule)
-    except (GraphnetError, TypeError) as error:
-        raise FileFormatError(f"the file's optimizer {entry['name']!r} has an invalid config: {error}") from None
-    optimizer.set_counts(entry["step_count"], entry["epoch_count"], entry["current_rate"])
-    return optimizer
 
 
 def set_state_from_arrays(network: Network, optimizer: Optimizer, arrays: Mapping[str, NDArray[np.float64]]) -> None:

@@ -41,11 +41,12 @@ import numpy as np
 
 from graphnet.graph.network import Network
 from graphnet.math.activations import BUILTIN_ACTIVATIONS, Activation
-from graphnet.math.errors import FileFormatError, IncompatibleError, NonFiniteError
+from graphnet.math.errors import FileFormatError, GraphnetError, IncompatibleError, NonFiniteError
+from graphnet.math.init import INITIALIZERS
 from graphnet.math.losses import BUILTIN_LOSSES, Loss
 from graphnet.math.optimizers import OPTIMIZERS, SCHEDULES, Optimizer
 from graphnet.math.validation import check_network_size
-from graphnet.tools.fileformat import FORMAT_NAME, FORMAT_VERSION, Arrays, Header, encode_rng_state
+from graphnet.tools.fileformat import FORMAT_NAME, FORMAT_VERSION, Arrays, Header, decode_rng_state, encode_rng_state
 from graphnet.version import __version__
 
 #: Header fields that must match for a checkpoint to continue on a network.
@@ -247,17 +248,29 @@ def _check_header(header: Header, path: Path) -> None:
         or not all(isinstance(k, str) and is_number(v) for entry in activations for k, v in entry["config"].items())
     ):
         raise fail("activations", f"{len(sizes) - 1} entries of name, config and custom")
+    for entry in activations:
+        if not entry["custom"]:
+            builtin_activation(entry, header)
     if not _is_named_entry(header.get("loss")):
         raise fail("loss", "an entry of name and custom")
-    if not isinstance(header.get("init"), str):
-        raise fail("init", "a name")
+    if not header["loss"]["custom"] and header["loss"]["name"] not in BUILTIN_LOSSES:
+        known = ", ".join(sorted(BUILTIN_LOSSES))
+        raise FileFormatError(
+            f"the file uses loss {header['loss']['name']!r}, unknown to this graphnet; known: {known}"
+        )
+    if header.get("init") not in INITIALIZERS:
+        raise fail("init", f"a name, one of {', '.join(INITIALIZERS)}")
     for field in ("bias_init", "l2"):
         if not is_number(header.get(field)):
             raise fail(field, "a finite number")
-    if header.get("seed") is not None and not (is_int(header["seed"]) and header["seed"] >= 0):
+    if header["l2"] < 0:
+        raise fail("l2", "a finite number ≥ 0")
+    if "seed" not in header or (header["seed"] is not None and not (is_int(header["seed"]) and header["seed"] >= 0)):
         raise fail("seed", "null or a whole number ≥ 0")
-    if not isinstance(header.get("rng"), dict):
-        raise fail("rng", "a generator state")
+    try:
+        decode_rng_state(header.get("rng"))
+    except FileFormatError as error:
+        raise FileFormatError(f"{path}: header field 'rng': {error}") from None
     if header["format_version"] >= 2 or "dropout" in header:
         dropout = header.get("dropout")
         if (
@@ -280,10 +293,10 @@ def _check_header(header: Header, path: Path) -> None:
 
 
 def _check_optimizer(entry: object, path: Path) -> None:
-    """The optimizer entry: a known optimizer and schedule, numeric configs, whole counts."""
+    """The optimizer entry: a known optimizer and schedule, numeric configs in range, whole counts."""
 
-    def fail(expected: str) -> FileFormatError:
-        return FileFormatError(f"{path}: header field 'optimizer' must hold {expected}; got {entry!r:.120}")
+    def fail(expected: str, got: object) -> FileFormatError:
+        return FileFormatError(f"{path}: header field 'optimizer' must hold {expected}; got {got!r:.120}")
 
     def numeric_config(value: object) -> bool:
         return isinstance(value, dict) and all(
@@ -294,23 +307,88 @@ def _check_optimizer(entry: object, path: Path) -> None:
             for key, number in value.items()
         )
 
-    def is_count(value: object) -> bool:
-        return isinstance(value, int) and not isinstance(value, bool) and value >= 0
-
     if not isinstance(entry, dict) or set(entry) != set(SGD_ENTRY):
-        raise fail(f"the fields {sorted(SGD_ENTRY)}")
+        raise fail(f"the fields {sorted(SGD_ENTRY)}", sorted(entry) if isinstance(entry, dict) else entry)
     if entry["name"] not in OPTIMIZERS:
-        raise fail(f"an optimizer name, one of {', '.join(OPTIMIZERS)}")
+        raise fail(f"an optimizer name, one of {', '.join(OPTIMIZERS)}", entry["name"])
     schedule = entry["schedule"]
     if not isinstance(schedule, dict) or set(schedule) != {"name", "config"} or schedule["name"] not in SCHEDULES:
-        raise fail(f"a schedule of name ({', '.join(SCHEDULES)}) and config")
-    if not (numeric_config(entry["config"]) and numeric_config(schedule["config"])):
-        raise fail("configs of finite numbers by name")
-    if not (is_count(entry["step_count"]) and is_count(entry["epoch_count"])):
-        raise fail("whole step and epoch counts ≥ 0")
+        raise fail(f"a schedule of name ({', '.join(SCHEDULES)}) and config", schedule)
+    for config in (entry["config"], schedule["config"]):
+        if not numeric_config(config):
+            raise fail("configs of finite numbers by name", config)
+    for count in ("step_count", "epoch_count"):
+        if not is_count(entry[count], 0):
+            raise FileFormatError(
+                f"{path}: header field 'optimizer.{count}' must hold whole step and epoch counts in "
+                f"[0, {MAX_COUNT}] (2**53); got {entry[count]!r:.60}"
+            )
     rate = entry["current_rate"]
-    if rate is not None and not (isinstance(rate, float) and math.isfinite(rate)):
-        raise fail("a current_rate that is null or a finite number")
+    if rate is not None and not (isinstance(rate, float) and math.isfinite(rate) and rate >= 0.0):
+        raise FileFormatError(
+            f"{path}: header field 'optimizer.current_rate' must be null or a finite number ≥ 0; got {rate!r:.60}"
+        )
+    try:  # the hyper-parameters and the schedule's, each in its documented range
+        build_optimizer(entry)
+    except FileFormatError as error:
+        raise FileFormatError(f"{path}: header field 'optimizer': {error}") from None
+
+
+def build_optimizer(entry: dict[str, Any]) -> Optimizer:
+    """A new optimizer from a (checked) header entry, with its counts.
+
+    Raises
+    ------
+    FileFormatError
+        If a hyper-parameter is out of its range or not one the optimizer or schedule takes.
+    """
+    schedule_entry = entry["schedule"]
+    try:
+        schedule = SCHEDULES[schedule_entry["name"]](**schedule_entry["config"])
+        optimizer = OPTIMIZERS[entry["name"]](**entry["config"], schedule=schedule)
+    except (GraphnetError, TypeError) as error:
+        raise FileFormatError(f"the file's optimizer {entry['name']!r} has an invalid config: {error}") from None
+    optimizer.set_counts(entry["step_count"], entry["epoch_count"], entry["current_rate"])
+    return optimizer
+
+
+#: Largest count (steps, epochs, updates, batch size) a file may hold: 2**53, the last whole
+#: number a float64 holds exactly, and far beyond any run; 10**400 steps would overflow.
+MAX_COUNT = 2**53
+
+
+def is_count(value: object, minimum: int) -> bool:
+    """A whole number (not a bool) in [minimum, :data:`MAX_COUNT`]."""
+    return isinstance(value, int) and not isinstance(value, bool) and minimum <= value <= MAX_COUNT
+
+
+def builtin_activation(entry: dict[str, Any], header: Header) -> Activation:
+    """The built-in activation a header entry names, made with its config.
+
+    Raises
+    ------
+    FileFormatError
+        If no built-in activation has that name, or its config is not one it takes.
+    """
+    name = entry["name"]
+    if name not in BUILTIN_ACTIVATIONS:
+        raise FileFormatError(
+            f"the file uses activation {name!r}, unknown to graphnet {header.get('graphnet_version')!r:.20}; "
+            f"known: {', '.join(sorted(BUILTIN_ACTIVATIONS))}"
+        )
+    return instantiate_activation(BUILTIN_ACTIVATIONS[name], entry["config"], what=f"activation {name!r}")
+
+
+def instantiate_activation(cls: type[Activation], config: dict[str, Any], *, what: str) -> Activation:
+    """``cls(**config)``, a config it refuses or does not take being the file's fault (FileFormatError)."""
+    try:
+        return cls(**config)
+    except GraphnetError as error:
+        raise FileFormatError(f"the file's {what} has an invalid config: {error}") from None
+    except TypeError as error:
+        raise FileFormatError(
+            f"the file's {what} has config {config}, which {cls.__name__} does not take ({error})"
+        ) from None
 
 
 def _is_named_entry(entry: object) -> bool:
@@ -318,32 +396,39 @@ def _is_named_entry(entry: object) -> bool:
 
 
 def _check_training(training: object, path: Path) -> None:
-    def fail(expected: str) -> FileFormatError:
-        return FileFormatError(f"{path}: the checkpoint's training section must hold {expected}")
+    """The checkpoint's ``training`` section, field by field."""
 
-    def is_count(value: object, minimum: int) -> bool:
-        return isinstance(value, int) and not isinstance(value, bool) and value >= minimum
+    def fail(field: str, expected: str, got: object) -> FileFormatError:
+        return FileFormatError(f"{path}: the checkpoint's training field {field!r} must be {expected}; got {got!r:.80}")
+
+    def is_seed(value: object) -> bool:
+        return value is None or (isinstance(value, int) and not isinstance(value, bool) and value >= 0)
 
     if not isinstance(training, dict):
-        raise fail("epoch, settings, history, rng and data_sha256")
+        raise fail("training", "a section of epoch, settings, history, rng and data_sha256", training)
     if not is_count(training.get("epoch"), 0):
-        raise fail("an epoch ≥ 0")
+        raise fail("epoch", f"a whole number in [0, {MAX_COUNT}]", training.get("epoch"))
     settings = training.get("settings")
     if not isinstance(settings, dict) or set(settings) != SETTINGS_KEYS:
-        raise fail(f"the settings {sorted(SETTINGS_KEYS)}")
-    rate = settings["rate"]
-    if not (isinstance(rate, float) and math.isfinite(rate) and rate > 0.0):
-        raise fail(f"a finite rate > 0; got {rate!r:.40}")
-    if not (is_count(settings["epochs"], 0) and is_count(settings["checkpoint_every"], 1)):
-        raise fail("whole numbers of epochs and checkpoint_every")
-    if not (settings["batch_size"] is None or is_count(settings["batch_size"], 1)):
-        raise fail("a batch_size ≥ 1 or null")
-    if not (settings["seed"] is None or is_count(settings["seed"], 0)):
-        raise fail("a seed ≥ 0 or null")
-    if not (isinstance(settings["shuffle"], bool) and isinstance(settings["track_loss"], bool)):
-        raise fail("true or false for shuffle and track_loss")
-    if settings["reduction"] not in ("mean", "sum") or settings["engine"] not in ("graph", "fast"):
-        raise fail("a reduction of 'mean' or 'sum' and an engine of 'graph' or 'fast'")
+        raise fail("settings", f"the settings {sorted(SETTINGS_KEYS)}", settings)
+    checks: list[tuple[str, str, bool]] = [
+        ("rate", "a finite number > 0", isinstance(settings["rate"], float) and 0.0 < settings["rate"] < math.inf),
+        ("epochs", f"a whole number in [0, {MAX_COUNT}]", is_count(settings["epochs"], 0)),
+        ("checkpoint_every", f"a whole number in [1, {MAX_COUNT}]", is_count(settings["checkpoint_every"], 1)),
+        (
+            "batch_size",
+            "null or a whole number ≥ 1",
+            settings["batch_size"] is None or is_count(settings["batch_size"], 1),
+        ),
+        ("seed", "null or a whole number ≥ 0", is_seed(settings["seed"])),
+        ("shuffle", "true or false", isinstance(settings["shuffle"], bool)),
+        ("track_loss", "true or false", isinstance(settings["track_loss"], bool)),
+        ("reduction", "'mean' or 'sum'", settings["reduction"] in ("mean", "sum")),
+        ("engine", "'graph' or 'fast'", settings["engine"] in ("graph", "fast")),
+    ]
+    for key, expected, good in checks:
+        if not good:
+            raise fail(f"settings.{key}", expected, settings[key])
     history = training.get("history")
     if (
         not isinstance(history, dict)
@@ -351,9 +436,44 @@ def _check_training(training: object, path: Path) -> None:
         or not all(isinstance(v, float) and math.isfinite(v) for v in history["losses"])
         or not is_count(history.get("updates"), 0)
     ):
-        raise fail("a history of finite losses and a count of updates")
-    if not isinstance(training.get("rng"), dict) or not isinstance(training.get("data_sha256"), str):
-        raise fail("the shuffling generator's state and the data's SHA-256")
+        raise fail("history", f"finite losses and a count of updates in [0, {MAX_COUNT}]", history)
+    digest = training.get("data_sha256")
+    if not (isinstance(digest, str) and len(digest) == 64 and all(c in "0123456789abcdef" for c in digest)):
+        raise fail("data_sha256", "the data's SHA-256 as 64 lowercase hex digits", digest)
+    try:
+        decode_rng_state(training.get("rng"))
+    except FileFormatError as error:
+        raise FileFormatError(f"{path}: the checkpoint's training field 'rng': {error}") from None
+
+
+# ---------------------------------------------------------------------- checking read arrays
+#: Optimizer-state fields that are sums or running means of squares, hence never negative.
+NON_NEGATIVE_STATE = frozenset(("square_sum", "square_mean", "second_moment"))
+#: Optimizer-state fields that may take any finite value (velocities, first moments).
+SIGNED_STATE = frozenset(("velocity", "first_moment"))
+
+
+def check_arrays(arrays: Arrays, path: Path) -> None:
+    """Every array read must hold finite numbers; a sum or mean of squares, none below 0.
+
+    The checksum proves a file unchanged, not sound: a crafted file with a recomputed checksum
+    could hold NaN weights or a negative Adam v (whose square root fails later).
+
+    Raises
+    ------
+    FileFormatError
+        Naming the array, the first bad entry, what was expected and what it holds.
+    """
+    for name, array in arrays.items():
+        field = name.rsplit("_", 1)[0] if "_" in name else "parameter"
+        bad = ~np.isfinite(array)
+        expected = "finite numbers"
+        if field in NON_NEGATIVE_STATE:
+            bad |= array < 0.0
+            expected = f"finite numbers ≥ 0 (the {field} of squared gradients)"
+        if bad.any():
+            index = tuple(int(i) for i in np.argwhere(bad)[0])
+            raise FileFormatError(f"{path}: array {name} must hold {expected}; got {array[index]} at {list(index)}")
 
 
 #: Settings a checkpoint records (``train``'s keyword arguments that shape the run).
