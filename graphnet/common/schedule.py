@@ -2,13 +2,16 @@
 
 :func:`graphnet.tools.train.train_loop` draws an :class:`EpochSchedule` per epoch for either
 engine from the same Generator, so for the same seed both visit the same samples in the
-same batches; that is what lets their trained weights agree number for number.  Batches
-are views (slices) of the epoch's reordered data, so no batch copies its rows.
+same batches; that is what lets their trained weights agree number for number.  The data
+are not copied into the visiting order: an unshuffled batch is a view (a slice) of the data,
+and a shuffled one gathers its own rows (:class:`RowsInOrder`), so an epoch takes memory
+for one batch, not for a reordered copy of the data set.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -34,9 +37,34 @@ def reduction_scale(reduction: str, batch_len: int) -> float:
     return 1.0 / batch_len if reduction == "mean" else 1.0
 
 
+class RowsInOrder:
+    """The rows of ``data`` in the order ``order`` (None: as stored), read a batch at a time.
+
+    ``rows_in_order[a:b]`` is ``data[order[a:b]]`` (a copy of those rows only), or the view
+    ``data[a:b]`` without an order: the same numbers as slicing ``data[order]``, without
+    that copy of the whole array.
+    """
+
+    def __init__(self, data: NDArray[Any], order: NDArray[np.intp] | None) -> None:
+        self.data = data
+        self.order = order
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def __getitem__(self, rows: slice) -> NDArray[Any]:
+        if self.order is None:
+            return self.data[rows]
+        gathered: NDArray[Any] = self.data[self.order[rows]]
+        return gathered
+
+
 @dataclass
 class EpochSchedule:
-    """One epoch's batches: the data in visiting order, cut into consecutive slices of ``size`` rows."""
+    """One epoch's batches: the data in visiting order, cut into consecutive slices of ``size`` rows.
+
+    ``inputs[rows]`` and ``targets[rows]`` are the rows of one batch (see :class:`RowsInOrder`).
+    """
 
     X: NDArray[np.floating]
     T: NDArray[np.floating]
@@ -51,8 +79,8 @@ class EpochSchedule:
         return cls(X, T, rng.permutation(len(X)) if shuffle else None, size)
 
     def __post_init__(self) -> None:
-        self.inputs = self.X if self.order is None else self.X[self.order]
-        self.targets = self.T if self.order is None else self.T[self.order]
+        self.inputs = RowsInOrder(self.X, self.order)
+        self.targets = RowsInOrder(self.T, self.order)
 
     @property
     def n_batches(self) -> int:

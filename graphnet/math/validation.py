@@ -13,6 +13,7 @@ import stat
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any, Literal, TypeVar, overload
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -27,6 +28,7 @@ from graphnet.math.errors import (
     ShapeError,
 )
 
+ScalarT = TypeVar("ScalarT", bound=np.generic)
 #: numpy dtype kinds accepted as numbers: bool, signed and unsigned int, float.
 NUMBER_KINDS = "biuf"
 #: The largest network the object graph is allowed to build.  Every connection is a Python
@@ -35,15 +37,30 @@ NUMBER_KINDS = "biuf"
 MAX_CONNECTIONS = 10_000_000
 
 
+@overload
 def as_float_array(
-    data: ArrayLike, *, name: str, dtype: type = np.float64, finite: bool = True
-) -> NDArray[np.floating]:
+    data: ArrayLike, *, name: str, dtype: type = ..., finite: bool = ..., convert: Literal[True] = ...
+) -> NDArray[np.floating]: ...
+@overload
+def as_float_array(
+    data: ArrayLike, *, name: str, dtype: type = ..., finite: bool = ..., convert: bool
+) -> NDArray[Any]: ...
+def as_float_array(
+    data: ArrayLike, *, name: str, dtype: type = np.float64, finite: bool = True, convert: bool = True
+) -> NDArray[Any]:
     """Convert ``data`` to a finite float array; refuse text, objects, complex numbers, NaN and inf.
 
     Booleans and integers are accepted as numbers.  A value beyond the range of ``dtype``
     (e.g. 1e300 for float32) is refused by name rather than silently becoming inf.
     ``finite=False`` skips the look for NaN and inf (a caller that looks later, such as
     :func:`graphnet.tools.train.train_loop`, and calls this again to name the value).
+
+    ``convert=False`` returns a numpy array in its own dtype, not converted, when converting
+    it later cannot overflow (:func:`converts_later`): the caller converts the rows it uses
+    when it uses them (``rows.astype(dtype)``, the very numbers converting now would give),
+    so a float32 data set met by a float64 computation is never copied whole into float64.
+    The look for NaN and inf is then made on the data as given (a conversion that cannot
+    overflow keeps a value finite or not).
     """
     try:
         array = np.asarray(data)
@@ -56,9 +73,12 @@ def as_float_array(
         raise ShapeError(f"{name} must hold real numbers; got complex values (dtype {array.dtype})")
     if array.dtype.kind not in NUMBER_KINDS:
         raise ShapeError(f"{name} must hold numbers; got an array of dtype {array.dtype}")
-    with np.errstate(over="ignore", invalid="ignore"):
-        converted: NDArray[np.floating] = array.astype(dtype, copy=False)  # 1e300 → float32 overflows: named below
-    if finite and not all_finite(converted):
+    if not convert and converts_later(array.dtype, dtype):
+        converted: NDArray[Any] = array
+    else:
+        with np.errstate(over="ignore", invalid="ignore"):
+            converted = array.astype(dtype, copy=False)  # 1e300 → float32 overflows: named below
+    if finite and converted.dtype.kind == "f" and not all_finite(converted):
         bad = tuple(int(i) for i in np.argwhere(~np.isfinite(converted))[0])
         given = array[bad]
         if np.isfinite(given):
@@ -70,10 +90,36 @@ def as_float_array(
     return converted
 
 
+def converts_later(given: np.dtype[Any], dtype: type) -> bool:
+    """True when numbers of dtype ``given`` may wait to be converted to ``dtype`` (see :func:`as_float_array`).
+
+    So are booleans and integers (always finite in float32 and float64; rounded the same
+    whenever converted) and floats no wider than ``dtype``, which convert exactly; not wider
+    floats, which may overflow (1e300 into float32) and are converted and checked at once.
+    """
+    target = np.dtype(dtype)
+    if given.kind in "biu":
+        return target.kind == "f"
+    return given.kind == "f" and np.can_cast(given, target, "safe")
+
+
+#: Values :func:`all_finite` looks at per step when the sum overflowed (a bounded temporary).
+FINITE_CHECK_CHUNK = 1 << 20
+
+
 def all_finite(values: NDArray[np.floating]) -> bool:
-    """True when no value is NaN or inf: one sum first (finite when every value is, unless it overflows)."""
+    """True when no value is NaN or inf: one sum first (finite when every value is, unless it overflows).
+
+    Neither look takes a temporary of the array's size: the sum is a reduction, and when it
+    overflowed the values are looked at :data:`FINITE_CHECK_CHUNK` at a time.
+    """
     with np.errstate(over="ignore", invalid="ignore"):
-        return math.isfinite(np.add.reduce(values, axis=None)) or bool(np.isfinite(values).all())
+        if math.isfinite(np.add.reduce(values, axis=None)):
+            return True
+    if values.ndim == 0:
+        return bool(np.isfinite(values))
+    rows = max(1, FINITE_CHECK_CHUNK // max(1, values[0].size))
+    return all(bool(np.isfinite(values[start : start + rows]).all()) for start in range(0, len(values), rows))
 
 
 def as_sample(x: ArrayLike, n_expected: int, *, name: str, sizes: Sequence[int]) -> list[float]:
@@ -99,7 +145,15 @@ def as_batch(
 
     ``finite=False``: see :func:`as_float_array`.
     """
-    array = as_float_array(data, name=name, dtype=dtype, finite=finite)
+    return as_rows(as_float_array(data, name=name, dtype=dtype, finite=finite), n_expected, name=name, sizes=sizes)
+
+
+def as_rows(array: NDArray[ScalarT], n_expected: int, *, name: str, sizes: Sequence[int]) -> NDArray[ScalarT]:
+    """An array of numbers (see :func:`as_float_array`) as a batch of rows (n_samples, n_expected).
+
+    What :func:`as_batch` checks after converting; with ``as_float_array(convert=False)``, a
+    batch left in its own dtype.
+    """
     if array.ndim == 1:
         array = array.reshape(1, -1)
     if array.ndim != 2:
@@ -203,7 +257,7 @@ def check_seed(seed: object, *, name: str = "seed") -> None:
 
 def check_scalar(value: object, *, name: str) -> float:
     """One finite real number (a Python or numpy number, or a 0-d or one-element array)."""
-    array = as_float_array(value, name=name)  # type: ignore[arg-type]
+    array = as_float_array(value, name=name)  # type: ignore[call-overload]
     if array.size != 1:
         raise ShapeError(f"{name} must be one number; got an array of shape {array.shape}")
     return float(array.reshape(()))
