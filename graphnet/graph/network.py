@@ -183,7 +183,7 @@ class Network(BuiltOnTheGraph):
 
     @property
     def keeps(self) -> list[float]:
-        """Q = 1 − p of each non-input layer: the probability that training keeps a node."""
+        """The keep probability q = 1 − p of each non-input layer (training keeps a node with it)."""
         return [layer.keep for layer in self.layers[1:]]
 
     def draw_masks(self, n_samples: int = 1, *, seed: int | np.random.Generator | None = None) -> Masks:
