@@ -32,7 +32,7 @@ class ParameterLayer(Protocol):
 
     @property
     def keep(self) -> float:
-        """Q = 1 − p, the probability that training keeps a node (1: no dropout)."""
+        """The keep probability q = 1 − p of a node in training (1: no dropout)."""
 
     def parameter_rows(self) -> NDArray[np.float64]:
         """[W | b] of the layer: row j holds w_j0 … w_j(n−1), then b_j (without bias: W)."""
