@@ -74,14 +74,16 @@ class BuiltOnTheGraph(ParameterMethods):
         rate: float = 0.5,
         optimizer: str | Optimizer | None = None,
         masks: MasksLike | None = None,
+        digits: int = 4,
     ) -> Any:
         """Step through one training step on (x, target), node by node; see :mod:`graphnet.tools.stepper`.
 
         Returns a :class:`~graphnet.tools.stepper.Stepper`.  ``optimizer`` is chosen as in
         :meth:`train`; with dropout, ``masks`` (one sample's) default to a draw from the
-        network's generator, as ``train`` would make.
+        network's generator, as ``train`` would make.  ``digits``: significant digits of the
+        numbers in the stepper's formulas (1 … 17).
         """
-        return extensions.stepper(self, x, target, rate=rate, optimizer=optimizer, masks=masks)
+        return extensions.stepper(self, x, target, rate=rate, optimizer=optimizer, masks=masks, digits=digits)
 
     # ------------------------------------------------------------------ files
     def save(self, path: str | os.PathLike[str]) -> None:

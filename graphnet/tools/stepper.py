@@ -7,9 +7,17 @@ implementation; after :meth:`Stepper.run` the network is exactly as after one tr
 step on that sample (``net.train([x], [t], rate=rate, epochs=1)``).
 
 Each step becomes an :class:`Event` holding the formula in symbols and the same formula
-with its numbers, e.g.::
+with its numbers (built once, by :mod:`graphnet.tools.formulas`), e.g.::
 
-    δ(1-2) = o·(1−o)·Σ_k w_kj·δ_k = 0.4512·0.5488·(0.13·0.021 + −0.07·0.004) = 0.000612
+    δ(1-2) = o·(1−o)·Σ_k w_kj·δ_k
+    δ(1-2) = 0.4512·0.5488·(0.13·0.021 + (−0.07)·0.004) = 0.0005988
+
+The numbers are plain arithmetic (negative numbers and compound factors in parentheses)
+to ``digits`` significant digits (4 unless ``net.stepper(..., digits=8)`` says otherwise).
+
+One numbering: events count from 0 (``[0] input 0-0: o(0-0) = 1``, what the REPL shows
+for an event), and ``step k/N`` means k of the N steps are taken, so the next one is [k]
+and the last one taken is [k−1].
 
 Symbols follow the library's sign convention: δ_j = ∂E/∂net_j, ∂E/∂w_ji = δ_j·o_i,
 w ← w − η·∂E/∂w (η is the learning rate).
@@ -45,11 +53,13 @@ from graphnet.common.checks import check_differentiable, check_masks, check_targ
 from graphnet.graph import phases
 from graphnet.graph.network import Network
 from graphnet.graph.objects import Connection, Node
-from graphnet.math.activations import Activation, Softmax, format_factor, format_number
+from graphnet.math.activations import Softmax
 from graphnet.math.dropout import mask_rows
 from graphnet.math.errors import GraphnetError, IncompatibleError
 from graphnet.math.optimizers import SGD
-from graphnet.math.validation import as_sample, check_positive_number
+from graphnet.math.validation import as_sample, check_count, check_positive_number
+from graphnet.tools import formulas
+from graphnet.tools.expressions import DEFAULT_DIGITS, Equation, join_numbers, join_symbols
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -59,13 +69,10 @@ if TYPE_CHECKING:
 
 #: Phases in the order they run, and the names :meth:`Stepper.run_to` also accepts.
 PHASES = ("input", "forward", "output_delta", "hidden_delta", "gradient", "update")
+#: Most significant digits ``digits=`` accepts.
+MAX_DIGITS = 17
 #: Event phases that belong to the ``forward`` phase (softmax layers split it in two).
 FORWARD_PARTS = ("forward", "net_input", "output")
-#: Terms of a long sum shown before the rest is counted.
-MAX_TERMS = 6
-
-f = format_number
-factor = format_factor
 
 
 @dataclass(frozen=True)
@@ -120,15 +127,12 @@ class Event:
     def __str__(self) -> str:
         return f"[{self.index}] {self.phase} {self.label}: {self.numbers}"
 
+    def __repr__(self) -> str:
+        """The one line a REPL shows: ``[0] input 0-0: o(0-0) = 1`` (the fields are attributes)."""
+        return str(self)
+
     def __rich__(self) -> RenderableType:
         return display.rich(self)
-
-
-def _sum_terms(pairs: list[tuple[float, float]]) -> str:
-    """``(a·b + c·d + …)`` for the first :data:`MAX_TERMS` products, counting the rest."""
-    shown = " + ".join(f"{f(a)}·{factor(b)}" for a, b in pairs[:MAX_TERMS])
-    hidden = len(pairs) - MAX_TERMS
-    return f"({shown}{f' + … {hidden} more' if hidden > 0 else ''})"
 
 
 class Stepper:
@@ -155,8 +159,11 @@ class Stepper:
         rate: float = 0.5,
         optimizer: str | Optimizer | None = None,
         masks: MasksLike | None = None,
+        digits: int = DEFAULT_DIGITS,
     ) -> None:
         check_differentiable(network.activations)
+        #: Significant digits of the numbers in each event (17 reproduce every float64 exactly).
+        self.digits = check_digits(digits)
         self.network = network
         self.x = as_sample(x, network.sizes[0], name="x", sizes=network.sizes)
         self.target = check_target(target, sizes=network.sizes, loss=network.loss_function)
@@ -301,10 +308,12 @@ class Stepper:
         after = _quantity(phase, target)
         dropped = False
         if isinstance(target, Connection):
-            formula, numbers, quantity = self._connection_formula(phase, target, before, after, state)
+            formula, numbers, quantity = self._connection_formula(phase, target, before, state)
             node, source = target.downstream, target.upstream.node_index
         else:
-            formula, numbers, quantity = self._node_formula(phase, target, after)
+            equations = self._node_equations(phase, target)
+            formula, numbers = join_symbols(equations), join_numbers(equations, self.digits)
+            quantity = {"input": "o", "forward": "o", "output": "o", "net_input": "net"}.get(phase, "δ")
             node, source = target, None
             dropped = phase in ("forward", "hidden_delta") and target.dropped
             if dropped:
@@ -324,94 +333,30 @@ class Stepper:
             dropped,
         )
 
-    def _node_formula(self, phase: str, node: Node, after: float) -> tuple[str, str, str]:
-        name = node.label
-        activation = node.activation
+    def _node_equations(self, phase: str, node: Node) -> list[Equation]:
+        layer_nodes = self.network.layers[node.layer_index].nodes
         if phase == "input":
-            x = self.x[node.node_index]
-            return f"o({name}) = x_{node.node_index}", f"o({name}) = {f(x)}", "o"
-        weighted = _sum_terms([(c.weight, c.upstream.output) for c in node.upstream])
+            return formulas.input_formula(node, self.x[node.node_index])
         if phase == "net_input":
-            return (f"net({name}) = Σ_i w_ji·o_i", f"net({name}) = {weighted} = {f(node.net_input)}", "net")
-        assert activation is not None
+            return formulas.net_input_formula(node)
         if phase == "forward":
-            symbol = activation.symbol
-            if node.mask is not None:
-                return (
-                    f"net({name}) = Σ_i w_ji·o_i;  o({name}) = {symbol}(net)·m/q",
-                    f"net({name}) = {weighted} = {f(node.net_input)};  "
-                    f"o({name}) = {symbol}({f(node.net_input)})·{f(node.mask)}/{f(node.keep)} = {f(node.output)}",
-                    "o",
-                )
-            return (
-                f"net({name}) = Σ_i w_ji·o_i;  o({name}) = {symbol}(net)",
-                f"net({name}) = {weighted} = {f(node.net_input)};  "
-                f"o({name}) = {symbol}({f(node.net_input)}) = {f(node.output)}",
-                "o",
-            )
+            return formulas.forward_formula(node)
         if phase == "output":
-            layer = self.network.layers[node.layer_index]
-            denominator = " + ".join(f"e^{f(n.net_input)}" for n in layer.nodes[:MAX_TERMS])
-            return (
-                f"o({name}) = e^(net_j) / Σ_k e^(net_k)",
-                f"o({name}) = e^{f(node.net_input)} / ({denominator}) = {f(node.output)}",
-                "o",
-            )
+            return formulas.softmax_output_formula(node, layer_nodes)
         if phase == "output_delta":
-            return self._output_delta_formula(node, activation)
-        # hidden_delta
-        downstream = _sum_terms([(c.weight, c.downstream.delta) for c in node.downstream])
-        if node.mask is not None:  # dropout: o in f′ is f(net) before the mask
-            return (
-                f"δ({name}) = {activation.derivative_formula}·(m/q)·Σ_k w_kj·δ_k",
-                f"δ({name}) = {activation.derivative_numbers(node.net_input)}·({f(node.mask)}/{f(node.keep)})·"
-                f"{downstream} = {f(node.delta)}",
-                "δ",
-            )
-        return (
-            f"δ({name}) = {activation.derivative_formula}·Σ_k w_kj·δ_k",
-            f"δ({name}) = {activation.derivative_numbers(node.net_input)}·{downstream} = {f(node.delta)}",
-            "δ",
-        )
+            return formulas.output_delta_formula(node, self.network.loss_function, self.target, layer_nodes)
+        return formulas.hidden_delta_formula(node)
 
-    def _output_delta_formula(self, node: Node, activation: Activation) -> tuple[str, str, str]:
-        name = node.label
-        loss = self.network.loss_function
-        t = self.target[node.node_index]
-        y = node.output
-        if loss.canonical_activation == activation.name:
-            return (f"δ({name}) = y − t", f"δ({name}) = {f(y)} − {f(t)} = {f(node.delta)}", "δ")
-        gradient = loss.output_gradient(y, t, len(self.target))
-        if isinstance(activation, Softmax):
-            return (
-                f"δ({name}) = o_j·(g_j − Σ_k o_k·g_k), g = {loss.gradient_formula}",
-                f"δ({name}) = {f(y)}·({f(gradient)} − Σ_k o_k·g_k) = {f(node.delta)}",
-                "δ",
-            )
-        return (
-            f"δ({name}) = {activation.derivative_formula}·({loss.gradient_formula})",
-            f"δ({name}) = {activation.derivative_numbers(node.net_input)}·{factor(gradient)} = {f(node.delta)}",
-            "δ",
-        )
-
-    def _connection_formula(
-        self, phase: str, c: Connection, before: float, after: float, state: Any = None
-    ) -> tuple[str, str, str]:
-        up, down = c.upstream.label, c.downstream.label
-        w = f"w({up}→{down})"
+    def _connection_formula(self, phase: str, c: Connection, before: float, state: Any = None) -> tuple[str, str, str]:
         if phase == "gradient":
-            l2 = 0.0 if c.is_bias else self.network.l2
-            penalty_formula = " + λ·w" if l2 else ""
-            penalty_numbers = f" + {f(l2)}·{factor(c.weight)}" if l2 else ""
-            return (
-                f"∂E/∂{w} = δ({down})·o({up}){penalty_formula}",
-                f"∂E/∂{w} = {f(c.downstream.delta)}·{factor(c.upstream.output)}{penalty_numbers} = {f(after)}",
-                "∂E/∂w",
-            )
+            equations = formulas.gradient_formula(c, self.network.l2)
+            return join_symbols(equations), join_numbers(equations, self.digits), "∂E/∂w"
         optimizer = self.optimizer
         rate = optimizer.current_rate if optimizer.current_rate is not None else self.rate
         if type(optimizer) is SGD:
-            return (f"{w} ← w − η·∂E/∂w", f"{w} ← {f(before)} − {f(rate)}·{factor(c.gradient)} = {f(after)}", "w")
+            equations = formulas.sgd_update_formula(c, before, rate)
+            return join_symbols(equations), join_numbers(equations, self.digits), "w"
+        w = formulas.weight_name(c)
         return (
             f"{w}: {optimizer.formula}  (g = ∂E/∂w, {optimizer.name})",
             f"{w}: {optimizer.explain(before, c.gradient, state, rate)}",
@@ -437,6 +382,17 @@ class Stepper:
 
     def _repr_html_(self) -> str:
         return display.html(self, player=False)
+
+
+def check_digits(digits: int) -> int:
+    """Significant digits for the stepper's numbers: a whole number from 1 to :data:`MAX_DIGITS`."""
+    checked = check_count(digits, name="digits", minimum=1)
+    if checked > MAX_DIGITS:
+        raise IncompatibleError(
+            f"digits must be a whole number from 1 to {MAX_DIGITS} (17 already give every float64 exactly); "
+            f"got {digits!r}"
+        )
+    return checked
 
 
 def _main_phase(phase: str) -> str:

@@ -33,6 +33,7 @@ from graphnet.graph.layer import Layer
 from graphnet.graph.network import Network
 from graphnet.graph.objects import Connection, ConstNode, Node
 from graphnet.tools.bench import BenchResult
+from graphnet.tools.expressions import number
 from graphnet.tools.stepper import Event, Stepper
 
 #: Sparkline glyphs from low to high.
@@ -266,23 +267,25 @@ PHASE_STYLES = {
 
 @display.rich.register(Event)
 def render_event(event: Event) -> RenderableType:
-    """One step: its phase and label, the formula in symbols, and with numbers."""
+    """One step: ``[index] phase label`` as in its repr, the formula in symbols, and with numbers."""
     style = PHASE_STYLES.get(event.phase, "white")
     return Group(
-        Text.assemble((f"step {event.index}  ", "dim"), (event.phase, f"bold {style}"), "  ", (event.label, "bold")),
+        Text.assemble((f"[{event.index}] ", "dim"), (event.phase, f"bold {style}"), " ", (event.label, "bold")),
         Text(event.formula, style="italic"),
         Text(event.numbers, style=style),
     )
 
 
-def _node_cell(node: Node, highlight: str | None) -> Text:
-    text = Text.assemble(
-        (node.label, "bold"),
-        "  o ",
-        f"{node.output:.4f}",
-        "  δ ",
-        (f"{node.delta:.4g}", _signed_style(node.delta)),
-    )
+def _node_cell(node: Node, highlight: str | None, digits: int, computed: set[tuple[str, str]]) -> Text:
+    """``1-2  o 0.5075  δ −0.002171``: "–" for a value this step has not computed yet; an input node has no δ."""
+    output = number(node.output, digits) if (node.label, "o") in computed else "–"
+    text = Text.assemble((node.label, "bold"), "  o ", output)
+    if node.layer_index > 0:
+        text.append("  δ ")
+        if (node.label, "δ") in computed:
+            text.append(number(node.delta, digits), _signed_style(node.delta))
+        else:
+            text.append("–")
     if node.dropped:
         text.stylize("dim strike")
         text.append(" dropped", style="bold red")
@@ -293,7 +296,11 @@ def _node_cell(node: Node, highlight: str | None) -> Text:
 
 @display.rich.register(Stepper)
 def render_stepper(stepper: Stepper) -> RenderableType:
-    """The network as columns of nodes (the next node highlighted), then the last formula."""
+    """The network as columns of nodes (the next node highlighted), then the last formula.
+
+    The header ``step k/N  next …`` counts the steps taken, so the next step is [k] and the
+    event shown below it, the last one taken, is [k−1] (the numbering of :class:`Event`).
+    """
     network = stepper.network
     current = stepper.current
     next_nodes: set[str] = set()
@@ -307,6 +314,7 @@ def render_stepper(stepper: Stepper) -> RenderableType:
         last_nodes = (
             {last.label} if last.source is None else {f"{last.layer - 1}-{last.source}", f"{last.layer}-{last.node}"}
         )
+    computed = {(event.label, event.quantity) for event in stepper.history}
     table = Table(show_header=True, box=None, padding=(0, 2))
     for layer in network.layers:
         kind = "input" if layer.activation is None else layer.activation.name
@@ -320,7 +328,7 @@ def render_stepper(stepper: Stepper) -> RenderableType:
                 highlight = (
                     "reverse" if node.label in next_nodes else ("underline" if node.label in last_nodes else None)
                 )
-                cells.append(_node_cell(node, highlight))
+                cells.append(_node_cell(node, highlight, stepper.digits, computed))
             else:
                 cells.append("")
         table.add_row(*cells)
