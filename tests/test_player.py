@@ -160,3 +160,39 @@ def test_write_player(tmp_path):
     assert path.read_text(encoding="utf-8") == player_html(stepper)
     with pytest.raises(MissingFileError, match="does not exist"):
         write_player(stepper, tmp_path / "missing" / "step.html")
+
+
+def classic():
+    net = Network([2, 2, 2], seed=0)
+    net.set_params([([[0.15, 0.20], [0.25, 0.30]], [0.35, 0.35]), ([[0.40, 0.45], [0.50, 0.55]], [0.60, 0.60])])
+    return net
+
+
+def test_recording_knows_e_before_and_after_and_what_each_step_uses():
+    recording = record(classic().stepper([0.05, 0.10], [0.01, 0.99], rate=0.5), names="textbook")
+    after = classic()
+    after.train([[0.05, 0.10]], [[0.01, 0.99]], rate=0.5, epochs=1)
+    assert recording.loss["before"] == pytest.approx(0.298371109, abs=1e-9)  # the textbook's E_total
+    assert recording.loss["after"] == pytest.approx(after.loss([[0.05, 0.10]], [[0.01, 0.99]]), rel=1e-12)
+    phases = [s.event.phase for s in recording.steps]
+    assert recording.loss["known"] == phases.index("output_delta") and recording.loss["after_known"] == (
+        phases.index("update") + 1
+    )
+    by_label = {(s.event.phase, s.event.label): s for s in recording.steps}
+    assert set(by_label["hidden_delta", "1-1"].uses) == {"conn-1-1-2-0", "conn-1-1-2-1", "node-2-0", "node-2-1"}
+    assert by_label["output_delta", "2-1"].uses == ("target-2-1",)
+    assert by_label["gradient", "(1-0) -> (2-0)"].uses == ()
+    assert recording.connection_names[6] == "w5" and recording.node_names[:4] == ["i1", "i2", "h1", "h2"]
+    data = recording.to_data()
+    assert data["names"]["connections"][6] == "w5" and data["digits"] == 4 and data["dropped"] == []
+    drawn = {e.get("id") for e in ET.fromstring(recording.svg).iter() if e.get("id")}
+    assert {u for s in recording.steps for u in s.uses} <= drawn
+
+
+def test_recording_of_a_dropout_step_draws_its_dropped_nodes():
+    stepper = Network([3, 4, 2], dropout=0.5, seed=0).stepper(X, T, masks=[[[0.0, 1.0, 1.0, 0.0]], None])
+    recording = record(stepper)
+    assert recording.dropped == ["1-0", "1-3"]
+    root = ET.fromstring(recording.svg)
+    marked = {e.get("id") for e in root.iter() if e.get("data-dropped") == "true"}
+    assert {"node-1-0", "node-1-3", "conn-0-0-1-0", "conn-1-3-2-1"} <= marked and "node-1-1" not in marked

@@ -10,6 +10,7 @@ Needs ``pip install "graphnet[browser]"`` and Debian's ``chromium`` at /usr/bin/
 """
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -208,4 +209,78 @@ def test_player_highlights_the_marker_for_a_hidden_node(browser, tmp_path):
     page.locator("#slider").fill(str(hidden.index + 1))  # a gradient from a hidden input node
     assert page.eval_on_selector_all(".current", "e => e.map(x => x.id)") == ["conn-0-more-1-0"]
     assert page.inner_text("#label") == "(0-10) -> (1-0)"
+    context.close()
+
+
+# ---------------------------------------------------------------------------- issue 16: the classic 2-2-2 step
+CLASSIC_X, CLASSIC_T = [0.05, 0.10], [0.01, 0.99]
+
+
+def classic():
+    net = Network([2, 2, 2], seed=0)
+    net.set_params([([[0.15, 0.20], [0.25, 0.30]], [0.35, 0.35]), ([[0.40, 0.45], [0.50, 0.55]], [0.60, 0.60])])
+    return net
+
+
+@pytest.mark.parametrize(("digits", "gradient", "delta"), [(4, "0.08217", "0.1385"), (8, "0.082167041", "0.13849856")])
+def test_player_at_the_w5_update_prints_every_value_and_e_before_and_after(browser, tmp_path, digits, gradient, delta):
+    stepper = classic().stepper(CLASSIC_X, CLASSIC_T, rate=0.5)
+    path = write_player(stepper, tmp_path / "classic.html", names="textbook", digits=digits)
+    after_net = classic()
+    after_net.stepper(CLASSIC_X, CLASSIC_T, rate=0.5).run()
+    e_after = after_net.loss([CLASSIC_X], [CLASSIC_T])  # independent: the network after the real step
+    forward = classic()
+    outputs = forward.forward(CLASSIC_X)
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    page.goto(path.as_uri())
+    events = classic().stepper(CLASSIC_X, CLASSIC_T, rate=0.5).run()
+    w5 = next(e for e in events if e.phase == "update" and e.label == "(1-0) -> (2-0)")
+    page.locator("#slider").fill(str(w5.index + 1))
+    assert page.inner_text("#name") == "w5" and page.inner_text("#label") == "(1-0) -> (2-0)"
+    nodes = {n.label: n.output for layer in forward.layers for n in layer.nodes}
+    shown = page.eval_on_selector_all(
+        "g.node:not(.bias)", "gs => gs.map(g => [g.dataset.label, g.querySelectorAll('text')[1].textContent])"
+    )
+    assert shown == [[label, f"{o:.{digits}g}"] for label, o in nodes.items()]
+    assert [f"{o:.4g}" for o in outputs] == ["0.7514", "0.7729"]
+    assert page.text_content("#val-delta-2-0") == f"δ = {delta}"
+    assert page.text_content("#grad-conn-1-0-2-0") == f"∂E/∂w5 = {gradient}"
+    assert page.text_content("svg #loss") == "E = 0.2983711088"
+    assert page.text_content("#loss-after") == f"E after = {e_after:.10g}" == "E after = 0.2804714468"
+    assert "E before the step = 0.2983711088" in page.inner_text("#panel")
+    assert page.eval_on_selector_all("#timeline div", "ds => ds.map(d => d.textContent)") == [
+        "input", "forward", "output δ", "hidden δ", "gradient", "update"
+    ]  # fmt: skip
+    assert page.eval_on_selector_all("#timeline div.now", "ds => ds.map(d => d.dataset.phase)") == ["update"]
+    shot = tmp_path / f"player_w5_digits{digits}.png"
+    page.screenshot(path=str(shot), full_page=True)
+    if digits == 4:
+        shutil.copy(shot, "/tmp/player_w5.png")
+    print(f"screenshot of the player at the w5 update: {shot}")
+    # a hidden delta uses the downstream connections and deltas; a net input its incoming ones
+    h1 = next(e for e in events if e.phase == "hidden_delta" and e.label == "1-0")
+    page.locator("#slider").fill(str(h1.index + 1))
+    used = set(page.eval_on_selector_all("svg .used", "es => es.map(e => e.id)"))
+    assert {"conn-1-0-2-0", "conn-1-0-2-1", "node-2-0", "node-2-1"} <= used
+    assert "node-0-0" not in used
+    o1 = next(e for e in events if e.phase == "forward" and e.label == "2-0")
+    page.locator("#slider").fill(str(o1.index + 1))
+    used = set(page.eval_on_selector_all("svg .used", "es => es.map(e => e.id)"))
+    assert {"conn-1-0-2-0", "conn-1-1-2-0", "conn-1-2-2-0", "node-1-0", "node-1-1", "node-1-2"} <= used
+    context.close()
+
+
+def test_player_on_a_dropout_net_draws_the_dropped_nodes(browser, tmp_path):
+    net = Network([3, 4, 2], dropout=0.5, seed=0)
+    stepper = net.stepper(X, T, masks=[[[1.0, 0.0, 1.0, 1.0]], None])
+    path = write_player(stepper, tmp_path / "dropout.html")
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(path.as_uri())
+    page.keyboard.press("End")
+    dropped = page.eval_on_selector_all("svg [data-dropped='true']", "es => es.map(e => e.id)")
+    assert "node-1-1" in dropped and page.locator("#node-1-1 path.cross").count() == 1
+    assert set(dropped) - {"node-1-1"} == {f"conn-0-{i}-1-1" for i in range(4)} | {"conn-1-1-2-0", "conn-1-1-2-1"}
+    assert "dropped: 1-1" in page.inner_text("#sample")
     context.close()

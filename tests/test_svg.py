@@ -139,3 +139,95 @@ def test_text_is_escaped_and_dropped_nodes_are_marked():
 def test_notebooks_get_the_svg():
     net = trained_once([2, 2, 1])
     assert net._repr_svg_() == net.to_svg()
+
+
+# ---------------------------------------------------------------------------- values on the picture (issue 16)
+def classic():
+    """The classic 2-2-2 walk-through after one forward and backward pass."""
+    net = Network([2, 2, 2], seed=0)
+    net.set_params([([[0.15, 0.20], [0.25, 0.30]], [0.35, 0.35]), ([[0.40, 0.45], [0.50, 0.55]], [0.60, 0.60])])
+    net.forward([0.05, 0.10])
+    net.backward([0.01, 0.99])
+    return net
+
+
+def text_of(root, element_id):
+    element = root.find(f".//*[@id='{element_id}']", NS)
+    assert element is not None, element_id
+    return "".join(element.itertext())
+
+
+def test_values_are_printed_on_the_drawing_not_only_in_tooltips():
+    net = classic()
+    root = parse(net.to_svg(names="textbook", target=[0.01, 0.99]))
+    assert text_of(root, "val-net-2-0") == "net = 1.106" and text_of(root, "val-delta-2-0") == "δ = 0.1385"
+    assert root.find(".//svg:g[@id='node-2-0']", NS).findall("svg:text", NS)[0].text == "o1"
+    assert root.find(".//svg:g[@id='node-0-0']/svg:g[@class='values']", NS) is None  # inputs: o only
+    assert text_of(root, "w-conn-1-0-2-0") == "w5 = 0.4" and text_of(root, "grad-conn-1-0-2-0") == "∂E/∂w5 = 0.08217"
+    assert text_of(root, "w-conn-1-2-2-1") == "b2 = 0.6"
+    assert text_of(root, "target-2-1") == "t = 0.99" and text_of(root, "loss") == "E = 0.2983711088"
+    eight = parse(net.to_svg(digits=8, target=[0.01, 0.99]))
+    # 8 significant digits: the textbook's ∂E/∂w5 = 0.082167041; E is printed with at least 10
+    assert text_of(eight, "grad-conn-1-0-2-0") == "∂E/∂w = 0.082167041" and text_of(eight, "loss") == "E = 0.2983711088"
+    assert text_of(eight, "val-delta-2-0") == "δ = 0.13849856"
+
+
+def test_show_picks_the_values_and_nothing_is_printed_before_it_is_computed():
+    fresh = Network([2, 2, 2], seed=0)
+    root = parse(fresh.to_svg())
+    assert text_of(root, "val-delta-1-0") == "" and text_of(root, "grad-conn-0-0-1-0") == ""
+    root = parse(classic().to_svg(show="o w"))
+    assert root.find(".//*[@id='val-net-1-0']", NS) is None and root.find(".//*[@id='grad-conn-0-0-1-0']", NS) is None
+    assert text_of(root, "w-conn-0-0-1-0") == "w = 0.15"
+    root = parse(classic().to_svg(show="none"))
+    assert not by_class(root, "g", "edge-labels") and not by_class(root, "g", "values")
+    with pytest.raises(IncompatibleError, match="show must name values among .*; got 'pi'"):
+        classic().to_svg(show=["net", "pi"])
+    with pytest.raises(IncompatibleError, match="digits must be a whole number 1 … 17; got 30"):
+        classic().to_svg(digits=30)
+    with pytest.raises(IncompatibleError, match="target must have 2 values, one per output; got 1"):
+        classic().to_svg(target=[0.5])
+
+
+def test_big_nets_label_no_edge_but_keep_node_values():
+    net = Network([784, 30, 10], seed=0)
+    net.forward(np.linspace(0, 1, 784))
+    root = parse(net.to_svg())
+    assert not by_class(root, "g", "edge-label") and text_of(root, "val-net-2-0").startswith("net = ")
+
+
+def boxes_of_labels(root):
+    boxes = []
+    for rect in root.iterfind(".//svg:g[@class='edge-label']/svg:rect", NS):
+        x, y, w, h = (float(rect.get(k)) for k in ("x", "y", "width", "height"))
+        boxes.append((x, y, x + w, y + h))
+    return boxes
+
+
+@pytest.mark.parametrize("digits", [4, 8])
+def test_edge_labels_of_the_classic_net_overlap_neither_each_other_nor_a_neuron(digits):
+    root = parse(classic().to_svg(names="textbook", digits=digits, target=[0.01, 0.99]))
+    boxes = boxes_of_labels(root)
+    assert len(boxes) == 12
+    for circle in root.iter("{http://www.w3.org/2000/svg}circle"):
+        cx, cy, r = (float(circle.get(k)) for k in ("cx", "cy", "r"))
+        boxes.append((cx - r, cy - r, cx + r, cy + r))
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            assert min(a[2], b[2]) <= max(a[0], b[0]) or min(a[3], b[3]) <= max(a[1], b[1]), (a, b)
+
+
+def test_dropped_nodes_are_crossed_and_their_connections_faded():
+    net = Network([3, 4, 2], dropout=0.5, seed=0)
+    net.forward([0.1, 0.2, 0.3], masks=[[[1.0, 0.0, 1.0, 0.0]], None])
+    root = parse(net.to_svg())
+    for label in ("1-1", "1-3"):
+        group = root.find(f".//svg:g[@id='node-{label}']", NS)
+        assert group.get("data-dropped") == "true" and group.find("svg:path[@class='cross']", NS) is not None
+    assert root.find(".//svg:g[@id='node-1-0']", NS).get("data-dropped") is None
+    faded = {line.get("id") for line in by_class(root, "line", "dropped")}
+    expected = {f"conn-0-{i}-1-{j}" for i in range(4) for j in (1, 3)} | {
+        f"conn-1-{j}-2-{k}" for j in (1, 3) for k in (0, 1)
+    }
+    assert faded == expected
+    assert all(line.get("data-dropped") == "true" for line in by_class(root, "line", "dropped"))

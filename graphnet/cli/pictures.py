@@ -10,6 +10,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 from rich.console import Console
 
 from graphnet.cli.options import add_network_options, add_sample_options, network_from_args, sample_from_args
@@ -30,7 +31,8 @@ def add_draw_command(commands: argparse._SubParsersAction) -> None:  # type: ign
         help="draw the network as an SVG picture",
         description="Draw the network after one forward and backward pass on a sample "
         "(--input/--target, default seeded random): neurons filled by their output, "
-        "lines coloured by the sign of the weight; hover for values.",
+        "lines coloured by the sign of the weight, net, o, δ, w, ∂E/∂w, t and E printed on it; "
+        "with --dropout, the nodes the sample's masks drop are crossed out.",
     )
     add_network_options(draw, layers=[3, 4, 2])
     add_sample_options(draw)
@@ -52,11 +54,14 @@ def run_draw(args: argparse.Namespace, console: Console) -> int:
     """Write the network as an SVG file."""
     net = network_from_args(args)
     target = Path(args.output)  # checked before any work by check_file_options
+    target_values = None
     if not args.weights_only:
         x, t = sample_from_args(args, net)
-        net.forward(x)
+        masks = net.draw_masks(1) if net.has_dropout else None  # dropout: one training sample's masks, drawn
+        net.forward(x, masks=masks)
         net.backward(t)
-    svg = net.to_svg(max_nodes=args.max_nodes)
+        target_values = [float(v) for v in np.ravel(t)]
+    svg = net.to_svg(max_nodes=args.max_nodes, target=target_values)
     target.write_text(svg, encoding="utf-8")
     console.print(
         f"wrote {target}: {net!r}, {len(net.connections)} connections", markup=False, highlight=False, soft_wrap=True

@@ -10,7 +10,7 @@ layers fill when ``graphnet`` is imported, so the graph imports nothing above it
 from __future__ import annotations
 
 import os
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any, TypeVar
 
 import numpy as np
@@ -113,14 +113,27 @@ class BuiltOnTheGraph(ParameterMethods):
         """Plain-text dump: each node with output and delta, then its connections."""
         return display.text(self)
 
-    def to_svg(self, *, max_nodes: int = 10, dropped: Collection[str] = ()) -> str:
-        """The network as an SVG picture: columns of neurons, lines coloured by weight.
+    def to_svg(
+        self,
+        *,
+        max_nodes: int = 10,
+        dropped: Collection[str] = (),
+        show: str | Collection[str] | None = None,
+        digits: int = 4,
+        names: str = "graph",
+        target: Sequence[float] | None = None,
+    ) -> str:
+        """The network as an SVG picture: columns of neurons, lines coloured by weight, values printed.
 
         Large layers show their first and last few nodes; ``dropped`` names nodes
-        (``"1-2"``) to draw faded, besides those dropout dropped for the last training
-        sample.  See :func:`graphnet.views.svg.network_svg`.
+        (``"1-2"``) to draw as dropped, besides those dropout dropped for the last training
+        sample.  ``show`` picks the printed values (net, o, δ, w, grad, E), ``digits`` their
+        significant digits, ``names`` "graph" (``1-2``) or "textbook" (``h1``, ``w5``);
+        ``target`` adds t and E beside the outputs.  See :func:`graphnet.views.svg.network_svg`.
         """
-        return display.svg(self, max_nodes=max_nodes, dropped=dropped)
+        return display.svg(
+            self, max_nodes=max_nodes, dropped=dropped, show=show, digits=digits, names=names, target=target
+        )
 
     def _repr_svg_(self) -> str:
         """Jupyter shows the picture inline."""

@@ -42,23 +42,24 @@ True
 
 from __future__ import annotations
 
-import copy
 import json
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
 from html import escape
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from graphnet.common import display
-from graphnet.graph.network import Network
-from graphnet.graph.objects import Connection, Node
+from graphnet.graph.names import connection_names, node_names
+from graphnet.graph.objects import Connection, ConstNode, Node
 from graphnet.math.errors import IncompatibleError, MissingFileError
 from graphnet.math.validation import check_count
-from graphnet.tools.stepper import Event, Stepper, restore_state
+from graphnet.tools.stepper import FORWARD_PARTS, Event, Stepper, network_state, restore_state
+from graphnet.views.graph_labels import check_digits, sample_loss
 from graphnet.views.render import to_html
+from graphnet.views.step_focus import dropped_labels, loss_after, replica, uses
 from graphnet.views.svg import MAX_NODES, layout, network_svg
 
 #: Which values of its node or connection a step of each phase changes (field, attribute).
@@ -75,8 +76,8 @@ PHASE_FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
 #: The fields of a node and of a connection, in the order :meth:`Recording.state` keeps them.
 NODE_FIELDS = ("net", "output", "delta")
 CONNECTION_FIELDS = ("weight", "gradient")
-#: The page template shipped beside this module.
-TEMPLATE = "player.html"
+#: The page template and its script, shipped in the package folder.
+TEMPLATE, SCRIPT = "player.html", "player.js"
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,8 @@ class RecordedStep:
     endpoints : tuple of str
         For a connection, the SVG ids of its upstream and downstream nodes.
     changes : tuple of Change
+    uses : tuple of str
+        SVG ids of what the step reads besides itself (see :mod:`graphnet.views.step_focus`).
     """
 
     event: Event
@@ -116,6 +119,7 @@ class RecordedStep:
     element: str
     endpoints: tuple[str, ...]
     changes: tuple[Change, ...]
+    uses: tuple[str, ...] = ()
 
 
 @dataclass
@@ -143,6 +147,15 @@ class Recording:
         Largest |w| anywhere in the step: the thickest line of every frame.
     start : int
         The position of the stepper that was recorded; the player opens there.
+    digits : int
+        Significant digits of the printed values.
+    node_names, connection_names : list of str
+        Names on the picture (graph labels or textbook names, :mod:`graphnet.graph.names`).
+    loss : dict
+        ``before`` (E of the forward pass) and ``known`` (the position from which it is
+        known), ``after`` (E after the whole step) and ``after_known``.
+    dropped : list of str
+        Labels of the nodes the sample's dropout masks drop.
     """
 
     title: str
@@ -159,6 +172,11 @@ class Recording:
     output_range: tuple[float, float]
     weight_scale: float
     start: int = 0
+    digits: int = 4
+    node_names: list[str] = field(default_factory=list)
+    connection_names: list[str] = field(default_factory=list)
+    loss: dict[str, float | int | None] = field(default_factory=dict)
+    dropped: list[str] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -209,6 +227,10 @@ class Recording:
                 "scale": _number(self.weight_scale),
             },
             "steps": [_step_data(step) for step in self.steps],
+            "digits": self.digits,
+            "names": {"nodes": self.node_names, "connections": self.connection_names},
+            "loss": {k: (_number(v) if isinstance(v, float) else v) for k, v in self.loss.items()},
+            "dropped": self.dropped,
         }
 
 
@@ -237,29 +259,19 @@ def _step_data(step: RecordedStep) -> dict[str, Any]:
         "element": step.element,
         "endpoints": list(step.endpoints),
         "changes": [[c.field, c.index, _number(c.before), _number(c.after)] for c in step.changes],
+        "uses": list(step.uses),
     }
 
 
 # ---------------------------------------------------------------------------- recording
-def replica(network: Network) -> Network:
-    """A new network of the same structure, activations, loss, bias, λ and dropout (its own weights).
-
-    Its optimizer is a copy of ``network``'s, with the same settings and counts.
-    """
-    twin = Network(
-        network.sizes,
-        activation=network.activations,
-        loss=network.loss_function,
-        bias=network.bias,
-        l2=network.l2,
-        dropout=network.dropout,
-        seed=0,
-    )
-    twin.optimizer = copy.deepcopy(network.optimizer)
-    return twin
-
-
-def record(stepper: Stepper, *, max_nodes: int = MAX_NODES) -> Recording:
+def record(
+    stepper: Stepper,
+    *,
+    max_nodes: int = MAX_NODES,
+    show: str | Collection[str] | None = None,
+    digits: int = 4,
+    names: str = "graph",
+) -> Recording:
     """Record the whole training step of ``stepper`` (from its start) without changing it.
 
     Parameters
@@ -268,11 +280,16 @@ def record(stepper: Stepper, *, max_nodes: int = MAX_NODES) -> Recording:
         Any stepper; how far it has stepped only sets where the player opens.
     max_nodes : int, default 10
         Layers with more nodes are drawn collapsed (see :func:`graphnet.views.svg.network_svg`).
+    show, digits, names
+        The values printed on the picture, their digits, the names (as for
+        :func:`~graphnet.views.svg.network_svg`).
 
     Returns
     -------
     Recording
     """
+    digits = check_digits(digits)
+    node_name, connection_name = node_names(stepper.network, names), connection_names(stepper.network, names)
     network = replica(stepper.network)
     restore_state(network, stepper.initial_state)
     plan = layout(network, max_nodes=max_nodes)
@@ -281,7 +298,7 @@ def record(stepper: Stepper, *, max_nodes: int = MAX_NODES) -> Recording:
     node_number = {node: number for number, node in enumerate(nodes)}
     connection_number = {connection: number for number, connection in enumerate(connections)}
 
-    def node_element(node: Node) -> str:
+    def node_element(node: Node | ConstNode) -> str:
         return f"node-{plan.slot_key(node.layer_index, node.node_index)}"
 
     def connection_element(connection: Connection) -> str:
@@ -297,7 +314,8 @@ def record(stepper: Stepper, *, max_nodes: int = MAX_NODES) -> Recording:
     }
     masks = None if stepper.masks is None else [None if m is None else [m] for m in stepper.masks]
     replay = Stepper(network, stepper.x, stepper.target, rate=stepper.rate, optimizer=network.optimizer, masks=masks)
-    steps = []
+    steps: list[RecordedStep] = []
+    loss: dict[str, float | int | None] = {"before": None, "known": None, "after": None, "after_known": None}
     while not replay.done:
         phase, current = replay.next_phase_name, replay.current
         assert phase is not None and current is not None
@@ -317,7 +335,17 @@ def record(stepper: Stepper, *, max_nodes: int = MAX_NODES) -> Recording:
             Change(field, target, old, float(getattr(current, attribute)))
             for (field, attribute), old in zip(fields, before, strict=True)
         )
-        steps.append(RecordedStep(event, kind, target, element, endpoints, changes))
+        used = uses(phase, current, node_element, connection_element)
+        steps.append(RecordedStep(event, kind, target, element, endpoints, changes, used))
+        upcoming = replay.next_phase_name
+        if event.main_phase == "forward" and (upcoming is None or upcoming not in FORWARD_PARTS):
+            loss["before"], loss["known"] = sample_loss(network, stepper.target), len(steps)
+        if event.phase == "update" and loss["after_known"] is None:
+            loss["after_known"] = len(steps)
+    if loss["after_known"] is not None:
+        twin = replica(network)
+        restore_state(twin, network_state(network))
+        loss["after"] = loss_after(twin, stepper.x, stepper.target, masks, lambda n: sample_loss(n, stepper.target))
     outputs = [*initial["output"], *(c.after for s in steps for c in s.changes if c.field == "output")]
     weights = [*initial["weight"], *(c.after for s in steps for c in s.changes if c.field == "weight")]
     finite_outputs = [v for v in outputs if math.isfinite(v)] or [0.0]
@@ -325,7 +353,19 @@ def record(stepper: Stepper, *, max_nodes: int = MAX_NODES) -> Recording:
     largest = max((abs(w) for w in weights if math.isfinite(w)), default=0.0)
     scale = largest if largest > 0 else 1.0
     restore_state(network, stepper.initial_state)  # draw the start state
-    svg = network_svg(network, max_nodes=max_nodes, outputs=output_range, scale=scale)
+    dropped = dropped_labels(network, stepper.masks)
+    svg = network_svg(
+        network,
+        max_nodes=max_nodes,
+        outputs=output_range,
+        scale=scale,
+        dropped=dropped,
+        show=show,
+        digits=digits,
+        names=names,
+        target=stepper.target,
+        computed=("delta", "grad"),
+    )
     return Recording(
         title=repr(stepper.network),
         x=list(stepper.x),
@@ -341,6 +381,11 @@ def record(stepper: Stepper, *, max_nodes: int = MAX_NODES) -> Recording:
         output_range=output_range,
         weight_scale=scale,
         start=stepper.position,
+        digits=digits,
+        node_names=[node_name[node.label] for node in nodes],
+        connection_names=[connection_name[c.label] for c in connections],
+        loss=loss,
+        dropped=dropped,
     )
 
 
@@ -362,7 +407,15 @@ def script_json(data: Any) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def player_html(source: Stepper | Recording, *, max_nodes: int = MAX_NODES, title: str | None = None) -> str:
+def player_html(
+    source: Stepper | Recording,
+    *,
+    max_nodes: int = MAX_NODES,
+    title: str | None = None,
+    show: str | Collection[str] | None = None,
+    digits: int = 4,
+    names: str = "graph",
+) -> str:
     """One self-contained HTML page that plays back the training step of ``source``.
 
     Parameters
@@ -373,16 +426,24 @@ def player_html(source: Stepper | Recording, *, max_nodes: int = MAX_NODES, titl
         Layers with more nodes are drawn collapsed.
     title : str, optional
         Heading of the page; default "One training step of" and the network.
+    show, digits, names
+        What the picture prints, with how many digits, under which names (see :func:`record`).
 
     Returns
     -------
     str
         The page: HTML, inline CSS and JavaScript, the recording as JSON, the SVG picture.
     """
-    recording = source if isinstance(source, Recording) else record(source, max_nodes=max_nodes)
+    recording = (
+        source
+        if isinstance(source, Recording)
+        else record(source, max_nodes=max_nodes, show=show, digits=digits, names=names)
+    )
     heading = title if title is not None else f"One training step of {recording.title}"
-    template = resources.files("graphnet").joinpath(TEMPLATE).read_text(encoding="utf-8")
+    package = resources.files("graphnet")
+    template = package.joinpath(TEMPLATE).read_text(encoding="utf-8")
     pieces = {
+        "/*SCRIPT*/": package.joinpath(SCRIPT).read_text(encoding="utf-8"),
         "<!--TITLE-->": escape(heading),
         "<!--SVG-->": recording.svg,
         "<!--DATA-->": script_json(recording.to_data()),
@@ -392,7 +453,15 @@ def player_html(source: Stepper | Recording, *, max_nodes: int = MAX_NODES, titl
     return template
 
 
-def write_player(source: Stepper | Recording, path: str | Path, *, max_nodes: int = MAX_NODES) -> Path:
+def write_player(
+    source: Stepper | Recording,
+    path: str | Path,
+    *,
+    max_nodes: int = MAX_NODES,
+    show: str | Collection[str] | None = None,
+    digits: int = 4,
+    names: str = "graph",
+) -> Path:
     """Write :func:`player_html` of ``source`` to ``path`` (UTF-8) and return the path.
 
     Raises
@@ -403,7 +472,7 @@ def write_player(source: Stepper | Recording, path: str | Path, *, max_nodes: in
     target = Path(path)
     if not target.parent.is_dir():
         raise MissingFileError(f"cannot write {str(target)!r}: folder {str(target.parent)!r} does not exist")
-    target.write_text(player_html(source, max_nodes=max_nodes), encoding="utf-8")
+    target.write_text(player_html(source, max_nodes=max_nodes, show=show, digits=digits, names=names), encoding="utf-8")
     return target
 
 

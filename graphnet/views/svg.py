@@ -37,7 +37,7 @@ True
 from __future__ import annotations
 
 import math
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from html import escape
 
@@ -45,10 +45,31 @@ import numpy as np
 
 from graphnet.common import display
 from graphnet.graph.layer import Layer
+from graphnet.graph.names import connection_names, node_names
 from graphnet.graph.network import Network
 from graphnet.math.activations import format_number
+from graphnet.math.errors import IncompatibleError
 from graphnet.math.validation import check_count
+from graphnet.views.graph_labels import (
+    EDGE_LABEL_LIMIT,
+    LABEL_STYLE,
+    Geometry,
+    NodeValues,
+    check_digits,
+    check_show,
+    computed_values,
+    connection_tooltip,
+    cross,
+    edge_label,
+    geometry,
+    loss_elements,
+    node_tooltip,
+    place_labels,
+    sample_loss,
+)
 
+#: The attribute of a dropped node and of its connections.
+DROPPED_MARK = ' data-dropped="true"'
 #: Layers with more nodes than this are collapsed to their first and last few nodes.
 MAX_NODES = 10
 #: Colour of a connection with a positive, negative and zero weight.
@@ -143,8 +164,10 @@ def collapse(size: int, *, max_nodes: int = MAX_NODES) -> tuple[list[int], int]:
     return [*range(ends), *range(size - ends, size)], size - 2 * ends
 
 
-def layout(network: Network, *, max_nodes: int = MAX_NODES) -> Layout:
-    """Compute the columns and rows of the drawing; see :func:`network_svg`."""
+def layout(network: Network, *, max_nodes: int = MAX_NODES, sizes: Geometry | None = None) -> Layout:
+    """Compute the columns and rows of the drawing; see :func:`network_svg` (``sizes``: row, column, margin)."""
+    row, column_width = (ROW, COLUMN) if sizes is None else (sizes.row, sizes.column)
+    right = 0.0 if sizes is None else sizes.right
     max_nodes = check_count(max_nodes, name="max_nodes", minimum=3)
     raw_columns: list[list[tuple[str, str, tuple[int, ...]]]] = []
     for layer in network.layers:
@@ -159,13 +182,13 @@ def layout(network: Network, *, max_nodes: int = MAX_NODES) -> Layout:
             column.append((layer.bias.label, "bias", (layer.size,)))
         raw_columns.append(column)
     rows = max(len(column) for column in raw_columns)
-    body = rows * ROW
+    body = rows * row
     columns = []
     for column in raw_columns:
-        top = MARGIN_TOP + (body - len(column) * ROW) / 2 + ROW / 2
-        columns.append([Slot(key, kind, indices, top + row * ROW) for row, (key, kind, indices) in enumerate(column)])
-    x = [float(MARGIN_X + index * COLUMN) for index in range(len(network.layers))]
-    width = 2 * MARGIN_X + (len(network.layers) - 1) * COLUMN
+        top = MARGIN_TOP + (body - len(column) * row) / 2 + row / 2
+        columns.append([Slot(key, kind, indices, top + n * row) for n, (key, kind, indices) in enumerate(column)])
+    x = [float(MARGIN_X + index * column_width) for index in range(len(network.layers))]
+    width = 2 * MARGIN_X + (len(network.layers) - 1) * column_width + right
     keys = [{index: slot.key for slot in column for index in slot.indices} for column in columns]
     return Layout(columns, keys, x, float(max(width, 420)), float(MARGIN_TOP + body + MARGIN_BOTTOM))
 
@@ -219,8 +242,14 @@ def network_svg(
     outputs: tuple[float, float] | None = None,
     scale: float | None = None,
     title: str | None = None,
+    show: str | Collection[str] | None = None,
+    digits: int = 4,
+    names: str = "graph",
+    target: Sequence[float] | None = None,
+    loss_after: float | None = None,
+    computed: Collection[str] | None = None,
 ) -> str:
-    """Draw ``network`` in its current state as a standalone SVG document.
+    """Draw ``network`` in its current state as a standalone SVG document, its values printed on it.
 
     Parameters
     ----------
@@ -229,14 +258,30 @@ def network_svg(
         Layers with more nodes show their first and last ``(max_nodes − 1) // 2`` nodes and
         a marker for the rest; connections of hidden nodes are aggregated.  At least 3.
     dropped : collection of str, optional
-        Labels (``"1-2"``) of nodes to draw as dropped: faded with a dashed outline.  Nodes
-        whose dropout mask is 0 (``node.dropped``) are always drawn dropped.
+        Labels (``"1-2"``) of nodes to draw as dropped: crossed out, faded, dashed outline,
+        their connections faded (class ``dropped``, ``data-dropped="true"``).  Nodes whose
+        dropout mask is 0 (``node.dropped``) are always drawn dropped.
     outputs : (low, high), optional
         The outputs the grey scale spans; default :func:`output_range` of the network.
     scale : float, optional
         The |w| drawn thickest; default :func:`weight_scale` of the network.
     title : str, optional
         Text of the drawing's ``<title>``; default the network's repr.
+    show : str or collection of str, optional
+        Values printed on the drawing (see :mod:`graphnet.views.graph_labels`): ``net``,
+        ``o``, ``δ``, ``w``, ``grad``, ``E``; default all.  Edge labels (w, ∂E/∂w) are drawn
+        when at most 40 single lines are drawn; hover tooltips are always there.
+    digits : int, default 4
+        Significant digits of the printed values (E: at least 10).
+    names : {"graph", "textbook"}
+        ``graph``: labels ``1-2``; ``textbook``: ``i1 h1 o1``, ``w1 … w8``, ``b1→h2``
+        (see :mod:`graphnet.graph.names`).
+    target : sequence of float, optional
+        The sample's target: printed beside the outputs, with the loss E of the sample.
+    loss_after : float, optional
+        E after the training step, printed under E.
+    computed : collection of str, optional
+        Which of ``delta``, ``grad`` count as computed; default: those not all zero.
 
     Returns
     -------
@@ -246,24 +291,38 @@ def network_svg(
     Raises
     ------
     IncompatibleError
-        If ``max_nodes`` is not a whole number ≥ 3.
+        If ``max_nodes`` is not a whole number ≥ 3, ``digits`` not 1 … 17, ``show`` or
+        ``names`` unknown, or ``target`` not one number per output.
     """
+    shown, digits = check_show(show), check_digits(digits)
+    node_name, connection_name = node_names(network, names), connection_names(network, names)
+    if target is not None:
+        target = [float(t) for t in target]
+        if len(target) != network.sizes[-1]:
+            raise IncompatibleError(f"target must have {network.sizes[-1]} values, one per output; got {len(target)}")
+    done = set(computed) if computed is not None else computed_values(network)
     plan = layout(network, max_nodes=max_nodes)
+    single = sum(pair is not None for layer in network.layers[1:] for pair in _pairs(plan, layer.index))
+    labels = bool({"w", "grad"} & shown) and single <= EDGE_LABEL_LIMIT
+    sizes = geometry(shown, digits, edge_labels=labels, target=target is not None)
+    plan = layout(network, max_nodes=max_nodes, sizes=sizes)
     low, high = outputs if outputs is not None else output_range(network)
     scale = scale if scale is not None and scale > 0 else weight_scale(network)
     dropped_labels = set(dropped) | {node.label for layer in network.layers for node in layer.nodes if node.dropped}
     width, height = plan.width, plan.height
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="graphnet-network" width="{width:g}" height="{height:g}" '
-        f'viewBox="0 0 {width:g} {height:g}" font-family="Helvetica, Arial, sans-serif" role="img">',
+        f'viewBox="0 0 {width:g} {height:g}" font-family="Helvetica, Arial, sans-serif" role="img" '
+        f'data-digits="{digits}" data-names="{escape(names)}">',
         f"<title>{escape(title if title is not None else repr(network))}</title>",
-        f"<style>{STYLE}</style>",
+        f"<style>{STYLE}{LABEL_STYLE}</style>",
         '<g class="connections">',
     ]
     for layer in network.layers[1:]:
-        parts.extend(_connection_lines(network, layer, plan, scale))
+        parts.extend(_connection_lines(network, layer, plan, scale, dropped_labels))
     parts.append("</g>")
     parts.append('<g class="nodes">')
+    values = NodeValues(shown, digits, done, sizes.radius)
     for layer in network.layers:
         kind = "input" if layer.activation is None else layer.activation.name
         parts.append(
@@ -271,8 +330,17 @@ def network_svg(
             f"{escape(f'layer {layer.index} · {kind} ({layer.size})')}</text>"
         )
         for slot in plan.columns[layer.index]:
-            parts.append(_slot_element(layer, slot, plan.x[layer.index], low, high, dropped_labels))
+            parts.append(
+                _slot_element(layer, slot, plan.x[layer.index], (low, high), dropped_labels, values, node_name)
+            )
     parts.append("</g>")
+    if labels:
+        parts.extend(_edge_labels(network, plan, values, connection_name))
+    if target is not None and "E" in shown:
+        last = plan.columns[-1]
+        spots = [(slot.key, plan.x[-1] + sizes.radius + 26, slot.y) for slot in last if slot.kind == "node"]
+        loss = sample_loss(network, target)
+        parts.extend(loss_elements(spots, target, loss, loss_after, digits))
     legend = [
         f"lines: blue w > 0, red w < 0, width ∝ |w| (thickest: |w| = {format_number(scale)})",
         f"fill: output {format_number(low)} white … {format_number(high)} dark · square: bias node, o = 1",
@@ -283,7 +351,15 @@ def network_svg(
     return "\n".join(parts)
 
 
-def _slot_element(layer: Layer, slot: Slot, x: float, low: float, high: float, dropped: set[str]) -> str:
+def _slot_element(
+    layer: Layer,
+    slot: Slot,
+    x: float,
+    grey: tuple[float, float],
+    dropped: set[str],
+    values: NodeValues,
+    name: dict[str, str],
+) -> str:
     y = slot.y
     if slot.kind == "more":
         first, last = slot.indices[0], slot.indices[-1]
@@ -299,48 +375,51 @@ def _slot_element(layer: Layer, slot: Slot, x: float, low: float, high: float, d
         tip = f"bias node {slot.key}: output 1; its weights are the biases b_j of layer {layer.index + 1}"
         side = 2 * RADIUS * 0.85
         return (
-            f'<g id="node-{slot.key}" class="node bias" data-label="{slot.key}"><title>{escape(tip)}</title>'
+            f'<g id="node-{slot.key}" class="node bias" data-label="{slot.key}" data-name="{escape(name[slot.key])}">'
+            f"<title>{escape(tip)}</title>"
             f'<rect class="bias" x="{x - side / 2:g}" y="{y - side / 2:g}" width="{side:g}" height="{side:g}" '
             f'rx="3" fill="#fde68a"/>'
-            f'<text class="label" x="{x:g}" y="{y - 1:g}" text-anchor="middle">{escape(slot.key)}</text>'
+            f'<text class="label" x="{x:g}" y="{y - 1:g}" text-anchor="middle">{escape(name[slot.key])}</text>'
             f'<text class="value" x="{x:g}" y="{y + 10:g}" text-anchor="middle">1</text></g>'
         )
     node = layer.nodes[slot.indices[0]]
-    fill, ink = node_fill(node.output, low, high)
+    fill, ink = node_fill(node.output, *grey)
     is_dropped = node.label in dropped
     tip = node_tooltip(
         node.label, node.net_input, node.output, node.delta, dropped=is_dropped, input_node=layer.index == 0
     )
     if node.mask is not None:
         tip += f"\ndropout mask m/q = {format_number(node.mask)}/{format_number(node.keep)}"
-    classes = "node dropped" if is_dropped else "node"
-    return (
-        f'<g id="node-{slot.key}" class="{classes}" data-label="{escape(node.label)}"><title>{escape(tip)}</title>'
-        f'<circle cx="{x:g}" cy="{y:g}" r="{RADIUS}" fill="{fill}"/>'
-        f'<text class="label" x="{x:g}" y="{y - 1:g}" text-anchor="middle" fill="{ink}">{escape(node.label)}</text>'
+    classes, mark = ("node dropped", DROPPED_MARK) if is_dropped else ("node", "")
+    radius = values.radius
+    output = (
         f'<text class="value" x="{x:g}" y="{y + 10:g}" text-anchor="middle" fill="{ink}">'
-        f"{escape(format_number(node.output))}</text></g>"
+        f"{escape(values.text(node.output))}</text>"
+        if "o" in values.show
+        else ""
+    )
+    return (
+        f'<g id="node-{slot.key}" class="{classes}" data-label="{escape(node.label)}" '
+        f'data-name="{escape(name[node.label])}"{mark}><title>{escape(tip)}</title>'
+        f'<circle cx="{x:g}" cy="{y:g}" r="{radius:g}" fill="{fill}"/>'
+        f'<text class="label" x="{x:g}" y="{y - 1:g}" text-anchor="middle" fill="{ink}">'
+        f"{escape(name[node.label])}</text>{output}"
+        f"{cross(x, y, radius) if is_dropped else ''}{values.element(node, x, y)}</g>"
     )
 
 
-def node_tooltip(
-    label: str, net_input: float, output: float, delta: float, *, dropped: bool = False, input_node: bool = False
-) -> str:
-    """The hover text of a node: its net input (not for inputs), output and δ."""
-    lines = [f"node {label}" + (" (dropped)" if dropped else "")]
-    if not input_node:
-        lines.append(f"net = {format_number(net_input)}")
-    lines.extend([f"output o = {format_number(output)}", f"delta δ = {format_number(delta)}"])
-    return "\n".join(lines)
+def _pairs(plan: Layout, index: int) -> list[tuple[Slot, Slot] | None]:
+    """Each drawn (source, target) pair into layer ``index``: the pair for a single line, None for an aggregate."""
+    pairs: list[tuple[Slot, Slot] | None] = []
+    for source in plan.columns[index - 1]:
+        for target in plan.columns[index]:
+            if target.kind == "bias":
+                continue
+            pairs.append((source, target) if source.kind != "more" and target.kind != "more" else None)
+    return pairs
 
 
-def connection_tooltip(label: str, weight: float, gradient: float, state: str = "") -> str:
-    """The hover text of one connection line: w and ∂E/∂w (and the optimizer's state, if any)."""
-    text = f"{label}\nw = {format_number(weight)}\n∂E/∂w = {format_number(gradient)}"
-    return f"{text}\noptimizer state {state}" if state else text
-
-
-def _connection_lines(network: Network, layer: Layer, plan: Layout, scale: float) -> list[str]:
+def _connection_lines(network: Network, layer: Layer, plan: Layout, scale: float, dropped: set[str]) -> list[str]:
     """One line per drawn (source, target) pair; an aggregated line where a group hides nodes."""
     below = network.layers[layer.index - 1]
     weights = layer.parameter_rows()  # [W | b]: row j, column i is w_ji
@@ -355,6 +434,7 @@ def _connection_lines(network: Network, layer: Layer, plan: Layout, scale: float
             rows = list(target.indices)
             block = weights[np.ix_(rows, columns)]
             element_id = f"conn-{source.key}-{target.key}"
+            faded = source.key in dropped or target.key in dropped
             if block.size == 1:
                 connection = layer.nodes[rows[0]].upstream[columns[0]]
                 colour, width = stroke(connection.weight, scale)
@@ -372,11 +452,39 @@ def _connection_lines(network: Network, layer: Layer, plan: Layout, scale: float
                     f"mean ∂E/∂w = {format_number(float(gradients[np.ix_(rows, columns)].mean()))}"
                 )
                 classes = "conn agg"
+            if faded:
+                classes += " dropped"  # faded, with data-dropped="true"
+                tip += "\n(an end is dropped for this sample)"
             lines.append(
                 f'<line id="{element_id}" class="{classes}" x1="{x1:g}" y1="{source.y:g}" x2="{x2:g}" '
-                f'y2="{target.y:g}" stroke="{colour}" stroke-width="{width:g}"><title>{escape(tip)}</title></line>'
+                f'y2="{target.y:g}" stroke="{colour}" stroke-width="{width:g}"'
+                f"{DROPPED_MARK if faded else ''}><title>{escape(tip)}</title></line>"
             )
     return lines
+
+
+def _edge_labels(network: Network, plan: Layout, values: NodeValues, name: dict[str, str]) -> list[str]:
+    """The w and ∂E/∂w label of every single line, placed where it overlaps no neuron and no other label."""
+    obstacles = [
+        box for index, column in enumerate(plan.columns) for slot in column for box in values.boxes(plan.x[index], slot)
+    ]
+    found, segments, texts = [], [], []
+    for layer in network.layers[1:]:
+        for pair in _pairs(plan, layer.index):
+            if pair is None:
+                continue
+            source, target = pair
+            connection = layer.nodes[target.indices[0]].upstream[source.indices[0]]
+            found.append((f"conn-{source.key}-{target.key}", connection))
+            segments.append((plan.x[layer.index - 1], source.y, plan.x[layer.index], target.y))
+            texts.append(values.edge_text(connection, name[connection.label]))
+    centres = place_labels(segments, texts, obstacles)
+    parts = ['<g class="edge-labels">']
+    for (element, connection), (x, y) in zip(found, centres, strict=True):
+        lines = values.edge_lines(connection, name[connection.label])
+        parts.append(edge_label(element, x, y, lines, name[connection.label]))
+    parts.append("</g>")
+    return parts
 
 
 def _group_name(layer: int, slot: Slot) -> str:
