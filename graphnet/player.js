@@ -53,9 +53,10 @@
   });
   const computed = (field, index) => index in firstComputed[field] && position >= firstComputed[field][index];
   const names = data.names || { nodes: data.nodes.labels, connections: data.connections.labels };
+  const of = (name) => (name.includes("→") ? `(${name})` : name);
   const shortName = (i) => {
     const name = names.connections[i] || "";
-    return name.startsWith("w(") ? "w" : name.split("→")[0];
+    return name.startsWith("w(") ? "w" : name;  // a bias weight keeps its target: b1→h1, b1→h2
   };
 
   const nodeViews = data.nodes.drawn.map((i) => {
@@ -93,7 +94,7 @@
       const short = shortName(view.i);
       if (view.w) view.w.textContent = `${short} = ${fmt(state.weight[view.i])}`;
       if (view.grad) {
-        view.grad.textContent = computed("gradient", view.i) ? `∂E/∂${short} = ${fmt(state.gradient[view.i])}` : "";
+        view.grad.textContent = computed("gradient", view.i) ? `∂E/∂${of(short)} = ${fmt(state.gradient[view.i])}` : "";
       }
     }
     const lossKnown = data.loss && data.loss.known !== null && position >= data.loss.known;
@@ -122,7 +123,7 @@
     const short = shortName(step.target);
     const text = focus.querySelector("text");
     text.textContent = `${short} = ${fmt(state.weight[step.target])}` +
-      (computed("gradient", step.target) ? `  ∂E/∂${short} = ${fmt(state.gradient[step.target])}` : "");
+      (computed("gradient", step.target) ? `  ∂E/∂${of(short)} = ${fmt(state.gradient[step.target])}` : "");
     text.setAttribute("x", x); text.setAttribute("y", y + 4);
     focus.style.display = "";
     const box = text.getBBox(), rect = focus.querySelector("rect");

@@ -164,7 +164,7 @@ def test_values_are_printed_on_the_drawing_not_only_in_tooltips():
     assert root.find(".//svg:g[@id='node-2-0']", NS).findall("svg:text", NS)[0].text == "o1"
     assert root.find(".//svg:g[@id='node-0-0']/svg:g[@class='values']", NS) is None  # inputs: o only
     assert text_of(root, "w-conn-1-0-2-0") == "w5 = 0.4" and text_of(root, "grad-conn-1-0-2-0") == "∂E/∂w5 = 0.08217"
-    assert text_of(root, "w-conn-1-2-2-1") == "b2 = 0.6"
+    assert text_of(root, "w-conn-1-2-2-1") == "b2→o2 = 0.6"  # a bias weight is named with its target
     assert text_of(root, "target-2-1") == "t = 0.99" and text_of(root, "loss") == "E = 0.2983711088"
     eight = parse(net.to_svg(digits=8, target=[0.01, 0.99]))
     # 8 significant digits: the textbook's ∂E/∂w5 = 0.082167041; E is printed with at least 10

@@ -259,13 +259,15 @@ class NodeValues:
 
     def edge_lines(self, connection: Connection, name: str, *, sizing: bool = False) -> list[tuple[str, str]]:
         """(kind, text) of an edge label: ``w5 = 0.4``, ``∂E/∂w5 = 0.08217`` (empty until computed)."""
-        short = "w" if name.startswith("w(") else name.split("→", maxsplit=1)[0]
+        # a bias weight keeps its target (b1→h1, b1→h2 are two weights); graph names show just "w"
+        short = "w" if name.startswith("w(") else name
         lines = []
         if "w" in self.show:
             lines.append(("w", f"{short} = {self.text(connection.weight)}"))
         if "grad" in self.show:
             grad = "0" * (self.digits + 3) if sizing else self.text(connection.gradient)
-            lines.append(("grad", f"∂E/∂{short} = {grad}" if sizing or "grad" in self.done else ""))
+            of = f"({short})" if "→" in short else short
+            lines.append(("grad", f"∂E/∂{of} = {grad}" if sizing or "grad" in self.done else ""))
         return lines
 
     def edge_text(self, connection: Connection, name: str) -> list[str]:
