@@ -231,3 +231,17 @@ def test_dropped_nodes_are_crossed_and_their_connections_faded():
     }
     assert faded == expected
     assert all(line.get("data-dropped") == "true" for line in by_class(root, "line", "dropped"))
+
+
+def test_targets_stand_beside_the_drawn_outputs_of_a_large_output_layer():
+    # found by tests/test_fuzz_training.py: 4 outputs drawn as 3 slots made loss_elements zip unequal lists
+    from graphnet import Network
+
+    net = Network([1, 6], bias=False, seed=0)
+    target = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6]
+    net.forward([0.5])
+    svg = net.to_svg(max_nodes=3, target=target)
+    drawn = [key for key in ("1-0", "1-1", "1-2", "1-3", "1-4", "1-5") if f'id="target-{key}"' in svg]
+    assert drawn and len(drawn) < 6
+    for key in drawn:
+        assert f'id="target-{key}"' in svg and f"t = {target[int(key[2:])]:g}<" in svg

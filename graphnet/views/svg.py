@@ -338,9 +338,10 @@ def network_svg(
         parts.extend(_edge_labels(network, plan, values, connection_name))
     if target is not None and "E" in shown:
         last = plan.columns[-1]
-        spots = [(slot.key, plan.x[-1] + sizes.radius + 26, slot.y) for slot in last if slot.kind == "node"]
+        drawn = [slot for slot in last if slot.kind == "node"]  # a large output layer shows some of its nodes
+        spots = [(slot.key, plan.x[-1] + sizes.radius + 26, slot.y) for slot in drawn]
         loss = sample_loss(network, target)
-        parts.extend(loss_elements(spots, target, loss, loss_after, digits))
+        parts.extend(loss_elements(spots, [target[slot.indices[0]] for slot in drawn], loss, loss_after, digits))
     legend = [
         f"lines: blue w > 0, red w < 0, width ∝ |w| (thickest: |w| = {format_number(scale)})",
         f"fill: output {format_number(low)} white … {format_number(high)} dark · square: bias node, o = 1",
