@@ -59,6 +59,26 @@
     return name.startsWith("w(") ? "w" : name;  // a bias weight keeps its target: b1→h1, b1→h2
   };
 
+  // The name of a value a step changed, as the "changed" line prints it: o(h1), δ(o1), w5, ∂E/∂w5, b1→h1 (bias).
+  const biases = new Set(data.connections.biases || []);
+  function quantity(field, index) {
+    if (field === "weight" || field === "gradient") {
+      const name = names.connections[index] + (biases.has(index) ? " (bias)" : "");
+      return field === "weight" ? name : `∂E/∂${of(names.connections[index])}` + (biases.has(index) ? " (bias)" : "");
+    }
+    const node = names.nodes[index];
+    return { net: `net(${node})`, output: `o(${node})`, delta: `δ(${node})` }[field] || `${field}(${node})`;
+  }
+  // Why E after is not the classic walk-through's: graphnet's update moves the biases too.
+  const biasNames = [...biases].map((i) => names.connections[i]);
+  const biasNote = biases.size && data.loss && data.loss.weights_only !== null && data.loss.weights_only !== undefined
+    ? `graphnet updates the biases too (${biasNames.slice(0, 6).join(", ")}`
+      + (biasNames.length > 6 ? `, … ${biasNames.length - 6} more` : "")
+      + `), so E after the step is ${lossText(data.loss.after)}, where updating the weights only, as the classic`
+      + ` walk-through does, would give ${lossText(data.loss.weights_only)} (the textbook prints 0.291027924`
+      + " for its 2-2-2 example, from rounded intermediate values)."
+    : "";
+
   const nodeViews = data.nodes.drawn.map((i) => {
     const group = byId(data.nodes.elements[i]);
     const label = data.nodes.labels[i];
@@ -171,8 +191,11 @@
     $("formula").textContent = step ? step.formula : "Nothing computed yet.";
     $("numbers").textContent = step ? step.numbers : "Press next (→) to take the first step.";
     $("change").textContent = step
-      ? step.changes.map(([field, , before, after]) => `${field}: ${fmt(before)} → ${fmt(after)}`).join(" · ")
-      : "";
+      ? step.changes.map(([field, index, before, after]) => `${quantity(field, index)}: ${fmt(before)} → ${fmt(after)}`)
+        .join(" · ")
+      : "Nothing yet.";
+    $("bias-note").textContent = biasNote;
+    $("bias-note").hidden = !(biasNote && data.loss.after_known !== null && position >= data.loss.after_known);
     const upcoming = position < total ? steps[position] : null;
     $("upcoming").textContent = upcoming ? `next: ${upcoming.phase.replace("_", " ")} ${upcoming.label}` : "done: "
       + "the network is now as after one training step.";

@@ -2,6 +2,7 @@
 
 import dataclasses
 import json
+import math
 import re
 import xml.etree.ElementTree as ET
 
@@ -196,3 +197,45 @@ def test_recording_of_a_dropout_step_draws_its_dropped_nodes():
     root = ET.fromstring(recording.svg)
     marked = {e.get("id") for e in root.iter() if e.get("data-dropped") == "true"}
     assert {"node-1-0", "node-1-3", "conn-0-0-1-0", "conn-1-3-2-1"} <= marked and "node-1-1" not in marked
+
+
+def _classic_weights_only_loss() -> float:
+    """The classic walk-through by hand: one step that updates w1…w8 and leaves b1 = .35, b2 = .60 alone."""
+    sig = lambda v: 1 / (1 + math.exp(-v))
+    x, t, eta, b1, b2 = (0.05, 0.10), (0.01, 0.99), 0.5, 0.35, 0.60
+    w_h = [[0.15, 0.20], [0.25, 0.30]]  # w_h[j][i]: input i -> hidden j
+    w_o = [[0.40, 0.45], [0.50, 0.55]]  # w_o[k][j]: hidden j -> output k
+
+    def forward(w_h, w_o):
+        h = [sig(w_h[j][0] * x[0] + w_h[j][1] * x[1] + b1) for j in range(2)]
+        return h, [sig(w_o[k][0] * h[0] + w_o[k][1] * h[1] + b2) for k in range(2)]
+
+    h, o = forward(w_h, w_o)
+    d_o = [(o[k] - t[k]) * o[k] * (1 - o[k]) for k in range(2)]
+    d_h = [sum(w_o[k][j] * d_o[k] for k in range(2)) * h[j] * (1 - h[j]) for j in range(2)]
+    new_o = [[w_o[k][j] - eta * d_o[k] * h[j] for j in range(2)] for k in range(2)]
+    new_h = [[w_h[j][i] - eta * d_h[j] * x[i] for i in range(2)] for j in range(2)]
+    _, o = forward(new_h, new_o)
+    return sum(0.5 * (t[k] - o[k]) ** 2 for k in range(2))
+
+
+def test_recording_knows_the_weights_only_loss_and_which_connections_are_biases():
+    recording = record(classic().stepper([0.05, 0.10], [0.01, 0.99], rate=0.5), names="textbook")
+    expected = _classic_weights_only_loss()
+    assert expected == pytest.approx(0.291027924, abs=2e-7)  # the textbook's figure, from rounded intermediates
+    assert recording.loss["weights_only"] == pytest.approx(expected, rel=1e-12)
+    assert recording.loss["after"] < recording.loss["weights_only"]  # the biases' update helps this sample
+    assert recording.biases == [2, 5, 8, 11]
+    data = recording.to_data()
+    assert [data["names"]["connections"][i] for i in data["connections"]["biases"]] == [
+        "b1→h1", "b1→h2", "b2→o1", "b2→o2"
+    ]  # fmt: skip
+    assert data["loss"]["weights_only"] == recording.loss["weights_only"]
+    html = player_html(recording)
+    assert 'id="bias-note"' in html and "what changed" in html
+
+
+def test_a_net_without_biases_has_no_weights_only_loss():
+    recording = record(Network([2, 2, 1], bias=False, seed=0).stepper([0.5, 0.1], [0.3]))
+    assert recording.biases == [] and recording.loss["weights_only"] is None
+    assert recording.loss["after"] is not None

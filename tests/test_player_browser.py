@@ -216,6 +216,14 @@ def test_player_highlights_the_marker_for_a_hidden_node(browser, tmp_path):
 CLASSIC_X, CLASSIC_T = [0.05, 0.10], [0.01, 0.99]
 
 
+def after_gradient(update):
+    """∂E/∂w of the connection an update event moves, from an independent forward and backward pass."""
+    net = classic()
+    net.forward(CLASSIC_X)
+    net.backward(CLASSIC_T)
+    return next(c.gradient for c in net.connections if c.label == update.label)
+
+
 def classic():
     net = Network([2, 2, 2], seed=0)
     net.set_params([([[0.15, 0.20], [0.25, 0.30]], [0.35, 0.35]), ([[0.40, 0.45], [0.50, 0.55]], [0.60, 0.60])])
@@ -253,6 +261,13 @@ def test_player_at_the_w5_update_prints_every_value_and_e_before_and_after(brows
         "input", "forward", "output δ", "hidden δ", "gradient", "update"
     ]  # fmt: skip
     assert page.eval_on_selector_all("#timeline div.now", "ds => ds.map(d => d.dataset.phase)") == ["update"]
+    # what changed: the value the step moved, under its name; and why E after is not the textbook's
+    eta_gradient = 0.5 * after_gradient(w5)
+    assert page.inner_text("#change") == f"w5: {0.40:.{digits}g} → {0.40 - eta_gradient:.{digits}g}".replace("-", "−")
+    note = page.inner_text("#bias-note")
+    assert page.is_visible("#bias-note") and "graphnet updates the biases too (b1→h1, b1→h2, b2→o1, b2→o2)" in note
+    assert f"E after the step is {e_after:.10g}" in note and "would give 0.2910277737" in note
+    assert "0.291027924" in note
     shot = tmp_path / f"player_w5_digits{digits}.png"
     page.screenshot(path=str(shot), full_page=True)
     if digits == 4:
@@ -261,13 +276,23 @@ def test_player_at_the_w5_update_prints_every_value_and_e_before_and_after(brows
     # a hidden delta uses the downstream connections and deltas; a net input its incoming ones
     h1 = next(e for e in events if e.phase == "hidden_delta" and e.label == "1-0")
     page.locator("#slider").fill(str(h1.index + 1))
+    assert not page.is_visible("#bias-note")  # before the first update, nothing is updated yet
+    assert page.inner_text("#change") == f"δ(h1): 0 → {h1.after:.{digits}g}"
     used = set(page.eval_on_selector_all("svg .used", "es => es.map(e => e.id)"))
     assert {"conn-1-0-2-0", "conn-1-0-2-1", "node-2-0", "node-2-1"} <= used
     assert "node-0-0" not in used
     o1 = next(e for e in events if e.phase == "forward" and e.label == "2-0")
     page.locator("#slider").fill(str(o1.index + 1))
+    assert page.inner_text("#change") == (
+        f"net(o1): 0 → {forward.node(2, 0).net_input:.{digits}g} · o(o1): 0 → {outputs[0]:.{digits}g}"
+    )
     used = set(page.eval_on_selector_all("svg .used", "es => es.map(e => e.id)"))
     assert {"conn-1-0-2-0", "conn-1-1-2-0", "conn-1-2-2-0", "node-1-0", "node-1-1", "node-1-2"} <= used
+    bias = next(e for e in events if e.phase == "update" and e.label == "(1-2) -> (2-0)")
+    page.locator("#slider").fill(str(bias.index + 1))
+    moved = 0.60 - 0.5 * after_gradient(bias)
+    assert page.inner_text("#change") == f"b2→o1 (bias): 0.6 → {moved:.{digits}g}"
+    assert page.is_visible("#bias-note")
     context.close()
 
 

@@ -59,7 +59,7 @@ from graphnet.math.validation import check_count
 from graphnet.tools.stepper import FORWARD_PARTS, Event, Stepper, network_state, restore_state
 from graphnet.views.graph_labels import check_digits, sample_loss
 from graphnet.views.render import to_html
-from graphnet.views.step_focus import dropped_labels, loss_after, replica, uses
+from graphnet.views.step_focus import dropped_labels, keep_biases, loss_after, replica, uses
 from graphnet.views.svg import MAX_NODES, layout, network_svg
 
 #: Which values of its node or connection a step of each phase changes (field, attribute).
@@ -153,9 +153,12 @@ class Recording:
         Names on the picture (graph labels or textbook names, :mod:`graphnet.graph.names`).
     loss : dict
         ``before`` (E of the forward pass) and ``known`` (the position from which it is
-        known), ``after`` (E after the whole step) and ``after_known``.
+        known), ``after`` (E after the whole step) and ``after_known``, ``weights_only`` (E had
+        the step left the biases alone, as the classic walk-through does; None without biases).
     dropped : list of str
         Labels of the nodes the sample's dropout masks drop.
+    biases : list of int
+        Numbers of the connections that are bias weights (from a bias node).
     """
 
     title: str
@@ -177,6 +180,7 @@ class Recording:
     connection_names: list[str] = field(default_factory=list)
     loss: dict[str, float | int | None] = field(default_factory=dict)
     dropped: list[str] = field(default_factory=list)
+    biases: list[int] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -219,6 +223,7 @@ class Recording:
                 "labels": self.connection_labels,
                 "elements": self.connection_elements,
                 "drawn": drawn_connections,
+                "biases": self.biases,
             },
             "initial": {name: _numbers(values) for name, values in self.initial.items()},
             "range": {
@@ -315,7 +320,8 @@ def record(
     masks = None if stepper.masks is None else [None if m is None else [m] for m in stepper.masks]
     replay = Stepper(network, stepper.x, stepper.target, rate=stepper.rate, optimizer=network.optimizer, masks=masks)
     steps: list[RecordedStep] = []
-    loss: dict[str, float | int | None] = {"before": None, "known": None, "after": None, "after_known": None}
+    loss: dict[str, float | int | None] = dict.fromkeys(("before", "known", "after", "after_known", "weights_only"))
+    biases = [number for number, c in enumerate(connections) if isinstance(c.upstream, ConstNode)]
     while not replay.done:
         phase, current = replay.next_phase_name, replay.current
         assert phase is not None and current is not None
@@ -346,6 +352,12 @@ def record(
         twin = replica(network)
         restore_state(twin, network_state(network))
         loss["after"] = loss_after(twin, stepper.x, stepper.target, masks, lambda n: sample_loss(n, stepper.target))
+        if biases:
+            restore_state(twin, network_state(network))
+            untouched = keep_biases(twin, initial["weight"])
+            loss["weights_only"] = loss_after(
+                untouched, stepper.x, stepper.target, masks, lambda n: sample_loss(n, stepper.target)
+            )
     outputs = [*initial["output"], *(c.after for s in steps for c in s.changes if c.field == "output")]
     weights = [*initial["weight"], *(c.after for s in steps for c in s.changes if c.field == "weight")]
     finite_outputs = [v for v in outputs if math.isfinite(v)] or [0.0]
@@ -386,6 +398,7 @@ def record(
         connection_names=[connection_name[c.label] for c in connections],
         loss=loss,
         dropped=dropped,
+        biases=biases,
     )
 
 

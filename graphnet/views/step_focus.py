@@ -5,7 +5,8 @@
   output delta uses the target beside its node; a gradient uses its two ends (the player
   marks those as *endpoints*), an update its own connection only.
 * E after the step is the loss of the same sample, under the same dropout masks, computed
-  by a forward pass on a replica of the updated network (the network itself is not touched).
+  by a forward pass on a replica of the updated network (the network itself is not touched);
+  :func:`keep_biases` gives the E of a weights-only update (the classic walk-through's).
 
 Examples
 --------
@@ -74,6 +75,18 @@ def loss_after(
     """E of the sample on ``twin`` (a replica holding the updated weights): forward under ``masks``, then ``loss``."""
     twin.forward(list(x), masks=masks)
     return loss(twin)
+
+
+def keep_biases(twin: Network, weights: Sequence[float]) -> Network:
+    """``twin`` with every bias weight set back to its value in ``weights`` (one per connection, in order).
+
+    E of the result is what the step would give had it updated the weights only, as the classic
+    worked example (2-2-2, biases .35/.60 held fixed) does.
+    """
+    for connection, weight in zip(twin.connections, weights, strict=True):
+        if isinstance(connection.upstream, ConstNode):
+            connection.weight = weight
+    return twin
 
 
 def replica(network: Network) -> Network:
