@@ -8,7 +8,9 @@ import xml.etree.ElementTree as ET
 import pytest
 from rich.console import Console
 
+from graphnet import Network
 from graphnet.cli import main
+from graphnet.views.player import record
 
 
 def run(argv, capsys):
@@ -78,6 +80,30 @@ def test_step_html_bad_arguments_are_one_line_exit_2(capsys, tmp_path):
     code, _, err = run(["step", "--input", "1", "--html", str(tmp_path / "step.html")], capsys)
     assert code == 2 and one_line(err) and "x has 1 values; this network expects 3" in err
     assert not list(tmp_path.iterdir())
+
+
+def test_draw_and_step_html_pass_show_digits_and_names_to_the_picture(capsys, tmp_path):
+    sample = ["--layers", "2", "2", "2", "--input", "0.05", "0.1", "--target", "0.01", "0.99"]
+    picture = ["--show", "o,w,grad,E", "--digits", "8", "--names", "textbook"]
+    svg_path, html_path = tmp_path / "net.svg", tmp_path / "step.html"
+    code, _, err = run(["draw", *sample, *picture, "-o", str(svg_path)], capsys)
+    assert code == 0, err
+    net = Network([2, 2, 2], seed=0)  # the command's network, built and run here
+    net.forward([0.05, 0.1])
+    net.backward([0.01, 0.99])
+    expected = net.to_svg(target=[0.01, 0.99], show="o,w,grad,E", digits=8, names="textbook")
+    svg = svg_path.read_text(encoding="utf-8")
+    assert svg == expected and expected != net.to_svg(target=[0.01, 0.99])
+    assert f">w5 = {list(net.connections)[6].weight:.8g}<" in svg and "val-net-" not in svg and "val-delta-" not in svg
+
+    code, _, err = run(["step", *sample, *picture, "--rate", "0.5", "--html", str(html_path)], capsys)
+    assert code == 0, err
+    html = html_path.read_text(encoding="utf-8")
+    data = json.loads(re.search(r'<script type="application/json" id="graphnet-data">(.*?)</script>', html, re.S)[1])
+    stepper = Network([2, 2, 2], seed=0).stepper([0.05, 0.1], [0.01, 0.99], rate=0.5, digits=8)
+    assert data == json.loads(json.dumps(record(stepper, show="o,w,grad,E", digits=8, names="textbook").to_data()))
+    assert data["digits"] == 8 and data["names"]["connections"][6] == "w5"
+    assert [s["numbers"] for s in data["steps"]] == [e.numbers for e in stepper.run()]  # the formulas' digits too
 
 
 def test_train_plot_writes_the_png(capsys, tmp_path):

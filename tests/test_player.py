@@ -239,3 +239,11 @@ def test_a_net_without_biases_has_no_weights_only_loss():
     recording = record(Network([2, 2, 1], bias=False, seed=0).stepper([0.5, 0.1], [0.3]))
     assert recording.biases == [] and recording.loss["weights_only"] is None
     assert recording.loss["after"] is not None
+
+
+@pytest.mark.parametrize("digits", [2, 8, 17])
+def test_recording_keeps_the_steppers_digits_in_every_event(digits):
+    stepper = Network([2, 3, 1], seed=1).stepper([0.4, -0.2], [0.7], digits=digits)
+    recording = record(stepper)
+    expected = Network([2, 3, 1], seed=1).stepper([0.4, -0.2], [0.7], digits=digits).run()
+    assert [s.event.numbers for s in recording.steps] == [e.numbers for e in expected]

@@ -26,7 +26,13 @@ from graphnet.cli.options import (
     network_from_args,
     sample_from_args,
 )
-from graphnet.cli.pictures import add_draw_command, check_plot_option, write_step_player, write_training_plot
+from graphnet.cli.pictures import (
+    add_draw_command,
+    add_picture_options,
+    check_plot_option,
+    write_step_player,
+    write_training_plot,
+)
 from graphnet.demos import DEMOS, add_demo_options, run_named_demo
 from graphnet.demos.options import check_file_options, output_file, whole_number
 from graphnet.graph.network import Network
@@ -69,9 +75,9 @@ def run_step(args: argparse.Namespace, console: Console) -> int:
     """Step through one training step; keys from a terminal, or commands line by line."""
     net = network_from_args(args)
     x, target = sample_from_args(args, net)
-    stepper = net.stepper(x, target, rate=args.rate, optimizer=args.optimizer)
+    stepper = net.stepper(x, target, rate=args.rate, optimizer=args.optimizer, digits=args.digits)
     if args.html is not None:
-        return write_step_player(stepper, args.html, console)
+        return write_step_player(stepper, args.html, console, show=args.show, digits=args.digits, names=args.names)
     return step_session(stepper, console, interactive=sys.stdin.isatty() and console.is_terminal)
 
 
@@ -243,6 +249,7 @@ def build_parser() -> argparse.ArgumentParser:
     step.add_argument(
         "--html", type=output_file, metavar="FILE", help="write the whole step as a browser player (one HTML file)"
     )
+    add_picture_options(step, where=" of --html")
     step.set_defaults(handler=run_step)
 
     train = commands.add_parser("train", help="train on a built-in data set or your CSV file")

@@ -1,7 +1,9 @@
 """The picture-making parts of the command line: ``draw``, ``step --html``, ``train --plot``.
 
-:mod:`graphnet.cli.commands` registers the ``draw`` subcommand through :func:`add_draw_command` and
-calls :func:`write_step_player` and :func:`write_training_plot` for the options.
+:mod:`graphnet.cli.commands` registers the ``draw`` subcommand through :func:`add_draw_command`, adds
+:func:`add_picture_options` (``--show``, ``--digits``, ``--names``) to ``step`` and calls
+:func:`write_step_player` and :func:`write_training_plot` for the options.  A bad ``--show`` or
+``--digits`` is an argparse error (one line, exit 2) before any work, with the library's own message.
 """
 
 from __future__ import annotations
@@ -14,7 +16,10 @@ import numpy as np
 from rich.console import Console
 
 from graphnet.cli.options import add_network_options, add_sample_options, network_from_args, sample_from_args
-from graphnet.demos.options import output_file
+from graphnet.demos.options import output_file, whole_number
+from graphnet.graph.names import SCHEMES
+from graphnet.math.errors import GraphnetError
+from graphnet.views.graph_labels import ALIASES, VALUES, check_digits, check_show
 from graphnet.views.player import write_player
 from graphnet.views.plot import default_title, plot_history, require_matplotlib
 from graphnet.views.svg import MAX_NODES
@@ -22,6 +27,52 @@ from graphnet.views.svg import MAX_NODES
 if TYPE_CHECKING:
     from graphnet.tools.stepper import Stepper
     from graphnet.tools.train import History
+
+
+def show_option(text: str) -> str:
+    """Argparse type of ``--show``: values among :data:`~graphnet.views.graph_labels.VALUES`, comma-separated."""
+    try:
+        check_show(text)
+    except GraphnetError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return text
+
+
+def digits_option(text: str) -> int:
+    """Argparse type of ``--digits``: a whole number 1 … 17 in ASCII digits."""
+    value = whole_number(text)
+    if value is None:
+        raise argparse.ArgumentTypeError(f"digits must be a whole number 1 … 17; got {text!r}")
+    try:
+        return check_digits(value)
+    except GraphnetError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def add_picture_options(parser: argparse.ArgumentParser, *, where: str = "") -> None:
+    """``--show``, ``--digits`` and ``--names``: what the picture prints, with how many digits, under which names."""
+    parser.add_argument(
+        "--show",
+        type=show_option,
+        default=None,
+        metavar="VALUES",
+        help=f"values printed on the picture{where}, comma-separated among {', '.join([*VALUES, *ALIASES])}; "
+        "or all, none (default all)",
+    )
+    parser.add_argument(
+        "--digits",
+        type=digits_option,
+        default=4,
+        metavar="N",
+        help="significant digits of the printed values, 1 … 17 (default 4)",
+    )
+    parser.add_argument(
+        "--names",
+        choices=SCHEMES,
+        default="graph",
+        help=f"names on the picture{where}: graph labels (1-2, w(0-1→1-2)) or textbook names "
+        "(i1, h1, o1, w1…w8, b1→h1) (default graph)",
+    )
 
 
 def add_draw_command(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -47,6 +98,7 @@ def add_draw_command(commands: argparse._SubParsersAction) -> None:  # type: ign
         help=f"draw larger layers collapsed to their first and last few nodes (default {MAX_NODES})",
     )
     draw.add_argument("--weights-only", action="store_true", help="draw the fresh network without running a sample")
+    add_picture_options(draw)
     draw.set_defaults(handler=run_draw)
 
 
@@ -61,7 +113,9 @@ def run_draw(args: argparse.Namespace, console: Console) -> int:
         net.forward(x, masks=masks)
         net.backward(t)
         target_values = [float(v) for v in np.ravel(t)]
-    svg = net.to_svg(max_nodes=args.max_nodes, target=target_values)
+    svg = net.to_svg(
+        max_nodes=args.max_nodes, target=target_values, show=args.show, digits=args.digits, names=args.names
+    )
     target.write_text(svg, encoding="utf-8")
     console.print(
         f"wrote {target}: {net!r}, {len(net.connections)} connections", markup=False, highlight=False, soft_wrap=True
@@ -69,9 +123,17 @@ def run_draw(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
-def write_step_player(stepper: Stepper, path: str | Path, console: Console) -> int:
+def write_step_player(
+    stepper: Stepper,
+    path: str | Path,
+    console: Console,
+    *,
+    show: str | None = None,
+    digits: int = 4,
+    names: str = "graph",
+) -> int:
     """``graphnet step --html FILE``: write the browser player of the whole step (the path checked already)."""
-    target = write_player(stepper, path)
+    target = write_player(stepper, path, show=show, digits=digits, names=names)
     console.print(
         f"wrote {target}: {stepper.total} steps of one training step of {stepper.network!r}; open it in a browser",
         markup=False,

@@ -318,7 +318,8 @@ def record(
         "gradient": [c.gradient for c in connections],
     }
     masks = None if stepper.masks is None else [None if m is None else [m] for m in stepper.masks]
-    replay = Stepper(network, stepper.x, stepper.target, rate=stepper.rate, optimizer=network.optimizer, masks=masks)
+    x, t, rate, digits_of_events = stepper.x, stepper.target, stepper.rate, stepper.digits
+    replay = Stepper(network, x, t, rate=rate, optimizer=network.optimizer, masks=masks, digits=digits_of_events)
     steps: list[RecordedStep] = []
     loss: dict[str, float | int | None] = dict.fromkeys(("before", "known", "after", "after_known", "weights_only"))
     biases = [number for number, c in enumerate(connections) if isinstance(c.upstream, ConstNode)]
@@ -351,13 +352,11 @@ def record(
     if loss["after_known"] is not None:
         twin = replica(network)
         restore_state(twin, network_state(network))
-        loss["after"] = loss_after(twin, stepper.x, stepper.target, masks, lambda n: sample_loss(n, stepper.target))
-        if biases:
-            restore_state(twin, network_state(network))
-            untouched = keep_biases(twin, initial["weight"])
-            loss["weights_only"] = loss_after(
-                untouched, stepper.x, stepper.target, masks, lambda n: sample_loss(n, stepper.target)
-            )
+        twin_loss = lambda n: sample_loss(n, stepper.target)  # noqa: E731
+        loss["after"] = loss_after(twin, stepper.x, stepper.target, masks, twin_loss)
+        if biases:  # E had the step left the biases alone (the classic walk-through)
+            untouched = keep_biases(replica(network), network_state(network), initial["weight"])
+            loss["weights_only"] = loss_after(untouched, stepper.x, stepper.target, masks, twin_loss)
     outputs = [*initial["output"], *(c.after for s in steps for c in s.changes if c.field == "output")]
     weights = [*initial["weight"], *(c.after for s in steps for c in s.changes if c.field == "weight")]
     finite_outputs = [v for v in outputs if math.isfinite(v)] or [0.0]

@@ -26,6 +26,7 @@ from collections.abc import Callable, Sequence
 from graphnet.graph.network import Network
 from graphnet.graph.objects import Connection, ConstNode, Node
 from graphnet.math.dropout import MasksLike
+from graphnet.tools.stepper import Snapshot, restore_state
 
 NodeLike = Node | ConstNode
 
@@ -77,12 +78,13 @@ def loss_after(
     return loss(twin)
 
 
-def keep_biases(twin: Network, weights: Sequence[float]) -> Network:
-    """``twin`` with every bias weight set back to its value in ``weights`` (one per connection, in order).
+def keep_biases(twin: Network, state: Snapshot, weights: Sequence[float]) -> Network:
+    """``twin`` restored to ``state``, then every bias weight set back to ``weights`` (one per connection, in order).
 
     E of the result is what the step would give had it updated the weights only, as the classic
     worked example (2-2-2, biases .35/.60 held fixed) does.
     """
+    restore_state(twin, state)
     for connection, weight in zip(twin.connections, weights, strict=True):
         if isinstance(connection.upstream, ConstNode):
             connection.weight = weight
