@@ -26,6 +26,7 @@ FUNCTIONS = {
     "tanh": math.tanh,
     "relu": lambda z: max(z, 0.0),
     "ident": lambda z: z,
+    "sqrt": math.sqrt,
 }
 NUMBER = r"[0-9.]+(?:e[+-][0-9]+)?"
 
@@ -42,7 +43,8 @@ def to_python(expression):
     text = re.sub(r"\(\d+ more terms: (-?" + NUMBER + r")\)", r"(\1)", text)
     text = re.sub(r"e\^(" + NUMBER + ")", r"exp(\1)", text).replace("e^(", "exp(")
     text = text.replace("σ(", "sigma(").replace("id(", "ident(")
-    leftover = re.sub(r"exp|sigma|tanh|relu|ident|leaky", "", text)
+    text = re.sub(r"√(" + NUMBER + ")", r"sqrt(\1)", text)
+    leftover = re.sub(r"exp|sigma|tanh|relu|ident|leaky|sqrt", "", text)
     assert re.fullmatch(r"[-+*/(). 0-9e]*", leftover), f"not plain arithmetic: {expression!r} → {leftover!r}"
     return text
 
@@ -108,6 +110,49 @@ def test_every_numbers_string_evaluates_to_the_events_value(hidden, output, drop
         for computed, written in parts:
             assert close(computed, written), (event, computed, written)
         assert close(parts[-1][1], event.after), (event, event.after)
+
+
+def evaluate_update(numbers):
+    """(value, written value) of each step of an optimizer's update: ``… = arithmetic = value``, per ``;``/``,`` part."""
+    results = []
+    for part in re.split(r";  |, (?=\S+ = )", numbers.removeprefix(numbers.split(": ", 1)[0] + ": ")):
+        segments = part.split(" = ")
+        if len(segments) < 3:  # "t = 1": a count, no arithmetic
+            continue
+        computed = eval(to_python(segments[-2]), {"__builtins__": {}}, FUNCTIONS)
+        results.append((float(computed), float(segments[-1].replace("−", "-"))))
+    return results
+
+
+@settings(max_examples=60)
+@given(
+    optimizer=st.sampled_from(["momentum", "nesterov", "adagrad", "rmsprop", "adam"]),  # sgd: the Equation path
+    sizes=st.lists(st.integers(1, 3), min_size=2, max_size=3),
+    seed=st.integers(0, 2**16),
+    steps=st.integers(0, 2),
+)
+def test_every_optimizer_update_string_evaluates_to_the_new_weight(optimizer, sizes, seed, steps):
+    """At 17 digits each step of an update's numbers (v ← …, m̂ = …, w ← …) evaluates to the value written."""
+    net = Network(sizes, init="normal", seed=seed)
+    x, t = [0.5] * sizes[0], [0.25] * sizes[-1]
+    if steps:  # an optimizer state that is not all zeros
+        net.train([x], [t], rate=0.1, epochs=steps, optimizer=optimizer)
+    for event in net.stepper(x, t, rate=0.3, optimizer=optimizer, digits=17).run():
+        if event.phase != "update":
+            continue
+        parts = evaluate_update(event.numbers)
+        assert parts, event
+        for computed, written in parts:
+            assert math.isclose(computed, written, rel_tol=1e-12, abs_tol=1e-15), (event, computed, written)
+        assert close(parts[-1][1], event.after), (event, event.after)
+
+
+def test_the_update_evaluator_can_fail():
+    momentum = "w(0-0→1-0): v ← μ·v − η·g = 0.9·0.01 − 0.5·0.02 = −0.001;  w ← w + v = 0.3 + (−0.001) = 0.299"
+    assert [close(a, b) for a, b in evaluate_update(momentum)] == [True, True]
+    assert not close(*evaluate_update("w: w ← w − η·g = 0.3 − 0.5·0.02 = 0.28")[0])
+    adam = "w: t = 1;  m̂ = m/(1−β₁ᵗ) = 0.01/0.1 = 0.1, v̂ = v/(1−β₂ᵗ) = 0.004/0.001 = 4;  w ← w = √4 + 1e−08 = 2"
+    assert len(evaluate_update(adam)) == 3 and all(close(a, b, rel=1e-8) for a, b in evaluate_update(adam))
 
 
 def test_the_evaluator_can_fail():

@@ -75,15 +75,19 @@ class BuiltOnTheGraph(ParameterMethods):
         optimizer: str | Optimizer | None = None,
         masks: MasksLike | None = None,
         digits: int = 4,
+        names: str = "graph",
     ) -> Any:
         """Step through one training step on (x, target), node by node; see :mod:`graphnet.tools.stepper`.
 
         Returns a :class:`~graphnet.tools.stepper.Stepper`.  ``optimizer`` is chosen as in
         :meth:`train`; with dropout, ``masks`` (one sample's) default to a draw from the
         network's generator, as ``train`` would make.  ``digits``: significant digits of the
-        numbers in the stepper's formulas (1 … 17).
+        numbers in the stepper's formulas (1 … 17).  ``names``: "graph" (``δ(2-0)``,
+        ``w(1-0→2-0)``) or "textbook" (``δ(o1)``, ``w5``; see :mod:`graphnet.graph.names`).
         """
-        return extensions.stepper(self, x, target, rate=rate, optimizer=optimizer, masks=masks, digits=digits)
+        return extensions.stepper(
+            self, x, target, rate=rate, optimizer=optimizer, masks=masks, digits=digits, names=names
+        )
 
     # ------------------------------------------------------------------ files
     def save(self, path: str | os.PathLike[str]) -> None:
@@ -109,9 +113,12 @@ class BuiltOnTheGraph(ParameterMethods):
         return loaded
 
     # ------------------------------------------------------------------ showing itself
-    def dump(self) -> str:
-        """Plain-text dump: each node with output and delta, then its connections."""
-        return display.text(self)
+    def dump(self, *, names: str = "graph") -> str:
+        """Plain-text dump: each node with output and delta, then its connections.
+
+        ``names``: "graph" (``1-0``, ``(1-0) -> (2-0)``) or "textbook" (``h1``, ``w5 (h1 -> o1)``).
+        """
+        return display.text(self, names=names)
 
     def to_svg(
         self,

@@ -128,8 +128,11 @@ class Optimizer:
         """Array form: update ``weight`` (a W or b) and its ``state`` arrays in place."""
         raise NotImplementedError
 
-    def explain(self, weight: float, gradient: float, state: Any, rate: float) -> str:
-        """The update of one weight written with its numbers (``state`` as before the update)."""
+    def explain(self, weight: float, gradient: float, state: Any, rate: float, *, digits: int = 4) -> str:
+        """The update of one weight written with its numbers to ``digits`` significant digits (``state`` before it).
+
+        An optimizer of your own may leave ``digits`` out: the stepper then shows its own digits.
+        """
         raise NotImplementedError
 
     # ------------------------------------------------------------------ settings

@@ -56,6 +56,8 @@ Examples
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from functools import partial
 
 import numpy as np
 
@@ -91,8 +93,19 @@ __all__ = [
     "get_schedule",
 ]
 
-f = format_number
-factor = format_factor
+Formatter = Callable[[float], str]
+
+
+def formatters(digits: int = 4) -> tuple[Formatter, Formatter]:
+    """``(number, factor)``: :func:`format_number` and :func:`format_factor` to ``digits`` significant digits.
+
+    The ``explain`` methods write their numbers with these (``digits=``, 4 unless the stepper says otherwise).
+
+    >>> number, factor = formatters(8)
+    >>> number(0.3589164795), factor(-0.2)
+    ('0.35891648', '(−0.2)')
+    """
+    return partial(format_number, digits=digits), partial(format_factor, digits=digits)
 
 
 class SGD(Optimizer):
@@ -115,8 +128,9 @@ class SGD(Optimizer):
         """W ← W − η·dW."""
         weight -= rate * gradient
 
-    def explain(self, weight: float, gradient: float, state: None, rate: float) -> str:
+    def explain(self, weight: float, gradient: float, state: None, rate: float, *, digits: int = 4) -> str:
         """``w ← 0.3 − 0.5·0.02 = 0.29``."""
+        f, factor = formatters(digits)
         return f"w ← {f(weight)} − {f(rate)}·{factor(gradient)} = {f(self.update(weight, gradient, state, rate))}"
 
 
@@ -154,8 +168,9 @@ class Momentum(Optimizer):
         velocity -= rate * gradient
         weight += velocity
 
-    def explain(self, weight: float, gradient: float, state: Velocity[float], rate: float) -> str:
+    def explain(self, weight: float, gradient: float, state: Velocity[float], rate: float, *, digits: int = 4) -> str:
         """``v ← μ·v − η·g = 0.9·0.01 − 0.5·0.02 = −0.001; w ← w + v = …``."""
+        f, factor = formatters(digits)
         after = state.copy()
         new_weight = self.update(weight, gradient, after, rate)
         return (
@@ -200,8 +215,9 @@ class Nesterov(Momentum):
         weight += self.momentum * velocity
         weight -= step
 
-    def explain(self, weight: float, gradient: float, state: Velocity[float], rate: float) -> str:
+    def explain(self, weight: float, gradient: float, state: Velocity[float], rate: float, *, digits: int = 4) -> str:
         """``v ← μ·v − η·g = …; w ← w + μ·v − η·g = …``."""
+        f, factor = formatters(digits)
         after = state.copy()
         new_weight = self.update(weight, gradient, after, rate)
         mu, step = f(self.momentum), f"{f(rate)}·{factor(gradient)}"
@@ -244,8 +260,9 @@ class AdaGrad(Optimizer):
         square_sum += gradient * gradient
         weight -= rate * gradient / (np.sqrt(square_sum) + self.epsilon)
 
-    def explain(self, weight: float, gradient: float, state: SquareSum[float], rate: float) -> str:
+    def explain(self, weight: float, gradient: float, state: SquareSum[float], rate: float, *, digits: int = 4) -> str:
         """``G ← G + g² = …; w ← w − η·g/(√G + ε) = …``."""
+        f, factor = formatters(digits)
         after = state.copy()
         new_weight = self.update(weight, gradient, after, rate)
         return (
@@ -296,8 +313,9 @@ class RMSprop(Optimizer):
         square_mean += (1.0 - self.decay) * (gradient * gradient)
         weight -= rate * gradient / (np.sqrt(square_mean) + self.epsilon)
 
-    def explain(self, weight: float, gradient: float, state: SquareMean[float], rate: float) -> str:
+    def explain(self, weight: float, gradient: float, state: SquareMean[float], rate: float, *, digits: int = 4) -> str:
         """``s ← ρ·s + (1−ρ)·g² = …; w ← w − η·g/(√s + ε) = …``."""
+        f, factor = formatters(digits)
         after = state.copy()
         new_weight = self.update(weight, gradient, after, rate)
         return (
@@ -373,8 +391,9 @@ class Adam(Optimizer):
         second += (1.0 - self.beta2) * (gradient * gradient)
         weight -= rate * (first / self.correction1) / (np.sqrt(second / self.correction2) + self.epsilon)
 
-    def explain(self, weight: float, gradient: float, state: Moments[float], rate: float) -> str:
+    def explain(self, weight: float, gradient: float, state: Moments[float], rate: float, *, digits: int = 4) -> str:
         """``t = 1; m ← … = …; v ← … = …; m̂ = …, v̂ = …; w ← w − η·m̂/(√v̂ + ε) = …``."""
+        f, factor = formatters(digits)
         after = state.copy()
         new_weight = self.update(weight, gradient, after, rate)
         m_hat = after.first_moment / self.correction1

@@ -9,12 +9,18 @@ product and every symbol, K included, is given its number.
 
 Symbols follow the library's sign convention: δ_j = ∂E/∂net_j, ∂E/∂w_ji = δ_j·o_i,
 w ← w − η·∂E/∂w (η is the learning rate).
+
+``names`` (every function's last, optional argument) maps node labels (``1-0``) and
+connection labels (``(1-0) -> (2-0)``) to the names the formulas write: the stepper passes
+:func:`graphnet.graph.names.node_names` and :func:`~graphnet.graph.names.connection_names`
+of its scheme, so ``δ(2-0)`` reads ``δ(o1)`` and ``w(1-0→2-0)`` reads ``w5`` with textbook
+names.  Without it (or for a label it lacks) the graph labels are written.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from graphnet.graph.objects import Connection, Node
 from graphnet.math.activations import Activation, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
@@ -33,6 +39,13 @@ from graphnet.tools.expressions import (
 )
 
 Equations = list[Equation]
+#: Label (of a node or a connection) → the name a formula writes for it.
+Names = Mapping[str, str]
+
+
+def name_of(label: str, names: Names | None) -> str:
+    """The name ``names`` gives ``label``, else the label itself."""
+    return label if names is None else names.get(label, label)
 
 
 def derivative_term(activation: Activation, net: float) -> Expr:
@@ -78,20 +91,20 @@ def weighted_sum(node: Node) -> Sum:
     return Sum(products, symbol="Σ_i w_ji·o_i", keep_last=has_bias, values=values)
 
 
-def input_formula(node: Node, x: float) -> Equations:
+def input_formula(node: Node, x: float, names: Names | None = None) -> Equations:
     """An input node's output o_i = x_i."""
-    return [Equation(f"o({node.label})", Num(x, f"x_{node.node_index}"), node.output)]
+    return [Equation(f"o({name_of(node.label, names)})", Num(x, f"x_{node.node_index}"), node.output)]
 
 
-def net_input_formula(node: Node) -> Equations:
+def net_input_formula(node: Node, names: Names | None = None) -> Equations:
     """The net input net_j = Σ_i w_ji·o_i (a softmax layer's first half)."""
-    return [Equation(f"net({node.label})", weighted_sum(node), node.net_input)]
+    return [Equation(f"net({name_of(node.label, names)})", weighted_sum(node), node.net_input)]
 
 
-def forward_formula(node: Node) -> Equations:
+def forward_formula(node: Node, names: Names | None = None) -> Equations:
     """The net input net_j = Σ_i w_ji·o_i, then o_j = f(net_j) (with dropout f(net_j)·m/q)."""
     assert node.activation is not None
-    name = node.label
+    name = name_of(node.label, names)
     net = Num(node.net_input, "net")
     value: Expr = Call(node.activation.symbol, net)
     if node.mask is not None:
@@ -99,19 +112,21 @@ def forward_formula(node: Node) -> Equations:
     return [Equation(f"net({name})", weighted_sum(node), node.net_input), Equation(f"o({name})", value, node.output)]
 
 
-def softmax_output_formula(node: Node, layer_nodes: Sequence[Node]) -> Equations:
+def softmax_output_formula(node: Node, layer_nodes: Sequence[Node], names: Names | None = None) -> Equations:
     """A softmax output o_j = e^(net_j) / Σ_k e^(net_k)."""
     exps = [Exp(Num(n.net_input, "net_k")) for n in layer_nodes]
     denominator = Sum(exps, symbol="Σ_k e^(net_k)", values=[math.exp(n.net_input) for n in layer_nodes])
     expression = Quotient(Exp(Num(node.net_input, "net_j")), denominator)
-    return [Equation(f"o({node.label})", expression, node.output)]
+    return [Equation(f"o({name_of(node.label, names)})", expression, node.output)]
 
 
-def output_delta_formula(node: Node, loss: Loss, target: Sequence[float], layer_nodes: Sequence[Node]) -> Equations:
+def output_delta_formula(
+    node: Node, loss: Loss, target: Sequence[float], layer_nodes: Sequence[Node], names: Names | None = None
+) -> Equations:
     """δ of an output node: y − t with the loss's own activation, f′(net)·∂E/∂y, or softmax's Jacobian."""
     activation = node.activation
     assert activation is not None
-    name, k = node.label, node.node_index
+    name, k = name_of(node.label, names), node.node_index
     y, t = node.output, target[k]
     if loss.canonical_activation == activation.name:
         return [Equation(f"δ({name})", Difference(Num(y, "y"), Num(t, "t")), node.delta)]
@@ -130,7 +145,7 @@ def output_delta_formula(node: Node, loss: Loss, target: Sequence[float], layer_
     ]
 
 
-def hidden_delta_formula(node: Node) -> Equations:
+def hidden_delta_formula(node: Node, names: Names | None = None) -> Equations:
     """A hidden delta δ_j = f′(net_j)·Σ_k w_kj·δ_k (with dropout ·(m/q))."""
     assert node.activation is not None
     downstream = Sum(
@@ -141,27 +156,30 @@ def hidden_delta_formula(node: Node) -> Equations:
     factors: list[Expr] = [derivative_term(node.activation, node.net_input)]
     if node.mask is not None:  # dropout: o in f′ is f(net) before the mask
         factors.append(Quotient(Num(node.mask, "m"), Num(node.keep, "q")))
-    return [Equation(f"δ({node.label})", Product([*factors, downstream]), node.delta)]
+    return [Equation(f"δ({name_of(node.label, names)})", Product([*factors, downstream]), node.delta)]
 
 
-def weight_name(c: Connection) -> str:
-    """``w(0-1→1-2)``."""
-    return f"w({c.upstream.label}→{c.downstream.label})"
+def weight_name(c: Connection, names: Names | None = None) -> str:
+    """``w(0-1→1-2)``, or the name ``names`` gives the connection (``w5``, ``b2→o1``)."""
+    graph = f"w({c.upstream.label}→{c.downstream.label})"
+    return graph if names is None else names.get(c.label, graph)
 
 
-def gradient_formula(c: Connection, l2: float) -> Equations:
+def gradient_formula(c: Connection, l2: float, names: Names | None = None) -> Equations:
     """The gradient ∂E/∂w_ji = δ_j·o_i (+ λ·w_ji; never for a bias)."""
-    up, down = c.upstream.label, c.downstream.label
+    up, down = name_of(c.upstream.label, names), name_of(c.downstream.label, names)
     expression: Expr = Product([Num(c.downstream.delta, f"δ({down})"), Num(c.upstream.output, f"o({up})")])
     if l2 and not c.is_bias:
         expression = Sum([expression, Product([Num(l2, "λ"), Num(c.weight, "w")])], symbol=None)
-    return [Equation(f"∂E/∂{weight_name(c)}", _unbracketed(expression), c.gradient)]
+    w = weight_name(c, names)
+    of = w if w.startswith("w") else f"({w})"  # ∂E/∂(b2→o1): the bias weight's name in one piece
+    return [Equation(f"∂E/∂{of}", _unbracketed(expression), c.gradient)]
 
 
-def sgd_update_formula(c: Connection, before: float, rate: float) -> Equations:
+def sgd_update_formula(c: Connection, before: float, rate: float, names: Names | None = None) -> Equations:
     """The plain gradient step w ← w − η·∂E/∂w."""
     step = Product([Num(rate, "η"), Num(c.gradient, "∂E/∂w")])
-    return [Equation(weight_name(c), Difference(Num(before, "w"), step), c.weight, arrow="←")]
+    return [Equation(weight_name(c, names), Difference(Num(before, "w"), step), c.weight, arrow="←")]
 
 
 class _Plain(Expr):

@@ -15,6 +15,11 @@ with its numbers (built once, by :mod:`graphnet.tools.formulas`), e.g.::
 The numbers are plain arithmetic (negative numbers and compound factors in parentheses)
 to ``digits`` significant digits (4 unless ``net.stepper(..., digits=8)`` says otherwise).
 
+``names="textbook"`` writes the classic walk-through's names (:mod:`graphnet.graph.names`)
+in the lines and formulas: ``[28] update w5: w5 ← 0.4 − 0.5·0.082167041 = 0.35891648``,
+``δ(o1) = …``, ``o(h1) = …``; the events' ``label`` stays the graph label (``name`` holds
+the textbook one).  Graph names (``1-0``, ``w(1-0→2-0)``) are the default.
+
 One numbering: events count from 0 (``[0] input 0-0: o(0-0) = 1``, what the REPL shows
 for an event), and ``step k/N`` means k of the N steps are taken, so the next one is [k]
 and the last one taken is [k−1].
@@ -43,6 +48,7 @@ Examples
 
 from __future__ import annotations
 
+import inspect
 import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -51,6 +57,7 @@ from typing import TYPE_CHECKING, Any
 from graphnet.common import display, extensions
 from graphnet.common.checks import check_differentiable, check_masks, check_target, select_optimizer
 from graphnet.graph import phases
+from graphnet.graph.names import check_scheme, connection_names, node_names
 from graphnet.graph.network import Network
 from graphnet.graph.objects import Connection, Node
 from graphnet.math.activations import Softmax
@@ -104,6 +111,9 @@ class Event:
         The quantity before and after the step.
     dropped : bool
         True for a step of a node that dropout dropped (m = 0) for this sample.
+    name : str
+        The node's or connection's name in the stepper's naming scheme (``h1``, ``w5`` with
+        textbook names); the label when empty or with graph names.
     """
 
     index: int
@@ -118,6 +128,12 @@ class Event:
     before: float
     after: float
     dropped: bool = False
+    name: str = ""
+
+    @property
+    def shown_name(self) -> str:
+        """The name the event's line uses: :attr:`name`, else :attr:`label`."""
+        return self.name or self.label
 
     @property
     def main_phase(self) -> str:
@@ -125,7 +141,7 @@ class Event:
         return "forward" if self.phase in FORWARD_PARTS else self.phase
 
     def __str__(self) -> str:
-        return f"[{self.index}] {self.phase} {self.label}: {self.numbers}"
+        return f"[{self.index}] {self.phase} {self.shown_name}: {self.numbers}"
 
     def __repr__(self) -> str:
         """The one line a REPL shows: ``[0] input 0-0: o(0-0) = 1`` (the fields are attributes)."""
@@ -160,10 +176,18 @@ class Stepper:
         optimizer: str | Optimizer | None = None,
         masks: MasksLike | None = None,
         digits: int = DEFAULT_DIGITS,
+        names: str = "graph",
     ) -> None:
         check_differentiable(network.activations)
         #: Significant digits of the numbers in each event (17 reproduce every float64 exactly).
         self.digits = check_digits(digits)
+        #: The naming scheme of the formulas and lines: "graph" (``1-0``) or "textbook" (``h1``, ``w5``).
+        self.names = check_scheme(names)
+        #: Node and connection label → the name the formulas write (see :mod:`graphnet.graph.names`).
+        self.name_of: dict[str, str] = {
+            **node_names(network, self.names),
+            **connection_names(network, self.names),
+        }
         self.network = network
         self.x = as_sample(x, network.sizes[0], name="x", sizes=network.sizes)
         self.target = check_target(target, sizes=network.sizes, loss=network.loss_function)
@@ -331,41 +355,47 @@ class Stepper:
             before,
             after,
             dropped,
+            self.shown(target.label),
         )
+
+    def shown(self, label: str) -> str:
+        """The name of the node or connection ``label`` in this stepper's scheme (the label for graph names)."""
+        return label if self.names == "graph" else self.name_of.get(label, label)
 
     def _node_equations(self, phase: str, node: Node) -> list[Equation]:
         layer_nodes = self.network.layers[node.layer_index].nodes
+        names = self.name_of
         if phase == "input":
-            return formulas.input_formula(node, self.x[node.node_index])
+            return formulas.input_formula(node, self.x[node.node_index], names)
         if phase == "net_input":
-            return formulas.net_input_formula(node)
+            return formulas.net_input_formula(node, names)
         if phase == "forward":
-            return formulas.forward_formula(node)
+            return formulas.forward_formula(node, names)
         if phase == "output":
-            return formulas.softmax_output_formula(node, layer_nodes)
+            return formulas.softmax_output_formula(node, layer_nodes, names)
         if phase == "output_delta":
-            return formulas.output_delta_formula(node, self.network.loss_function, self.target, layer_nodes)
-        return formulas.hidden_delta_formula(node)
+            return formulas.output_delta_formula(node, self.network.loss_function, self.target, layer_nodes, names)
+        return formulas.hidden_delta_formula(node, names)
 
     def _connection_formula(self, phase: str, c: Connection, before: float, state: Any = None) -> tuple[str, str, str]:
         if phase == "gradient":
-            equations = formulas.gradient_formula(c, self.network.l2)
+            equations = formulas.gradient_formula(c, self.network.l2, self.name_of)
             return join_symbols(equations), join_numbers(equations, self.digits), "∂E/∂w"
         optimizer = self.optimizer
         rate = optimizer.current_rate if optimizer.current_rate is not None else self.rate
         if type(optimizer) is SGD:
-            equations = formulas.sgd_update_formula(c, before, rate)
+            equations = formulas.sgd_update_formula(c, before, rate, self.name_of)
             return join_symbols(equations), join_numbers(equations, self.digits), "w"
-        w = formulas.weight_name(c)
+        w = formulas.weight_name(c, self.name_of)
         return (
             f"{w}: {optimizer.formula}  (g = ∂E/∂w, {optimizer.name})",
-            f"{w}: {optimizer.explain(before, c.gradient, state, rate)}",
+            f"{w}: {explain_update(optimizer, before, c.gradient, state, rate, self.digits)}",
             "w",
         )
 
     # ------------------------------------------------------------------ showing
     def __repr__(self) -> str:
-        upcoming = "done" if self._pending is None else f"next: {self._pending[0]} {self._pending[1].label}"
+        upcoming = "done" if self._pending is None else f"next: {self._pending[0]} {self.shown(self._pending[1].label)}"
         last = f"\n{self.history[-1]}" if self.history else ""
         return f"Stepper(step {self.position}/{self.total}, {upcoming}){last}"
 
@@ -393,6 +423,13 @@ def check_digits(digits: int) -> int:
             f"got {digits!r}"
         )
     return checked
+
+
+def explain_update(optimizer: Optimizer, weight: float, gradient: float, state: Any, rate: float, digits: int) -> str:
+    """``optimizer.explain(...)`` to ``digits`` significant digits (one of your own without ``digits``: its own)."""
+    if "digits" in inspect.signature(optimizer.explain).parameters:
+        return optimizer.explain(weight, gradient, state, rate, digits=digits)
+    return optimizer.explain(weight, gradient, state, rate)
 
 
 def _main_phase(phase: str) -> str:

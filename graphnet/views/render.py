@@ -22,6 +22,7 @@ with the optimizer and its counts when it is not plain SGD at a constant rate.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Mapping
 
 from rich.console import Group, RenderableType
 from rich.table import Table
@@ -30,6 +31,7 @@ from rich.text import Text
 from graphnet.common import display
 from graphnet.common.training import History
 from graphnet.graph.layer import Layer
+from graphnet.graph.names import check_scheme, connection_names, node_names
 from graphnet.graph.network import Network
 from graphnet.graph.objects import Connection, ConstNode, Node
 from graphnet.tools.bench import BenchResult
@@ -48,8 +50,13 @@ def _signed_style(value: float) -> str:
     return "green" if value > 0 else "red" if value < 0 else "dim"
 
 
-def _connection_line(connection: Connection) -> str:
-    line = f"({connection.upstream.label}) -> ({connection.downstream.label}) = {connection.weight:f}"
+def _connection_line(connection: Connection, names: Mapping[str, str] | None = None) -> str:
+    """``(1-0) -> (2-0) = 0.400000``; with textbook ``names`` ``w5 (h1 -> o1) = 0.400000``."""
+    up, down = connection.upstream.label, connection.downstream.label
+    if names is None:
+        line = f"({up}) -> ({down}) = {connection.weight:f}"
+    else:
+        line = f"{names[connection.label]} ({names[up]} -> {names[down]}) = {connection.weight:f}"
     state = connection.state
     if state is not None:
         line += "  " + " ".join(
@@ -65,26 +72,35 @@ def _mask_text(node: Node) -> str:
     return f" m/q: {node.mask:g}/{node.keep:g}" + (" dropped" if node.mask == 0.0 else "")
 
 
-def dump_node(node: Node | ConstNode) -> str:
-    """One node in the classic format: its values, then its downstream and upstream connections."""
+def dump_node(node: Node | ConstNode, names: Mapping[str, str] | None = None) -> str:
+    """One node in the classic format: its values, then its downstream and upstream connections.
+
+    ``names`` (label → name, nodes and connections: :mod:`graphnet.graph.names`) renames them.
+    """
+    label = node.label if names is None else names[node.label]
     if isinstance(node, ConstNode):
-        head = f"{node.label}: output: 1 (bias)"
+        head = f"{label}: output: 1 (bias)"
         upstream: list[Connection] = []
     else:
-        head = f"{node.label}: output: {node.output:f} delta: {node.delta:.6g}{_mask_text(node)}"
+        head = f"{label}: output: {node.output:f} delta: {node.delta:.6g}{_mask_text(node)}"
         upstream = node.upstream
     lines = [head]
     lines.append("    downstream:")
-    lines.extend("        " + _connection_line(c) for c in node.downstream)
+    lines.extend("        " + _connection_line(c, names) for c in node.downstream)
     if not isinstance(node, ConstNode):
         lines.append("    upstream:")
-        lines.extend("        " + _connection_line(c) for c in upstream)
+        lines.extend("        " + _connection_line(c, names) for c in upstream)
     return "\n".join(lines)
 
 
 @display.text.register(Network)
-def dump_network(network: Network) -> str:
-    """The whole network, layer by layer, node by node (bias nodes last in their layer)."""
+def dump_network(network: Network, *, names: str = "graph") -> str:
+    """The whole network, layer by layer, node by node (bias nodes last in their layer).
+
+    ``names="textbook"`` writes the classic names (``h1: output: …``, ``w5 (h1 -> o1) = 0.400000``).
+    """
+    scheme = check_scheme(names)
+    renamed = None if scheme == "graph" else {**node_names(network, scheme), **connection_names(network, scheme)}
     blocks = [repr(network)]
     optimizer = network.optimizer
     if repr(optimizer) != "SGD()":  # anything but plain SGD at a constant rate
@@ -94,7 +110,7 @@ def dump_network(network: Network) -> str:
         nodes: list[Node | ConstNode] = list(layer.nodes)
         if layer.bias is not None:
             nodes.append(layer.bias)
-        blocks.extend(dump_node(node) for node in nodes)
+        blocks.extend(dump_node(node, renamed) for node in nodes)
     return "\n".join(blocks)
 
 
@@ -270,16 +286,18 @@ def render_event(event: Event) -> RenderableType:
     """One step: ``[index] phase label`` as in its repr, the formula in symbols, and with numbers."""
     style = PHASE_STYLES.get(event.phase, "white")
     return Group(
-        Text.assemble((f"[{event.index}] ", "dim"), (event.phase, f"bold {style}"), " ", (event.label, "bold")),
+        Text.assemble((f"[{event.index}] ", "dim"), (event.phase, f"bold {style}"), " ", (event.shown_name, "bold")),
         Text(event.formula, style="italic"),
         Text(event.numbers, style=style),
     )
 
 
-def _node_cell(node: Node, highlight: str | None, digits: int, computed: set[tuple[str, str]]) -> Text:
-    """``1-2  o 0.5075  δ −0.002171``: "–" for a value this step has not computed yet; an input node has no δ."""
+def _node_cell(
+    node: Node, highlight: str | None, digits: int, computed: set[tuple[str, str]], name: str | None = None
+) -> Text:
+    """``1-2  o 0.5075  δ −0.002171`` (``name`` for the label): "–" for a value not computed yet; inputs have no δ."""
     output = number(node.output, digits) if (node.label, "o") in computed else "–"
-    text = Text.assemble((node.label, "bold"), "  o ", output)
+    text = Text.assemble((name or node.label, "bold"), "  o ", output)
     if node.layer_index > 0:
         text.append("  δ ")
         if (node.label, "δ") in computed:
@@ -328,7 +346,7 @@ def render_stepper(stepper: Stepper) -> RenderableType:
                 highlight = (
                     "reverse" if node.label in next_nodes else ("underline" if node.label in last_nodes else None)
                 )
-                cells.append(_node_cell(node, highlight, stepper.digits, computed))
+                cells.append(_node_cell(node, highlight, stepper.digits, computed, stepper.shown(node.label)))
             else:
                 cells.append("")
         table.add_row(*cells)
@@ -337,7 +355,7 @@ def render_stepper(stepper: Stepper) -> RenderableType:
         f"{stepper.position}/{stepper.total}",
         "  ",
         ("next ", "dim"),
-        "done" if current is None else f"{stepper.next_phase_name} {current.label}",
+        "done" if current is None else f"{stepper.next_phase_name} {stepper.shown(current.label)}",
     )
     parts: list[RenderableType] = [status, table]
     if stepper.history:

@@ -30,7 +30,9 @@ def _act(stepper: Stepper, key: str) -> tuple[list[Event], str | None]:
         undone = stepper.back()
         return (
             [],
-            "nothing to undo" if undone is None else f"undone: step [{undone.index}] {undone.phase} {undone.label}",
+            "nothing to undo"
+            if undone is None
+            else f"undone: step [{undone.index}] {undone.phase} {undone.shown_name}",
         )
     if key == "p":
         return stepper.next_phase(), None
