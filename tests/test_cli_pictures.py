@@ -103,7 +103,9 @@ def test_draw_and_step_html_pass_show_digits_and_names_to_the_picture(capsys, tm
     stepper = Network([2, 2, 2], seed=0).stepper([0.05, 0.1], [0.01, 0.99], rate=0.5, digits=8)
     assert data == json.loads(json.dumps(record(stepper, show="o,w,grad,E", digits=8, names="textbook").to_data()))
     assert data["digits"] == 8 and data["names"]["connections"][6] == "w5"
-    assert [s["numbers"] for s in data["steps"]] == [e.numbers for e in stepper.run()]  # the formulas' digits too
+    textbook = Network([2, 2, 2], seed=0).stepper([0.05, 0.1], [0.01, 0.99], rate=0.5, digits=8, names="textbook")
+    # the player writes the formulas with the stepper's digits and the chosen names
+    assert [s["numbers"] for s in data["steps"]] == [e.numbers for e in textbook.run()]
 
 
 def test_train_plot_writes_the_png(capsys, tmp_path):

@@ -319,7 +319,9 @@ def record(
     }
     masks = None if stepper.masks is None else [None if m is None else [m] for m in stepper.masks]
     x, t, rate, digits_of_events = stepper.x, stepper.target, stepper.rate, stepper.digits
-    replay = Stepper(network, x, t, rate=rate, optimizer=network.optimizer, masks=masks, digits=digits_of_events)
+    replay = Stepper(
+        network, x, t, rate=rate, optimizer=network.optimizer, masks=masks, digits=digits_of_events, names=names
+    )
     steps: list[RecordedStep] = []
     loss: dict[str, float | int | None] = dict.fromkeys(("before", "known", "after", "after_known", "weights_only"))
     biases = [number for number, c in enumerate(connections) if isinstance(c.upstream, ConstNode)]
