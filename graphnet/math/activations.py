@@ -87,10 +87,6 @@ class Activation:
         """f′(z) for one net input."""
         raise NotImplementedError
 
-    def derivative_numbers(self, z: float) -> str:
-        """f′(z) written with its numbers, for the stepper (default: just its value)."""
-        return format_number(self.derivative(z))
-
     def value_array(self, z: Array) -> Array:
         """f(Z) element by element; override with numpy code for speed."""
         flat = [self.value(float(v)) for v in np.ravel(z)]
@@ -141,11 +137,6 @@ class Sigmoid(Activation):
     formula = "σ(net) = 1/(1+e^(−net))"
     derivative_formula = "o·(1−o)"
 
-    def derivative_numbers(self, z: float) -> str:
-        """o·(1−o) with its numbers, e.g. ``0.4512·0.5488``."""
-        output = self.value(z)
-        return f"{format_number(output)}·{format_number(1.0 - output)}"
-
     def value(self, z: float) -> float:
         """σ(z) = 1 / (1 + e^(−z))."""
         if z >= 0.0:
@@ -186,10 +177,6 @@ class Tanh(Activation):
     symbol = "tanh"
     formula = "tanh(net)"
     derivative_formula = "1−o²"
-
-    def derivative_numbers(self, z: float) -> str:
-        """1−o² with its numbers, e.g. ``(1−0.4621²)``."""
-        return f"(1−{format_number(math.tanh(z))}²)"
 
     def value(self, z: float) -> float:
         """tanh(z)."""
