@@ -10,6 +10,7 @@ from rich.console import Console
 
 from graphnet import Network
 from graphnet.cli import main
+from graphnet.math.numbers import format_number
 from graphnet.views.player import record
 
 
@@ -94,7 +95,11 @@ def test_draw_and_step_html_pass_show_digits_and_names_to_the_picture(capsys, tm
     expected = net.to_svg(target=[0.01, 0.99], show="o,w,grad,E", digits=8, names="textbook")
     svg = svg_path.read_text(encoding="utf-8")
     assert svg == expected and expected != net.to_svg(target=[0.01, 0.99])
-    assert f">w5 = {list(net.connections)[6].weight:.8g}<" in svg and "val-net-" not in svg and "val-delta-" not in svg
+    assert (
+        f">w5 = {format_number(list(net.connections)[6].weight, 8)}<" in svg
+        and "val-net-" not in svg
+        and "val-delta-" not in svg
+    )
 
     code, _, err = run(["step", *sample, *picture, "--rate", "0.5", "--html", str(html_path)], capsys)
     assert code == 0, err

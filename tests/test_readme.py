@@ -24,4 +24,4 @@ def test_the_readme_examples_run_as_written():
 def test_the_readme_stepper_lines_are_the_events_reprs():
     text = README.read_text(encoding="utf-8")
     assert "[0] input 0-0: o(0-0) = 1" in text
-    assert "[13] hidden_delta 1-2: δ(1-2) = 0.5075·0.4925·(0.04593·(−0.1013) + (−0.04006)·0.1007) = −0.002171" in text
+    assert "[13] hidden_delta 1-2: δ(1-2) = 0.5075·0.4925·(0.0459·(−0.1013) + (−0.0401)·0.1007) = −0.00217" in text

@@ -19,7 +19,8 @@ from graphnet.cli.options import add_network_options, add_sample_options, networ
 from graphnet.demos.options import output_file, whole_number
 from graphnet.graph.names import SCHEMES
 from graphnet.math.errors import GraphnetError
-from graphnet.views.graph_labels import ALIASES, VALUES, check_digits, check_show
+from graphnet.math.numbers import check_digits
+from graphnet.views.graph_labels import ALIASES, VALUES, check_show
 from graphnet.views.player import write_player
 from graphnet.views.plot import default_title, plot_history, require_matplotlib
 from graphnet.views.svg import MAX_NODES
@@ -42,7 +43,7 @@ def digits_option(text: str) -> int:
     """Argparse type of ``--digits``: a whole number 1 … 17 in ASCII digits."""
     value = whole_number(text)
     if value is None:
-        raise argparse.ArgumentTypeError(f"digits must be a whole number 1 … 17; got {text!r}")
+        raise argparse.ArgumentTypeError(f"digits (decimal places) must be a whole number 1 … 17; got {text!r}")
     try:
         return check_digits(value)
     except GraphnetError as error:
@@ -64,7 +65,7 @@ def add_picture_options(parser: argparse.ArgumentParser, *, where: str = "") -> 
         type=digits_option,
         default=4,
         metavar="N",
-        help="significant digits of the printed values, 1 … 17 (default 4)",
+        help="decimal places of the printed values, 1 … 17 (default 4; below 0.001: significant digits)",
     )
     parser.add_argument(
         "--names",

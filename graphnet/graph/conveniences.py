@@ -81,7 +81,7 @@ class BuiltOnTheGraph(ParameterMethods):
 
         Returns a :class:`~graphnet.tools.stepper.Stepper`.  ``optimizer`` is chosen as in
         :meth:`train`; with dropout, ``masks`` (one sample's) default to a draw from the
-        network's generator, as ``train`` would make.  ``digits``: significant digits of the
+        network's generator, as ``train`` would make.  ``digits``: decimal places of the
         numbers in the stepper's formulas (1 … 17).  ``names``: "graph" (``δ(2-0)``,
         ``w(1-0→2-0)``) or "textbook" (``δ(o1)``, ``w5``; see :mod:`graphnet.graph.names`).
         """
@@ -135,7 +135,7 @@ class BuiltOnTheGraph(ParameterMethods):
         Large layers show their first and last few nodes; ``dropped`` names nodes
         (``"1-2"``) to draw as dropped, besides those dropout dropped for the last training
         sample.  ``show`` picks the printed values (net, o, δ, w, grad, E), ``digits`` their
-        significant digits, ``names`` "graph" (``1-2``) or "textbook" (``h1``, ``w5``);
+        decimal places, ``names`` "graph" (``1-2``) or "textbook" (``h1``, ``w5``);
         ``target`` adds t and E beside the outputs.  See :func:`graphnet.views.svg.network_svg`.
         """
         return display.svg(

@@ -367,30 +367,6 @@ class Softmax(Activation):
         raise IncompatibleError("softmax has a Jacobian, not an element-wise derivative")
 
 
-def format_number(value: float, digits: int = 4) -> str:
-    """A number as the stepper shows it: ``digits`` (4) significant digits and a real minus sign.
-
-    Examples
-    --------
-    >>> format_number(-0.000612345), format_number(1.0), format_number(12345.678)
-    ('−0.0006123', '1', '1.235e+04')
-    >>> format_number(0.3589164795, 8)
-    '0.35891648'
-    """
-    return f"{value + 0.0:.{digits}g}".replace("-", "−")  # + 0.0 shows −0.0 as 0
-
-
-def format_factor(value: float, digits: int = 4) -> str:
-    """A number as a factor of a product: negative ones in parentheses, ``0.5·(−0.2)``.
-
-    Examples
-    --------
-    >>> format_factor(0.5), format_factor(-0.2)
-    ('0.5', '(−0.2)')
-    """
-    return format_number(value, digits) if value >= 0 else f"({format_number(value, digits)})"
-
-
 BUILTIN_ACTIVATIONS: dict[str, type[Activation]] = {
     cls.name: cls for cls in (Sigmoid, Tanh, ReLU, LeakyReLU, Identity, Step, Softmax)
 }

@@ -3,7 +3,7 @@
 Each function here builds the :class:`~graphnet.tools.expressions.Equation` list of one step
 from the network's values *after* the step, with the symbols of the textbook; the stepper
 writes it in symbols (``formula``) and with its numbers (``numbers``, to ``digits``
-significant digits).  The activation's derivative and the loss's gradient are trees too
+decimal places).  The activation's derivative and the loss's gradient are trees too
 (:func:`derivative_term`, :func:`loss_gradient_term`), so ``1−o²`` is one factor of a
 product and every symbol, K included, is given its number.
 

@@ -13,7 +13,7 @@ with its numbers (built once, by :mod:`graphnet.tools.formulas`), e.g.::
     δ(1-2) = 0.4512·0.5488·(0.13·0.021 + (−0.07)·0.004) = 0.0005988
 
 The numbers are plain arithmetic (negative numbers and compound factors in parentheses)
-to ``digits`` significant digits (4 unless ``net.stepper(..., digits=8)`` says otherwise).
+to ``digits`` decimal places (4 unless ``net.stepper(..., digits=8)`` says otherwise).
 
 ``names="textbook"`` writes the classic walk-through's names (:mod:`graphnet.graph.names`)
 in the lines and formulas: ``[28] update w5: w5 ← 0.4 − 0.5·0.082167041 = 0.35891648``,
@@ -63,10 +63,11 @@ from graphnet.graph.objects import Connection, Node
 from graphnet.math.activations import Softmax
 from graphnet.math.dropout import mask_rows
 from graphnet.math.errors import GraphnetError, IncompatibleError
+from graphnet.math.numbers import DEFAULT_DIGITS, check_digits
 from graphnet.math.optimizers import SGD
-from graphnet.math.validation import as_sample, check_count, check_positive_number
+from graphnet.math.validation import as_sample, check_positive_number
 from graphnet.tools import formulas
-from graphnet.tools.expressions import DEFAULT_DIGITS, Equation, join_numbers, join_symbols
+from graphnet.tools.expressions import Equation, join_numbers, join_symbols
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -76,8 +77,6 @@ if TYPE_CHECKING:
 
 #: Phases in the order they run, and the names :meth:`Stepper.run_to` also accepts.
 PHASES = ("input", "forward", "output_delta", "hidden_delta", "gradient", "update")
-#: Most significant digits ``digits=`` accepts.
-MAX_DIGITS = 17
 #: Event phases that belong to the ``forward`` phase (softmax layers split it in two).
 FORWARD_PARTS = ("forward", "net_input", "output")
 
@@ -414,19 +413,8 @@ class Stepper:
         return display.html(self, player=False)
 
 
-def check_digits(digits: int) -> int:
-    """Significant digits for the stepper's numbers: a whole number from 1 to :data:`MAX_DIGITS`."""
-    checked = check_count(digits, name="digits", minimum=1)
-    if checked > MAX_DIGITS:
-        raise IncompatibleError(
-            f"digits must be a whole number from 1 to {MAX_DIGITS} (17 already give every float64 exactly); "
-            f"got {digits!r}"
-        )
-    return checked
-
-
 def explain_update(optimizer: Optimizer, weight: float, gradient: float, state: Any, rate: float, digits: int) -> str:
-    """``optimizer.explain(...)`` to ``digits`` significant digits (one of your own without ``digits``: its own)."""
+    """``optimizer.explain(...)`` to ``digits`` decimal places (one of your own without ``digits``: its own)."""
     if "digits" in inspect.signature(optimizer.explain).parameters:
         return optimizer.explain(weight, gradient, state, rate, digits=digits)
     return optimizer.explain(weight, gradient, state, rate)
