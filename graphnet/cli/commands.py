@@ -38,10 +38,12 @@ from graphnet.demos.options import check_file_options, output_file, whole_number
 from graphnet.graph.network import Network
 from graphnet.math.activations import get_activation
 from graphnet.math.errors import GraphnetError, IncompatibleError
+from graphnet.math.numbers import ASCII_VARIABLE, ascii_wanted, to_ascii
 from graphnet.tools.bench import CHECKS, check_ratios
 from graphnet.tools.bench import run_bench as measure
 from graphnet.tools.gradcheck import PLANTED_BUG_FACTOR, PlantedBug, gradient_check, random_sample
 from graphnet.version import __version__
+from graphnet.views.plain import ascii_console
 from graphnet.views.stepview import step_session
 
 if TYPE_CHECKING:
@@ -76,7 +78,7 @@ def run_step(args: argparse.Namespace, console: Console) -> int:
     net = network_from_args(args)
     x, target = sample_from_args(args, net)
     stepper = net.stepper(x, target, rate=args.rate, optimizer=args.optimizer, digits=args.digits)
-    if args.html is not None:
+    if args.html is not None:  # the page keeps the real symbols; --ascii is for the terminal
         return write_step_player(stepper, args.html, console, show=args.show, digits=args.digits, names=args.names)
     return step_session(stepper, console, interactive=sys.stdin.isatty() and console.is_terminal)
 
@@ -223,6 +225,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"graphnet {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks of errors")
+    parser.add_argument(
+        "--ascii",
+        action="store_true",
+        help=f"plain ASCII output: formulas as Python arithmetic (- and *), tables in -|+ (also {ASCII_VARIABLE}=1)",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     demo = commands.add_parser("demo", help="run a demo (default: the short tour)")
 
@@ -314,7 +321,8 @@ def main(argv: Sequence[str] | None = None, *, console: Console | None = None) -
     """Entry point of the ``graphnet`` command; returns the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    out = console if console is not None else Console()
+    plain = ascii_wanted(True if args.ascii else None)
+    out = console if console is not None else ascii_console() if plain else Console()
     handler: Command | None = getattr(args, "handler", None)
     if handler is None:
         parser.print_help()
@@ -324,7 +332,8 @@ def main(argv: Sequence[str] | None = None, *, console: Console | None = None) -
     except GraphnetError as error:
         if args.debug:
             raise
-        sys.stderr.write(f"graphnet {args.command}: error: {error}\n")
+        message = f"graphnet {args.command}: error: {error}"
+        sys.stderr.write((to_ascii(message) if plain else message) + "\n")
         return EXIT_USAGE
     except KeyboardInterrupt:
         sys.stderr.write("graphnet: interrupted\n")

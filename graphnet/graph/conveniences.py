@@ -76,6 +76,7 @@ class BuiltOnTheGraph(ParameterMethods):
         masks: MasksLike | None = None,
         digits: int = 4,
         names: str = "graph",
+        ascii: bool | None = None,
     ) -> Any:
         """Step through one training step on (x, target), node by node; see :mod:`graphnet.tools.stepper`.
 
@@ -84,9 +85,11 @@ class BuiltOnTheGraph(ParameterMethods):
         network's generator, as ``train`` would make.  ``digits``: decimal places of the
         numbers in the stepper's formulas (1 … 17).  ``names``: "graph" (``δ(2-0)``,
         ``w(1-0→2-0)``) or "textbook" (``δ(o1)``, ``w5``; see :mod:`graphnet.graph.names`).
+        ``ascii``: plain ASCII formulas whose numbers are Python arithmetic (None: as the
+        environment variable ``GRAPHNET_ASCII`` says).
         """
         return extensions.stepper(
-            self, x, target, rate=rate, optimizer=optimizer, masks=masks, digits=digits, names=names
+            self, x, target, rate=rate, optimizer=optimizer, masks=masks, digits=digits, names=names, ascii=ascii
         )
 
     # ------------------------------------------------------------------ files

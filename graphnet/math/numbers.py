@@ -26,6 +26,7 @@ from __future__ import annotations
 import math
 import os
 import re
+import unicodedata
 
 from graphnet.math.errors import IncompatibleError
 from graphnet.math.validation import check_count
@@ -114,8 +115,9 @@ ASCII_NAMES = (
     ("→", "->"),
     ("−", "-"),
     ("·", "*"),
-    ("√", "sqrt"),
     ("…", "..."),
+    ("–", "-"),
+    ("—", "-"),
     ("≥", ">="),
     ("≤", "<="),
     ("≈", "~"),
@@ -123,18 +125,27 @@ ASCII_NAMES = (
     ("̂", "_hat"),  # combining circumflex: m̂ → m_hat
     ("ⁿ", "**n"),
 )
-_SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
-_POWER = re.compile(r"([⁰¹²³⁴⁵⁶⁷⁸⁹⁻]+)")
+_SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻ᵗ", "0123456789-t")
+_POWER = re.compile(r"([⁰¹²³⁴⁵⁶⁷⁸⁹⁻ᵗ]+)")
+#: Activation symbols that would call the wrong Python function (``id``) or none at all.
+_SPELLED_CALLS = {"id": "identity", "leaky": "leaky_relu"}
+_CALLS = re.compile(r"\b(id|leaky)\(")
+_SQRT = re.compile(r"√(\((?:[^()]|\([^()]*\))*\)|[0-9.]+(?:e-?\d+)?|[A-Za-z_]\w*)")
 _EXP = re.compile(r"e\^(\((?:[^()]|\([^()]*\))*\)|[0-9.]+(?:e[−-]?\d+)?|[\w]+)")
 _HIDDEN = re.compile(r"\((\d+) more terms: ([^()]+)\)")
+_DROPPED = " (dropped)"
+#: Sparkline blocks, lowest to highest, and the ASCII characters that stand for them.
+_BLOCKS = dict(zip("▁▂▃▄▅▆▇█", "_.-=+*#@", strict=True))
 
 
 def to_ascii(text: str) -> str:
     """``text`` in plain ASCII: the numbers part of a formula becomes valid Python arithmetic.
 
-    ``x²`` → ``x**2``, ``e^(−0.3)`` → ``exp(-0.3)``, ``−`` → ``-``, ``·`` → ``*``, a long sum's
+    ``x²`` → ``x**2``, ``e^(−0.3)`` → ``exp(-0.3)``, ``√v̂`` → ``sqrt(v_hat)``,
+    ``β1ᵗ`` → ``beta1**t``, ``−`` → ``-``, ``·`` → ``*``, a long sum's
     ``(5 more terms: 0.12)`` → ``0.12`` (the count is said after the formula, as a Python
-    comment ``# 0.12: 5 more terms``), names spelled out (``δ`` → ``delta``).
+    comment ``# 0.12: 5 more terms``; ``(dropped)`` likewise), names spelled out (``δ`` →
+    ``delta``); table lines and sparklines in ASCII characters (``-``, ``|``, ``+``, ``_.-=+*#@``).
 
     >>> to_ascii("net(1-0) = (0.1·0.2 + (2 more terms: −0.03) + 0.35·1) = 0.34")
     'net(1-0) = (0.1*0.2 + (-0.03) + 0.35*1) = 0.34  # -0.03: 2 more terms'
@@ -148,13 +159,30 @@ def to_ascii(text: str) -> str:
         return f"({match.group(2)})"
 
     text = _HIDDEN.sub(hidden, text)
+    if text.endswith(_DROPPED):  # "= 0 (dropped)" would call 0: say it after the formula
+        text = text[: -len(_DROPPED)]
+        notes.append("dropped")
     text = _EXP.sub(lambda m: "exp(" + _strip_parentheses(m.group(1)) + ")", text)
     text = _POWER.sub(lambda m: "**" + m.group(1).translate(_SUPERSCRIPTS), text)
     for symbol, spelled in ASCII_NAMES:
         text = text.replace(symbol, spelled)
+    text = _CALLS.sub(lambda m: _SPELLED_CALLS[m.group(1)] + "(", text)
+    text = _SQRT.sub(lambda m: "sqrt(" + _strip_parentheses(m.group(1)) + ")", text)
     if notes:
         text += "  # " + "; ".join(n.replace("−", "-") for n in notes)
-    return text.encode("ascii", "replace").decode("ascii")
+    return "".join(c if c.isascii() else _ascii_character(c) for c in text)
+
+
+def _ascii_character(character: str) -> str:
+    """One character of a table, a sparkline or a name in ASCII (``?`` when nothing stands for it)."""
+    if character in _BLOCKS:
+        return _BLOCKS[character]
+    name = unicodedata.name(character, "")
+    if name.startswith("BOX DRAWINGS"):
+        horizontal, vertical = "HORIZONTAL" in name, "VERTICAL" in name
+        return "-" if horizontal and not vertical else "|" if vertical and not horizontal else "+"
+    plain = "".join(c for c in unicodedata.normalize("NFKD", character) if c.isascii())
+    return plain or "?"
 
 
 def _strip_parentheses(text: str) -> str:

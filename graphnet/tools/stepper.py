@@ -15,6 +15,9 @@ with its numbers (built once, by :mod:`graphnet.tools.formulas`), e.g.::
 The numbers are plain arithmetic (negative numbers and compound factors in parentheses)
 to ``digits`` decimal places (4 unless ``net.stepper(..., digits=8)`` says otherwise).
 
+``ascii=True`` (or the environment variable ``GRAPHNET_ASCII=1``) writes every formula in
+plain ASCII, its numbers valid Python arithmetic: ``delta(1-2) = 0.5075*0.4925*(…) = -0.00217``.
+
 ``names="textbook"`` writes the classic walk-through's names (:mod:`graphnet.graph.names`)
 in the lines and formulas: ``[28] update w5: w5 ← 0.4 − 0.5·0.082167041 = 0.35891648``,
 ``δ(o1) = …``, ``o(h1) = …``; the events' ``label`` stays the graph label (``name`` holds
@@ -63,7 +66,7 @@ from graphnet.graph.objects import Connection, Node
 from graphnet.math.activations import Softmax
 from graphnet.math.dropout import mask_rows
 from graphnet.math.errors import GraphnetError, IncompatibleError
-from graphnet.math.numbers import DEFAULT_DIGITS, check_digits
+from graphnet.math.numbers import DEFAULT_DIGITS, ascii_wanted, check_digits, to_ascii
 from graphnet.math.optimizers import SGD
 from graphnet.math.validation import as_sample, check_positive_number
 from graphnet.tools import formulas
@@ -176,10 +179,13 @@ class Stepper:
         masks: MasksLike | None = None,
         digits: int = DEFAULT_DIGITS,
         names: str = "graph",
+        ascii: bool | None = None,
     ) -> None:
         check_differentiable(network.activations)
-        #: Significant digits of the numbers in each event (17 reproduce every float64 exactly).
+        #: Decimal places of the numbers in each event (17: every float64 exactly).
         self.digits = check_digits(digits)
+        #: Plain ASCII formulas and names (``-``, ``*``, ``delta``); None: as ``GRAPHNET_ASCII`` says.
+        self.ascii = ascii_wanted(ascii)
         #: The naming scheme of the formulas and lines: "graph" (``1-0``) or "textbook" (``h1``, ``w5``).
         self.names = check_scheme(names)
         #: Node and connection label → the name the formulas write (see :mod:`graphnet.graph.names`).
@@ -341,6 +347,9 @@ class Stepper:
             dropped = phase in ("forward", "hidden_delta") and target.dropped
             if dropped:
                 numbers += " (dropped)"
+        name = self.shown(target.label)
+        if self.ascii:
+            formula, numbers, name = to_ascii(formula), to_ascii(numbers), to_ascii(name)
         return Event(
             index,
             phase,
@@ -354,7 +363,7 @@ class Stepper:
             before,
             after,
             dropped,
-            self.shown(target.label),
+            name,
         )
 
     def shown(self, label: str) -> str:
