@@ -195,7 +195,8 @@
     draw();
     highlight(step);
     focusLabel(step);
-    $("position").textContent = `step ${position} / ${total}`;
+    // One numbering with the stepper: events count from [0]; "step k/N" means k steps taken.
+    $("position").textContent = step ? `[${step.index}] · step ${position}/${total} taken` : `step 0/${total} taken`;
     document.body.dataset.position = String(position);
     $("slider").value = String(position);
     const phase = $("phase");
@@ -204,8 +205,12 @@
     $("label").textContent = step ? step.label : "";
     const name = step ? (step.kind === "node" ? names.nodes[step.target] : names.connections[step.target]) : "";
     $("name").textContent = name && step && name !== step.label ? name : "";
-    $("formula").textContent = step ? step.formula : "Nothing computed yet.";
-    $("numbers").textContent = step ? step.numbers : "Press next (→) to take the first step.";
+    // The formula typeset (MathML, built by graphnet.views.mathml from the same text); the text
+    // itself stays the element's title, to copy.
+    $("formula").innerHTML = step ? step.mathml[0] : "Nothing computed yet.";
+    $("numbers").innerHTML = step ? step.mathml[1] : "Press next (→) to take the first step.";
+    $("formula").title = step ? step.formula : "";
+    $("numbers").title = step ? step.numbers : "";
     $("change").textContent = step
       ? step.changes.map(([field, index, before, after]) => `${quantity(field, index)}: ${fmt(before)} → ${fmt(after)}`)
         .join(" · ")

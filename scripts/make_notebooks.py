@@ -408,6 +408,15 @@ BACKPROP: list[Cell] = [
     ),
     md(
         """
+        Left as the last line of a cell, an event shows itself typeset: its line, then the
+        formula and the same formula with its numbers in MathML (the very text printed above;
+        no extra package).  Steps count from `[0]`, here as in the terminal and the HTML
+        player; the stepper's header "step k/N" means k steps are taken, so `[k]` is next.
+        """
+    ),
+    code("event  # [13], the 14th step: typeset in Jupyter, one line in a terminal"),
+    md(
+        """
         The output deltas were computed just before.  Check them against the formula,
         δ_j = (y_j − t_j)·y_j·(1 − y_j):
         """

@@ -98,18 +98,32 @@ def page(browser, tmp_path):
     assert not problems, problems  # no script errors, no request leaving the file
 
 
+def bare(text):
+    """A formula's text without what MathML does not write as characters (spaces, ``_``)."""
+    return text.replace(" ", "").replace("_", "").replace("\xa0", "")
+
+
+def typeset(page, element):
+    """The characters of the one MathML formula in ``element``."""
+    assert page.eval_on_selector_all(f"{element} > *", "es => es.map(e => e.localName)") == ["math"]
+    return bare(page.text_content(f"{element} math"))
+
+
 def check(page, position, events, states):
     """The page shows step ``position``: its formula, its highlight, every drawn value."""
     assert page.locator("body").get_attribute("data-position") == str(position)
-    assert page.inner_text("#position") == f"step {position} / {len(events)}"
+    shown = f"[{position - 1}] · step {position}/{len(events)} taken" if position else f"step 0/{len(events)} taken"
+    assert page.inner_text("#position") == shown
     assert page.input_value("#slider") == str(position)
     current = page.eval_on_selector_all(".current", "elements => elements.map(e => e.id)")
     if position == 0:
         assert page.inner_text("#formula") == "Nothing computed yet." and current == []
     else:
         event = events[position - 1]
-        assert page.inner_text("#formula") == event.formula
-        assert page.inner_text("#numbers") == event.numbers
+        # typeset with MathML from the event's own text, which stays the element's title
+        for element, text in (("#formula", event.formula), ("#numbers", event.numbers)):
+            assert page.get_attribute(element, "title") == text
+            assert typeset(page, element) == bare(text)
         assert page.inner_text("#label") == event.label
         assert current == [expected_element(event)]
         endpoints = page.eval_on_selector_all(".endpoint", "elements => elements.map(e => e.id)")
@@ -199,9 +213,10 @@ def test_player_highlights_the_marker_for_a_hidden_node(browser, tmp_path):
     context = browser.new_context()
     page = context.new_page()
     page.goto(path.as_uri())
-    assert page.inner_text("#position") == f"step 13 / {stepper.total}"
+    assert page.inner_text("#position") == f"[12] · step 13/{stepper.total} taken"
     assert page.eval_on_selector_all(".current", "e => e.map(x => x.id)") == ["node-0-more"]
-    assert page.inner_text("#formula") == "o(0-12) = x_12"
+    assert page.get_attribute("#formula", "title") == "o(0-12) = x_12"
+    assert typeset(page, "#formula") == "o(0-12)=x12"
     page.keyboard.press("End")  # the update of a bias weight: the bias node is always drawn
     assert page.eval_on_selector_all(".current", "e => e.map(x => x.id)") == ["conn-1-3-2-1"]
     events = Network([30, 3, 2], seed=0).stepper([k / 30 for k in range(30)], [0.2, 0.8]).run()

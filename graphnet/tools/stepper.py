@@ -152,6 +152,10 @@ class Event:
     def __rich__(self) -> RenderableType:
         return display.rich(self)
 
+    def _repr_html_(self) -> str:
+        """In a notebook: the line, then the formula and its numbers typeset with MathML."""
+        return display.html(self)
+
 
 class Stepper:
     """One training step of ``network`` on (x, target), taken one step at a time.

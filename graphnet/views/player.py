@@ -59,6 +59,7 @@ from graphnet.math.numbers import check_digits
 from graphnet.math.validation import check_count
 from graphnet.tools.stepper import FORWARD_PARTS, Event, Stepper, network_state, restore_state
 from graphnet.views.graph_labels import sample_loss
+from graphnet.views.mathml import event_mathml
 from graphnet.views.render import to_html
 from graphnet.views.step_focus import dropped_labels, keep_biases, loss_after, replica, uses
 from graphnet.views.svg import MAX_NODES, layout, network_svg
@@ -258,6 +259,7 @@ def _step_data(step: RecordedStep) -> dict[str, Any]:
         "quantity": event.quantity,
         "formula": event.formula,
         "numbers": event.numbers,
+        "mathml": event_mathml(event),
         "before": _number(event.before),
         "after": _number(event.after),
         "kind": step.kind,
