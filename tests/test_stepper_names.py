@@ -111,3 +111,13 @@ def test_unknown_names_are_refused(bad):
         net.stepper([1.0, 0.0], [1.0], names=bad)
     with pytest.raises(IncompatibleError, match="names must be one of"):
         net.dump(names=bad)
+
+
+def test_inputs_are_numbered_as_their_textbook_names():
+    events = textbook(digits=4).run()
+    assert [(e.shown_name, e.formula, e.numbers) for e in events[:2]] == [
+        ("i1", "o(i1) = x_1", "o(i1) = 0.05"),
+        ("i2", "o(i2) = x_2", "o(i2) = 0.1"),
+    ]
+    graph = Network([2, 2, 2], seed=0).stepper([0.05, 0.1], [0.01, 0.99]).run()
+    assert [e.formula for e in graph[:2]] == ["o(0-0) = x_0", "o(0-1) = x_1"]

@@ -92,8 +92,10 @@ def weighted_sum(node: Node) -> Sum:
 
 
 def input_formula(node: Node, x: float, names: Names | None = None) -> Equations:
-    """An input node's output o_i = x_i."""
-    return [Equation(f"o({name_of(node.label, names)})", Num(x, f"x_{node.node_index}"), node.output)]
+    """An input node's output o_i = x_i: ``o(0-1) = x_1``, with textbook names ``o(i2) = x_2`` (numbered as i2)."""
+    name = name_of(node.label, names)
+    number = name[1:] if name != node.label and name[:1] == "i" and name[1:].isdigit() else str(node.node_index)
+    return [Equation(f"o({name})", Num(x, f"x_{number}"), node.output)]
 
 
 def net_input_formula(node: Node, names: Names | None = None) -> Equations:
