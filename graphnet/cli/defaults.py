@@ -102,6 +102,22 @@ def best_training_accuracy(inputs: NDArray[np.float64], labels: NDArray[np.int64
     return sum(best.values()) / len(inputs)
 
 
+def still_falling(losses: list[float]) -> bool:
+    """True when the last fifth of the epochs still made more than 5 % of the run's progress.
+
+    Progress is the fall of the loss, E(first epoch) − E(last); a run whose loss hardly moved
+    (by less than 1 % of where it started) counts as stuck, not as falling.
+
+    >>> still_falling([0.13 - 0.001 * e for e in range(10)]), still_falling([0.5, 0.1, 0.1, 0.1, 0.1, 0.1])
+    (True, False)
+    """
+    if len(losses) < 5:
+        return len(losses) >= 2 and losses[-1] < losses[0]
+    total = losses[0] - losses[-1]
+    late = losses[int(len(losses) * 0.8)] - losses[-1]
+    return total > 0.01 * abs(losses[0]) and late > 0.05 * total
+
+
 def verdict(
     *,
     name: str,
@@ -129,15 +145,18 @@ def verdict(
         )
     elif not args.hidden:
         lines.append("  • a hidden layer (--hidden 4): without one the boundary is a straight line")
-    elif epochs >= 5 and losses[-1] < 0.95 * losses[int(epochs * 0.8)]:
+    elif still_falling(losses):
         lines.append(f"  • more epochs (--epochs {2 * epochs}): the loss was still falling at the end")
     else:
         stuck = f"{losses[-1]:.4g}" if losses else "its start"
-        lines.append(
-            f"  • the loss stopped falling at {stuck}: a larger --rate (now {args.rate:g}), another --seed, "
-            f"more hidden units (--hidden {' '.join(str(2 * n) for n in args.hidden)}), "
-            "--activation tanh, or --optimizer adam"
-        )
+        options = [
+            f"a larger --rate (now {args.rate:g})",
+            "another --seed",
+            f"more hidden units (--hidden {' '.join(str(2 * n) for n in args.hidden)})",
+        ]
+        options += ["--activation tanh"] if args.activation != "tanh" else []
+        options += ["--optimizer adam"] if args.optimizer != "adam" else []
+        lines.append(f"  • the loss stopped falling at {stuck}: {', '.join(options[:-1])}, or {options[-1]}")
     if name in DEFAULTS:
         lines.append(f"  • or the defaults for {name}, which reach it: {DEFAULTS[name].flags()}")
     return lines
