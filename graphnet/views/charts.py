@@ -208,8 +208,8 @@ def curves_png(
     from matplotlib import rc_context  # optional: matplotlib_figure checked it is there
 
     width, height = panel_size
-    style = {"font.size": font_size} if font_size is not None else {}
-    with rc_context(style):
+    style: dict[str, Any] = {"font.size": font_size} if font_size is not None else {}
+    with rc_context(style):  # type: ignore[arg-type]
         figure = figure_class(figsize=(width * n_columns, height * n_rows), dpi=check_count(dpi, name="dpi"))
         for number, (title, curves) in enumerate(panels, start=1):
             axes = figure.add_subplot(n_rows, n_columns, number)
