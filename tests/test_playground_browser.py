@@ -123,10 +123,11 @@ def test_spiral_playground_replays_training(chromium, spiral_page, tmp_path):
     assert not problems, problems  # no script errors, no request leaving the file
 
 
-def test_playground_of_a_2d_csv_file(chromium, tmp_path):
+def test_playground_of_a_2d_csv_file_with_three_classes(chromium, tmp_path):
     rng = np.random.default_rng(3)
     points = rng.uniform(-2, 2, (60, 2))
-    labels = (points[:, 0] ** 2 + points[:, 1] ** 2 < 2).astype(int)
+    radius = points[:, 0] ** 2 + points[:, 1] ** 2
+    labels = (radius > 1.0).astype(int) + (radius > 2.5).astype(int)  # three classes: a softmax output
     csv = tmp_path / "disc.csv"
     csv.write_text(
         "a,b,label\n" + "".join(f"{x},{y},{t}\n" for (x, y), t in zip(points, labels, strict=True)), encoding="utf-8"
@@ -134,6 +135,7 @@ def test_playground_of_a_2d_csv_file(chromium, tmp_path):
     path = tmp_path / "disc.html"
     assert main(["train", "--csv", str(csv), "--epochs", "30", "--html", str(path)]) == 0
     data = page_data(path)
+    assert data["sizes"][-1] == 3 and data["activations"][-1] == "softmax"
     problems: list = []
     context, page = open_page(chromium, path, problems)
     page.locator("#slider").fill(str(len(data["frames"]) - 1))

@@ -159,3 +159,12 @@ def test_training_plot_sizes(tmp_path):
     assert weights.stat().st_size > 0
     alone = plot_training(record, tmp_path / "a.png")
     assert int.from_bytes(alone.read_bytes()[16:20], "big") == 900
+
+
+def test_html_needs_two_inputs(tmp_path, capsys):
+    csv = tmp_path / "three.csv"
+    csv.write_text("a,b,c,label\n0,0,0,0\n1,1,1,1\n", encoding="utf-8")
+    assert main(["train", "--csv", str(csv), "--html", str(tmp_path / "p.html")]) == 2
+    err = capsys.readouterr().err
+    assert err.strip().endswith("--html replays training over the plane of two inputs; " + str(csv) + " has 3 inputs")
+    assert not (tmp_path / "p.html").exists()
