@@ -42,13 +42,19 @@ class TrainDefaults:
 
     def flags(self) -> str:
         """The defaults as the command-line options that would ask for them."""
-        hidden = " ".join(map(str, self.hidden)) if self.hidden else ""
-        shuffle = "--shuffle" if self.shuffle else "--no-shuffle"
         samples = f" --samples {self.samples}" if self.samples is not None else ""
-        return (
-            f"--hidden {hidden} --activation {self.activation} --optimizer {self.optimizer} --rate {self.rate:g} "
-            f"--batch-size {self.batch_size} --epochs {self.epochs} {shuffle} --engine {self.engine}{samples}"
-        ).replace("--hidden  ", "--hidden ")
+        return as_flags(self) + samples
+
+
+def as_flags(settings: TrainDefaults | argparse.Namespace) -> str:
+    """``--hidden 16 16 --activation relu … --engine fast``: the settings of :data:`FIELDS` (but samples) as options."""
+    hidden = "".join(f" {n}" for n in settings.hidden)
+    shuffle = "--shuffle" if settings.shuffle else "--no-shuffle"
+    return (
+        f"--hidden{hidden} --activation {settings.activation} --optimizer {settings.optimizer} "
+        f"--rate {settings.rate:g} --batch-size {settings.batch_size} --epochs {settings.epochs} {shuffle} "
+        f"--engine {settings.engine}"
+    )
 
 
 _GATE = TrainDefaults((4,), "tanh", "sgd", 0.5, "1", 300, "graph", False, goal=1.0)

@@ -16,7 +16,7 @@ from pathlib import Path
 from rich.console import Console
 
 from graphnet.cli.data import TrainingData
-from graphnet.cli.defaults import TrainDefaults, best_training_accuracy, verdict
+from graphnet.cli.defaults import TrainDefaults, as_flags, best_training_accuracy, verdict
 from graphnet.graph.network import Network
 from graphnet.math.errors import IncompatibleError
 from graphnet.tools.recording import TrainingRecord, train_recorded
@@ -29,12 +29,7 @@ IMAGE_SIDE = 28
 
 def settings_line(args: argparse.Namespace) -> str:
     """The settings of the run as command-line options."""
-    hidden = " ".join(map(str, args.hidden))
-    shuffle = "--shuffle" if args.shuffle else "--no-shuffle"
-    return (
-        f"--hidden {hidden} --activation {args.activation} --optimizer {args.optimizer} --rate {args.rate:g} "
-        f"--batch-size {args.batch_size} --epochs {args.epochs} {shuffle} --engine {args.engine} --seed {args.seed}"
-    ).replace("--hidden  ", "--hidden ")
+    return f"{as_flags(args)} --seed {args.seed}"
 
 
 def train_and_report(
