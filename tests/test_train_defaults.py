@@ -1,6 +1,6 @@
 """`graphnet train --data NAME` with every default succeeds, and a run that falls short says so.
 
-The goals are the issue's: xor and every gate 100 %, toy:circle, toy:xor, toy:gauss and
+The goals are the issue's (run with -s to see each figure and time): xor and every gate 100 %, toy:circle, toy:xor, toy:gauss and
 toy:two_moons ≥ 97 %, toy:spiral ≥ 95 % (two arms, 1.75 turns), mnist ≥ 90 % on the test
 images (on the fast path, its default).  Toy sets are judged on their test half and on the
 training half.  The time each run takes is printed, never asserted.
@@ -61,7 +61,8 @@ def test_every_data_set_has_defaults_and_a_goal():
 def check_default_run(name, capsys, *extra):
     out = run(["train", "--data", name, *extra], capsys)
     train, test, epochs, seconds = figures(out)
-    print(f"{name} {' '.join(extra)}: training {train:.2%}, test {test}, {epochs} epochs, {seconds:.2f} s")
+    shown = "none" if test is None else f"{test:.2%}"
+    print(f"{name} {' '.join(extra)}: training {train:.2%}, test {shown}, {epochs} epochs, {seconds:.2f} s")
     goal = GOALS[name]
     assert epochs == DEFAULTS[name].epochs
     if name in GATE_NAMES:
@@ -81,12 +82,6 @@ def test_default_run_reaches_its_goal(name, capsys):
 @pytest.mark.parametrize("name", [name for name in DATA_NAMES if DEFAULTS[name].engine == "graph" and "toy" in name])
 def test_graph_default_toy_sets_reach_their_goal_on_the_fast_path_too(name, capsys):
     check_default_run(name, capsys, "--engine", "fast")
-
-
-@pytest.mark.slow
-def test_spiral_default_reaches_its_goal_on_the_graph_engine_too(capsys):
-    """toy:spiral defaults to the fast path; the graph engine makes the same updates up to rounding (10 s or more)."""
-    check_default_run("toy:spiral", capsys, "--engine", "graph")
 
 
 def test_a_run_without_a_hidden_layer_says_xor_needs_one(capsys):
