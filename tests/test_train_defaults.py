@@ -1,9 +1,9 @@
 """`graphnet train --data NAME` with every default succeeds, and a run that falls short says so.
 
-The goals are the issue's (run with -s to see each figure and time): xor and every gate 100 %, toy:circle, toy:xor, toy:gauss and
+The goals are the issue's: xor and every gate 100 %, toy:circle, toy:xor, toy:gauss and
 toy:two_moons ≥ 97 %, toy:spiral ≥ 95 % (two arms, 1.75 turns), mnist ≥ 90 % on the test
 images (on the fast path, its default).  Toy sets are judged on their test half and on the
-training half.  The time each run takes is printed, never asserted.
+training half.  The time each run takes is printed (pytest -s shows each figure), never asserted.
 """
 
 import re
