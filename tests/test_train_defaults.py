@@ -163,3 +163,16 @@ def test_html_needs_two_inputs(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.strip().endswith("--html replays training over the plane of two inputs; " + str(csv) + " has 3 inputs")
     assert not (tmp_path / "p.html").exists()
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--epochs", "-1"], "--epochs must be a whole number ≥ 0; got -1"),
+        (["--epochs", "0", "--plot", "{tmp}/p.png"], "--plot and --html draw the epochs of a run; give --epochs 1"),
+    ],
+)
+def test_bad_epochs_are_refused_before_training(argv, message, tmp_path, capsys):
+    assert main(["train", *(a.format(tmp=tmp_path) for a in argv)]) == 2
+    captured = capsys.readouterr()
+    assert message in captured.err and captured.out == ""

@@ -19,6 +19,7 @@ from graphnet.cli.data import TrainingData
 from graphnet.cli.defaults import TrainDefaults, as_flags, best_training_accuracy, verdict
 from graphnet.graph.network import Network
 from graphnet.math.errors import IncompatibleError
+from graphnet.math.validation import check_count
 from graphnet.tools.recording import TrainingRecord, train_recorded
 from graphnet.views.playground import write_playground
 from graphnet.views.training_plot import plot_training
@@ -40,6 +41,9 @@ def train_and_report(
     console: Console,
 ) -> int:
     """Train as the (filled-in) options say and print the report; write --plot and --html."""
+    epochs = check_count(args.epochs, name="--epochs", minimum=0)
+    if epochs == 0 and (args.plot is not None or args.html is not None):
+        raise IncompatibleError("--plot and --html draw the epochs of a run; give --epochs 1 or more; got 0")
     two_d = data.inputs.shape[1] == 2
     if args.html is not None and not two_d:
         raise IncompatibleError(
