@@ -19,6 +19,7 @@ import numpy as np
 from rich.console import Console
 
 from graphnet.cli.data import add_data_options, load_training_data
+from graphnet.cli.defaults import fill_defaults
 from graphnet.cli.options import (
     add_network_options,
     add_optimizer_option,
@@ -31,8 +32,8 @@ from graphnet.cli.pictures import (
     add_picture_options,
     check_plot_option,
     write_step_player,
-    write_training_plot,
 )
+from graphnet.cli.training import train_and_report
 from graphnet.demos import DEMOS, add_demo_options, run_named_demo
 from graphnet.demos.options import check_file_options, output_file, whole_number
 from graphnet.graph.network import Network
@@ -85,43 +86,11 @@ def run_step(args: argparse.Namespace, console: Console) -> int:
 
 def run_train(args: argparse.Namespace, console: Console) -> int:
     """Train a network on a named data set or a CSV file and report loss and accuracy."""
+    defaults = fill_defaults(args)  # every option left out: the data set's default
     batch_size = _batch_size(args.batch_size)
     check_plot_option(args.plot)
     data = load_training_data(args)
-    sizes = [data.inputs.shape[1], *args.hidden, data.targets.shape[1]]
-    net = Network(
-        sizes,
-        activation=args.activation,
-        output_activation=args.output_activation or data.output_activation,
-        loss=args.loss or data.loss,
-        bias=not args.no_bias,
-        init=args.init,
-        dropout=args.dropout,
-        seed=args.seed,
-    )
-    console.print(
-        f"training {net!r} on {data.name}: {len(data.inputs)} samples, engine {args.engine}",
-        markup=False,
-        highlight=False,
-    )
-    history = net.train(
-        data.inputs,
-        data.targets,
-        rate=args.rate,
-        epochs=args.epochs,
-        batch_size=batch_size,
-        reduction=args.reduction,
-        shuffle=args.shuffle,
-        seed=args.seed,
-        engine=args.engine,
-        optimizer=args.optimizer,
-    )
-    console.print(history)
-    write_training_plot(history, args.plot, console, subject=f"{data.name}, layers {net.sizes}")
-    console.print(f"training accuracy: {net.accuracy(data.inputs, data.labels):.2%}", highlight=False)
-    if data.test_inputs is not None and data.test_labels is not None:
-        console.print(f"test accuracy: {net.accuracy(data.test_inputs, data.test_labels):.2%}", highlight=False)
-    return 0
+    return train_and_report(args, data, defaults, batch_size, console)
 
 
 def run_bench(args: argparse.Namespace, console: Console) -> int:
@@ -259,18 +228,25 @@ def build_parser() -> argparse.ArgumentParser:
     add_picture_options(step, where=" of --html")
     step.set_defaults(handler=run_step)
 
-    train = commands.add_parser("train", help="train on a built-in data set or your CSV file")
+    train = commands.add_parser(
+        "train",
+        help="train on a built-in data set or your CSV file",
+        description="Every option left out takes the data set's default, chosen so that the run succeeds "
+        "(xor and every gate 100%%, toy sets ≥ 97%%, toy:spiral ≥ 95%%, mnist ≥ 90%% test); "
+        "the settings used are printed first.",
+    )
 
     add_data_options(train)
     train.add_argument(
         "--hidden",
         type=int,
         nargs="*",
-        default=[4],
+        default=None,
         metavar="N",
-        help="hidden layer sizes (default: 4); inputs and outputs come from the data",
+        help="hidden layer sizes (default: by data set, e.g. 4 for gates, 16 16 for toy:spiral); "
+        "inputs and outputs come from the data",
     )
-    train.add_argument("--activation", default="sigmoid", help="hidden activation")
+    train.add_argument("--activation", default=None, help="hidden activation (default: by data set)")
     train.add_argument("--output-activation", default=None, help="output activation (default: by data)")
     train.add_argument("--loss", default=None, help="loss (default: squared_error, cross-entropy for digits)")
     train.add_argument("--no-bias", action="store_true")
@@ -279,15 +255,31 @@ def build_parser() -> argparse.ArgumentParser:
         "--dropout", type=float, default=0.0, metavar="P", help="drop hidden nodes with probability P in training"
     )
     train.add_argument("--seed", type=int, default=0)
-    train.add_argument("--rate", type=float, default=0.5)
-    train.add_argument("--epochs", type=int, default=100)
-    train.add_argument("--batch-size", default="1", help="1 (per-sample SGD), k, or 'full'")
+    train.add_argument("--rate", type=float, default=None, help="learning rate (default: by data set)")
+    train.add_argument("--epochs", type=int, default=None, help="epochs (default: by data set)")
+    train.add_argument("--batch-size", default=None, help="1 (per-sample SGD), k, or 'full' (default: by data set)")
     train.add_argument("--reduction", default="mean", choices=["mean", "sum"])
-    train.add_argument("--shuffle", action="store_true")
-    train.add_argument("--engine", default="graph", choices=["graph", "fast"])
-    add_optimizer_option(train)
     train.add_argument(
-        "--plot", type=output_file, metavar="FILE.png", help="write the loss per epoch as a PNG (needs matplotlib)"
+        "--shuffle",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="visit the samples in a new order each epoch (default: by data set)",
+    )
+    train.add_argument("--engine", default=None, choices=["graph", "fast"], help="default: by data set")
+    add_optimizer_option(train)
+    train.set_defaults(optimizer=None)  # by data set (see graphnet.cli.defaults)
+    train.add_argument(
+        "--plot",
+        type=output_file,
+        metavar="FILE.png",
+        help="write loss and accuracy per epoch as a PNG, with the decision boundary for 2-D data "
+        "or the first layer's weights for MNIST (needs matplotlib)",
+    )
+    train.add_argument(
+        "--html",
+        type=output_file,
+        metavar="FILE.html",
+        help="write a playground page replaying the training epoch by epoch (2-D data; one self-contained file)",
     )
     train.set_defaults(handler=run_train)
 

@@ -52,7 +52,19 @@ def add_data_options(parser: argparse.ArgumentParser) -> None:
         "--csv", type=input_file, metavar="FILE", help="your own CSV file (header row, numeric columns)"
     )
     parser.add_argument("--target-column", default="label", help="CSV column holding the class label")
-    parser.add_argument("--samples", type=int, default=1000, help="training images for mnist (default 1000)")
+    parser.add_argument(
+        "--samples",
+        type=int,
+        default=None,
+        help="training samples: images for mnist (default 4000), points for toy sets (default 200, spiral 400); "
+        "toy sets draw as many test points besides",
+    )
+    parser.add_argument(
+        "--noise",
+        type=float,
+        default=None,
+        help="toy sets: standard deviation of the noise on each point (default: the set's own, spiral 0.03)",
+    )
 
 
 def load_training_data(args: argparse.Namespace) -> TrainingData:
@@ -69,11 +81,20 @@ def load_training_data(args: argparse.Namespace) -> TrainingData:
     if name in GATE_NAMES:
         inputs, targets = logic_gate(name)
         return TrainingData(name, inputs, targets, targets[:, 0].astype(np.int64))
-    if name.startswith("toy:"):
-        inputs, labels = toy_dataset(name[4:], 200, seed=args.seed)
-        return TrainingData(name, inputs, labels[:, None].astype(np.float64), labels)
     if args.samples < 1:
         raise IncompatibleError(f"--samples must be at least 1; got {args.samples}")
+    if name.startswith("toy:"):
+        # one draw of twice the points: the first half trains, the second half tests
+        points, classes = toy_dataset(name[4:], 2 * args.samples, noise=getattr(args, "noise", None), seed=args.seed)
+        inputs, labels = points[: args.samples], classes[: args.samples]
+        return TrainingData(
+            name,
+            inputs,
+            labels[:, None].astype(np.float64),
+            labels,
+            test_inputs=points[args.samples :],
+            test_labels=classes[args.samples :],
+        )
     images, labels = load_mnist(kind="train", n_samples=args.samples)
     test_images, test_labels = load_mnist(kind="test")
     if name == "mnist17":

@@ -2,7 +2,7 @@
 
 :mod:`graphnet.cli.commands` registers the ``draw`` subcommand through :func:`add_draw_command`, adds
 :func:`add_picture_options` (``--show``, ``--digits``, ``--names``) to ``step`` and calls
-:func:`write_step_player` and :func:`write_training_plot` for the options.  A bad ``--show`` or
+:func:`write_step_player` for the option (``train --plot``: :mod:`graphnet.cli.training`).  A bad ``--show`` or
 ``--digits`` is an argparse error (one line, exit 2) before any work, with the library's own message.
 """
 
@@ -22,12 +22,11 @@ from graphnet.math.errors import GraphnetError
 from graphnet.math.numbers import check_digits
 from graphnet.views.graph_labels import ALIASES, VALUES, check_show
 from graphnet.views.player import write_player
-from graphnet.views.plot import default_title, plot_history, require_matplotlib
+from graphnet.views.plot import require_matplotlib
 from graphnet.views.svg import MAX_NODES
 
 if TYPE_CHECKING:
     from graphnet.tools.stepper import Stepper
-    from graphnet.tools.train import History
 
 
 def show_option(text: str) -> str:
@@ -150,12 +149,3 @@ def check_plot_option(path: str | Path | None) -> None:
         return
 
     require_matplotlib("--plot")
-
-
-def write_training_plot(history: History, path: str | Path | None, console: Console, *, subject: str = "") -> None:
-    """``graphnet train --plot FILE``: the loss per epoch as a PNG, titled with ``subject``."""
-    if path is None:
-        return
-
-    title = f"{subject} · {default_title(history)}" if subject else None
-    console.print(f"wrote {plot_history(history, path, title=title)}", markup=False, highlight=False, soft_wrap=True)

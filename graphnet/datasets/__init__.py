@@ -37,14 +37,18 @@ from graphnet.datasets.idx import read_idx, read_labelled_images, write_idx
 from graphnet.datasets.mnist import ENV_VAR, digit_text, load_bundled_mnist, load_mnist
 from graphnet.datasets.prep import binary_subset, one_hot, scale_unit
 from graphnet.datasets.toy import (
+    DEFAULT_NOISE,
     TOY_NAMES,
     decision_boundary_png,
     decision_boundary_text,
+    decision_regions,
+    draw_decision_boundary,
     toy_dataset,
 )
 from graphnet.math.errors import MissingDependencyError
 
 __all__ = [
+    "DEFAULT_NOISE",
     "ENV_VAR",
     "GATE_NAMES",
     "MNIST_MIRRORS",
@@ -54,9 +58,11 @@ __all__ = [
     "binary_subset",
     "decision_boundary_png",
     "decision_boundary_text",
+    "decision_regions",
     "digit_text",
     "download_file",
     "download_mnist",
+    "draw_decision_boundary",
     "load_bundled_mnist",
     "load_csv",
     "load_mnist",

@@ -137,6 +137,7 @@ def demo_mnist(
                 title=f"MNIST {'-'.join(map(str, net.sizes))}: test accuracy",
                 xlabel="epoch",
                 ylabel="test accuracy",
+                zoom=True,
             ),
         )
     return 0

@@ -143,6 +143,7 @@ def demo_mnist17(
                 title='"1" or "7"? test accuracy',
                 xlabel="updates (training images seen)",
                 ylabel="test accuracy",
+                zoom=True,
             ),
         )
     return 0 if final >= MNIST17_TARGET else 1

@@ -137,8 +137,38 @@ def save_png_or_explain(console: Console, save: Callable[[], Path]) -> bool:
     return True
 
 
+def zoomed_range(values: list[float]) -> tuple[float, float]:
+    """The y range of an accuracy curve (0 … 1): 0.05 below its lowest value, rounded down to 0.05, to 1.005.
+
+    >>> zoomed_range([0.852, 0.918])
+    (0.8, 1.005)
+    """
+    return max(0.0, math.floor((min(values) - 0.05) * 20) / 20), 1.005
+
+
 def save_curve_png(
-    path: str | os.PathLike[str], steps: list[int], values: list[float], *, title: str, xlabel: str, ylabel: str
+    path: str | os.PathLike[str],
+    steps: list[int],
+    values: list[float],
+    *,
+    title: str,
+    xlabel: str,
+    ylabel: str,
+    zoom: bool = False,
 ) -> Path:
-    """One curve as a PNG (needs matplotlib)."""
-    return curves_png([(title, [(ylabel, steps, values)])], path, xlabel=xlabel, ylabel=ylabel)
+    """One curve as a 1000 × 600 PNG (needs matplotlib).
+
+    ``zoom=True`` (for accuracies, 0 … 1) draws the y axis from just below the lowest value
+    (5 points down, rounded down to 0.05) to 1, so the curve is not flattened at the top.
+    """
+    ylim = zoomed_range(values) if zoom and values else None
+    return curves_png(
+        [(title, [(ylabel, steps, values)])],
+        path,
+        xlabel=xlabel,
+        ylabel=ylabel,
+        panel_size=(10.0, 6.0),
+        ylim=ylim,
+        font_size=16,
+        markers=True,
+    )
