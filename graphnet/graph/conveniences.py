@@ -34,6 +34,9 @@ class BuiltOnTheGraph(ParameterMethods):
 
     #: The fast mirrors made so far, by dtype name (one per dtype, see :meth:`vectorized`).
     _fast: dict[str, Mirror]
+    #: What the nodes' values come from: "none" (no pass yet), "graph" (the last graph pass: forward, the
+    #: stepper, graph training), "stale" (the fast path changed the weights since); see ``Network``.
+    node_values: str = "none"
 
     def loss_and_gradient(self, vector: ArrayLike, X: ArrayLike, T: ArrayLike) -> tuple[float, NDArray[np.float64]]:
         """E(θ) (mean over X, plus L2) and ∂E/∂θ as a flat vector, for scipy.optimize.
@@ -85,6 +88,7 @@ class BuiltOnTheGraph(ParameterMethods):
         numbers in the stepper's formulas (1 … 17).  ``names``: "graph" (``δ(2-0)``,
         ``w(1-0→2-0)``) or "textbook" (``δ(o1)``, ``w5``; see :mod:`graphnet.graph.names`).
         """
+        self.node_values = "graph"  # the stepper's input and forward steps fill the nodes
         return extensions.stepper(
             self, x, target, rate=rate, optimizer=optimizer, masks=masks, digits=digits, names=names
         )

@@ -38,6 +38,7 @@ from graphnet.common import display
 from graphnet.common.sync import changed, owed, settle
 from graphnet.math.activations import Activation
 from graphnet.math.errors import NumericalOverflowError
+from graphnet.math.validation import check_parameter
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -221,6 +222,8 @@ class Connection:
 
     @weight.setter
     def weight(self, value: float) -> None:
+        if type(value) is not float or value - value != 0.0:  # the fast test passes every finite float
+            value = check_parameter(value, name=f"the {'bias' if self.is_bias else 'weight'} of {self.label}")
         if owed:
             settle()
         self._weight = value
@@ -293,7 +296,7 @@ class Connection:
 
     def __repr__(self) -> str:
         state = f" {self.state.short()}" if self.state is not None else ""
-        return f"{self.label} = {self.weight:.4f}{state}"
+        return f"{self.label} = {self.weight:.4f} gradient={self.gradient:.4g}{state}"
 
     def __rich__(self) -> RenderableType:
         return display.rich(self)

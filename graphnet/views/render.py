@@ -209,7 +209,13 @@ def render_network(network: Network) -> RenderableType:
         ("  optimizer ", "dim"),
         f"{network.optimizer!r} (t={network.optimizer.step_count})",
     )
-    return Group(header, *(render_layer(layer) for layer in network.layers))
+    notes = {
+        "none": "no sample has gone through yet: every net input, output and delta is 0 (net.forward(x) fills them)",
+        "stale": "the net inputs, outputs and deltas are from the last graph pass, before the fast path changed "
+        "the weights (net.forward(x) and net.backward(t) refresh them)",
+    }
+    note = [Text(notes[network.node_values], style="yellow")] if network.node_values in notes else []
+    return Group(header, *note, *(render_layer(layer) for layer in network.layers))
 
 
 @display.rich.register(Connection)
