@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -24,7 +24,8 @@ from graphnet.datasets import (
     one_hot,
     toy_dataset,
 )
-from graphnet.demos.options import input_file
+from graphnet.datasets.prep import standardize
+from graphnet.demos.options import as_option, input_file, positive_int, whole_number
 from graphnet.math.errors import IncompatibleError
 
 DATA_NAMES = [*GATE_NAMES, *(f"toy:{name}" for name in TOY_NAMES), "mnist", "mnist17"]
@@ -47,12 +48,40 @@ class TrainingData:
 def add_data_options(parser: argparse.ArgumentParser) -> None:
     """--data, --csv and their companions."""
     source = parser.add_mutually_exclusive_group()
-    source.add_argument("--data", default="xor", choices=DATA_NAMES, help="built-in data set (default: xor)")
     source.add_argument(
-        "--csv", type=input_file, metavar="FILE", help="your own CSV file (header row, numeric columns)"
+        "--data",
+        default="xor",
+        choices=DATA_NAMES,
+        metavar="NAME",
+        help="built-in data set: %(choices)s (default %(default)s)",
     )
-    parser.add_argument("--target-column", default="label", help="CSV column holding the class label")
-    parser.add_argument("--samples", type=int, default=1000, help="training images for mnist (default 1000)")
+    source.add_argument(
+        "--csv",
+        type=input_file,
+        metavar="FILE",
+        help="your own CSV file instead: a header row, then numbers only; one column holds the class "
+        "labels 0, 1, … (see --target-column), the others are the inputs (default: --data)",
+    )
+    parser.add_argument(
+        "--target-column",
+        default="label",
+        metavar="COLUMN",
+        help="the CSV column holding the class label: its name in the header, or its position from 0 "
+        "(negative from the end: -1 is the last) (default %(default)s)",
+    )
+    parser.add_argument(
+        "--samples",
+        type=positive_int,
+        default=1000,
+        metavar="N",
+        help="training images for --data mnist and mnist17 (default %(default)s)",
+    )
+    parser.add_argument(
+        "--scale",
+        action="store_true",
+        help="standardise every input column to mean 0 and standard deviation 1, z = (x − mean)/std over the "
+        "training data (default: the inputs are used as given, not scaled)",
+    )
 
 
 def load_training_data(args: argparse.Namespace) -> TrainingData:
@@ -74,7 +103,8 @@ def load_training_data(args: argparse.Namespace) -> TrainingData:
         return TrainingData(name, inputs, labels[:, None].astype(np.float64), labels)
     if args.samples < 1:
         raise IncompatibleError(f"--samples must be at least 1; got {args.samples}")
-    images, labels = load_mnist(kind="train", n_samples=args.samples)
+    with as_option("n_samples", "--samples"):
+        images, labels = load_mnist(kind="train", n_samples=args.samples)
     test_images, test_labels = load_mnist(kind="test")
     if name == "mnist17":
         images, labels = binary_subset(images, labels, positive=7, negative=1)
@@ -99,6 +129,14 @@ def load_training_data(args: argparse.Namespace) -> TrainingData:
     )
 
 
+def scaled(data: TrainingData) -> TrainingData:
+    """``--scale``: every input column standardised by the training inputs' mean and std (test inputs alike)."""
+    inputs, mean, std = standardize(data.inputs)
+    test = None if data.test_inputs is None else standardize(data.test_inputs, mean=mean, std=std)[0]
+    return replace(data, name=f"{data.name} (standardised)", inputs=inputs, test_inputs=test)
+
+
 def _column(value: str) -> str | int:
-    """A column index when ``value`` is ASCII digits (``"²"`` is a name), else the column's name."""
-    return int(value) if value.isascii() and value.isdigit() else value
+    """A column index when ``value`` is a whole number in ASCII digits, maybe signed (``"²"`` is a name)."""
+    index = whole_number(value)
+    return value if index is None else index

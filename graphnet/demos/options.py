@@ -14,12 +14,13 @@ from __future__ import annotations
 import argparse
 import math
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from rich.console import Console
 
-from graphnet.math.errors import GraphnetError, MissingDependencyError
+from graphnet.math.errors import GraphnetError, IncompatibleError, MissingDependencyError
 from graphnet.math.validation import check_input_file, check_output_file
 from graphnet.views.charts import curves_png
 
@@ -48,6 +49,49 @@ def positive_int(text: str) -> int:
     value = whole_number(text)
     if value is None or value < 1:
         raise argparse.ArgumentTypeError(f"expected a whole number ≥ 1, got {text!r}")
+    return value
+
+
+def whole_at_least(minimum: int) -> Callable[[str], int]:
+    """Argparse type: a whole number ≥ ``minimum`` (``positive_int`` is ``whole_at_least(1)``)."""
+
+    def parse(text: str) -> int:
+        value = whole_number(text)
+        if value is None or value < minimum:
+            raise argparse.ArgumentTypeError(f"expected a whole number ≥ {minimum}, got {text!r}")
+        return value
+
+    parse.__name__ = f"whole number ≥ {minimum}"  # argparse names the type in some messages
+    return parse
+
+
+def seed_number(text: str) -> int:
+    """Argparse type of ``--seed``: a whole number ≥ 0 (what numpy's generators accept)."""
+    value = whole_number(text)
+    if value is None or value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number ≥ 0, got {text!r}")
+    return value
+
+
+def probability(text: str) -> float:
+    """Argparse type of ``--dropout``: a number p with 0 ≤ p < 1."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0.0 <= value < 1.0:  # NaN fails both
+        raise argparse.ArgumentTypeError(f"expected a probability 0 ≤ p < 1, got {text!r}")
+    return value
+
+
+def finite_float(text: str) -> float:
+    """Argparse type: a finite number (``nan`` and ``inf`` are refused)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
     return value
 
 
@@ -115,6 +159,23 @@ def check_file_options(options: argparse.Namespace) -> argparse.Namespace:
     return options
 
 
+@contextmanager
+def as_option(name: str, option: str) -> Iterator[None]:
+    """A library error naming the argument ``name`` (``n_samples``) names the option as typed (``--samples``)."""
+    try:
+        yield
+    except GraphnetError as error:
+        raise type(error)(str(error).replace(f"{name}=", f"{option} ").replace(name, option)) from None
+
+
+def check_batch_option(batch_size: int, samples: int) -> None:
+    """``--batch-size`` at most ``--samples``, checked before a demo prints anything."""
+    if batch_size > samples:
+        raise IncompatibleError(
+            f"--batch-size {batch_size} is more than --samples {samples}; expected at most {samples}"
+        )
+
+
 def add_plot_option(parser: argparse.ArgumentParser, what: str) -> None:
     """Add ``--plot FILE`` to ``parser``: also save ``what`` as a PNG."""
     parser.add_argument(
@@ -122,7 +183,7 @@ def add_plot_option(parser: argparse.ArgumentParser, what: str) -> None:
         type=output_file,
         default=None,
         metavar="FILE",
-        help=f'also save {what} as a PNG (needs matplotlib: pip install "graphnet[plot]")',
+        help=f'also save {what} as a PNG (needs matplotlib: pip install "graphnet[plot]") (default: no PNG)',
     )
 
 
