@@ -148,3 +148,27 @@ def test_a_connection_repr_shows_its_gradient() -> None:
     connection = net.connections[1, 0, 2]
     assert repr(connection) == f"(0-0) -> (1-2) = {connection.weight:.4f} gradient={connection.gradient:.4g}"
     assert connection.gradient != 0.0
+
+
+def test_the_gradient_report_shows_the_measure_its_worst_first_order_sorts_by() -> None:
+    from graphnet import gradient_check
+    from graphnet.math.activations import get_activation
+    from graphnet.tools.gradcheck import PlantedBug
+
+    net = Network([3, 4, 2], activation=[PlantedBug(get_activation("sigmoid")), "sigmoid"], seed=0)
+    report = gradient_check(net, X[0], T[0])
+    order = report.worst_order
+    ratios = report.bound_ratios[order]
+    verdicts = [report.row(int(i)).verdict for i in order]
+    for a, b, ratio_a, ratio_b in zip(verdicts, verdicts[1:], ratios, ratios[1:], strict=False):
+        assert a != b or ratio_a >= ratio_b  # within a verdict: the shown measure never rises
+    row = report.row(int(order[0]))
+    bound = report.absolute_tolerance + report.relative_tolerance * max(abs(row.graph), abs(row.numeric))
+    assert ratios[0] == pytest.approx(abs(row.graph - row.numeric) / bound, rel=1e-9)  # what the caption says
+    text = report.to_text(max_rows=3)
+    assert "worst first: by verdict, then by error ÷ bound" in text and "÷ bound" in text.splitlines()[3]
+    assert f"{ratios[0]:.2g}" in text.splitlines()[4]
+    console = Console(file=io.StringIO(), width=160)
+    console.print(report.render(max_rows=3))
+    shown = console.file.getvalue()  # type: ignore[attr-defined]
+    assert "÷ bound" in shown and f"{ratios[0]:.2g}" in shown
