@@ -172,3 +172,41 @@ def test_the_gradient_report_shows_the_measure_its_worst_first_order_sorts_by() 
     console.print(report.render(max_rows=3))
     shown = console.file.getvalue()  # type: ignore[attr-defined]
     assert "÷ bound" in shown and f"{ratios[0]:.2g}" in shown
+
+
+@pytest.mark.parametrize("width", [80, 60])
+def test_demo_gradcheck_shows_its_source_without_cutting_a_word(width: int) -> None:
+    import inspect
+
+    from graphnet.demos import demo_gradcheck
+    from graphnet.demos.gradcheck import SloppySigmoid
+
+    console = Console(file=io.StringIO(), width=width, color_system=None)
+    demo_gradcheck(console)
+    shown = console.file.getvalue()  # type: ignore[attr-defined]
+    words = " ".join(shown.split())
+    source = inspect.getsource(SloppySigmoid)
+    for line in source.splitlines():
+        assert len(line) < 72 or width < 72
+        if line.strip():
+            assert " ".join(line.split()) in words, line  # every word of the line, in order, none cut
+    if width >= 72:
+        for line in source.splitlines():
+            assert line.rstrip() in shown, line  # at 80 columns each line whole, on one line
+
+
+def test_the_stepper_grid_shows_the_bias_nodes_and_says_how_many_rows_it_cut() -> None:
+    from graphnet.views.render import MAX_ROWS_PER_LAYER
+
+    size = MAX_ROWS_PER_LAYER + 3
+    net = Network([size, 3, 2], seed=0)
+    console = Console(file=io.StringIO(), width=160, color_system=None)
+    console.print(net.stepper([0.1] * size, [0.9, 0.1]))
+    shown = console.file.getvalue()  # type: ignore[attr-defined]
+    assert "… 3 more" in shown
+    assert f"0-{MAX_ROWS_PER_LAYER - 1}  o" in shown and f"0-{MAX_ROWS_PER_LAYER}  o" not in shown
+    assert f"0-{size}  o 1  (bias)" in shown and "1-3  o 1  (bias)" in shown  # each layer's bias node, o = 1
+    small = Network([2, 2, 1], bias=False, seed=0)
+    console = Console(file=io.StringIO(), width=160, color_system=None)
+    console.print(small.stepper([1.0, 0.0], [1.0]))
+    assert "(bias)" not in console.file.getvalue() and "more" not in console.file.getvalue()  # type: ignore[attr-defined]
