@@ -74,7 +74,7 @@ def test_help_lists_the_names_a_newcomer_needs(capsys: pytest.CaptureFixture[str
         build_parser().parse_args(["train", "--help"])
     text = " ".join(capsys.readouterr().out.split())
     for fragment in (
-        "sigmoid, tanh, relu, leaky_relu, identity, step, softmax",
+        "activation of the hidden layers: sigmoid, tanh, relu, leaky_relu, identity (default sigmoid)",
         "squared_error, mean_squared_error, binary_cross_entropy, categorical_cross_entropy",
         "(default label)",
         "negative from the end",

@@ -86,7 +86,8 @@ CASES: list[tuple[str, str]] = [
     # a network the options cannot build or train
     ("dump --loss categorical_cross_entropy", "(--layers 3 4 2 --activation sigmoid --loss categorical_cross_entropy)"),
     ("train --loss categorical_cross_entropy", "needs a 'softmax' output layer; got 'sigmoid' (--activation sigmoid"),
-    ("train --activation step", "has no derivative"),
+    ("train --activation step", "argument --activation: invalid choice: 'step'"),
+    ("gradcheck --activation step", "has no derivative"),
     ("step --activation step", "(--layers 3 4 2 --activation step --loss squared_error)"),
     ("gradcheck --activation relu --output-activation softmax --layers 3 4 1", "softmax over 1 output unit"),
     ("dump --layers 100000 1000 2", "--layers 100000 1000 2 would need 100,003,002 connections"),

@@ -171,7 +171,7 @@ def test_the_gradient_report_shows_the_measure_its_worst_first_order_sorts_by() 
     console = Console(file=io.StringIO(), width=160)
     console.print(report.render(max_rows=3))
     shown = console.file.getvalue()  # type: ignore[attr-defined]
-    assert "÷ bound" in shown and f"{ratios[0]:.2g}" in shown
+    assert "÷ bound" in shown and f"{ratios[0]:.1e}" in shown
 
 
 @pytest.mark.parametrize("width", [80, 60])
@@ -210,3 +210,14 @@ def test_the_stepper_grid_shows_the_bias_nodes_and_says_how_many_rows_it_cut() -
     console = Console(file=io.StringIO(), width=160, color_system=None)
     console.print(small.stepper([1.0, 0.0], [1.0]))
     assert "(bias)" not in console.file.getvalue() and "more" not in console.file.getvalue()  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("value", "error"), [("0.5", NotANumberError), (math.nan, NonFiniteError), (None, NotANumberError)]
+)
+def test_setting_an_input_node_to_what_it_cannot_hold_is_refused(value: object, error: type) -> None:
+    node = make_net().layers[0].nodes[1]
+    with pytest.raises(error, match=r"the input o\(0-1\) must be"):
+        node.set_input(value)  # type: ignore[arg-type]
+    node.set_input(np.float64(0.25))
+    assert node.output == 0.25 and type(node.output) is float

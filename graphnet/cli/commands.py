@@ -20,9 +20,10 @@ from rich.console import Console
 
 from graphnet.cli.data import add_data_options, load_training_data, scaled
 from graphnet.cli.options import (
-    ACTIVATION_NAMES,
     INIT_NAMES,
     LOSS_NAMES,
+    TRAINABLE_HIDDEN,
+    TRAINABLE_OUTPUT,
     add_network_options,
     add_optimizer_option,
     add_sample_options,
@@ -309,14 +310,14 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument(
         "--activation",
         default="sigmoid",
-        choices=ACTIVATION_NAMES,
+        choices=TRAINABLE_HIDDEN,
         metavar="NAME",
         help="activation of the hidden layers: %(choices)s (default %(default)s)",
     )
     train.add_argument(
         "--output-activation",
         default=None,
-        choices=ACTIVATION_NAMES,
+        choices=TRAINABLE_OUTPUT,
         metavar="NAME",
         help="activation of the output layer: %(choices)s (default: by the data: softmax for more than two "
         "classes, else sigmoid)",

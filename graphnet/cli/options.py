@@ -19,6 +19,11 @@ from graphnet.math.optimizers import OPTIMIZERS
 
 #: The names ``--activation`` and ``--output-activation`` accept (``Network``'s own).
 ACTIVATION_NAMES = list(BUILTIN_ACTIVATIONS)
+#: The activations ``train`` can backpropagate through: hidden (no step, no softmax) and output (no step).
+TRAINABLE_HIDDEN = [
+    name for name, kind in BUILTIN_ACTIVATIONS.items() if kind().differentiable and not kind().layerwise
+]
+TRAINABLE_OUTPUT = [name for name, kind in BUILTIN_ACTIVATIONS.items() if kind().differentiable]
 #: The names ``--loss`` accepts, aliases last.
 LOSS_NAMES = [*BUILTIN_LOSSES, *LOSS_ALIASES]
 #: The names ``--init`` accepts.

@@ -105,7 +105,9 @@ class Node:
         return self.mask == 0.0
 
     def set_input(self, value: float) -> None:
-        """o_i = x_i: an input node's output is its input value."""
+        """o_i = x_i: an input node's output is its input value (a finite number, else refused at once)."""
+        if type(value) is not float or value - value != 0.0:
+            value = check_parameter(value, name=f"the input o({self.label})")
         self.output = value
 
     def compute_net_input(self) -> float:
