@@ -20,10 +20,10 @@ from rich.console import Console
 
 from graphnet.cli.data import add_data_options, load_training_data, scaled
 from graphnet.cli.options import (
-    INIT_NAMES,
     LOSS_NAMES,
     TRAINABLE_HIDDEN,
     TRAINABLE_OUTPUT,
+    add_build_options,
     add_network_options,
     add_optimizer_option,
     add_sample_options,
@@ -46,8 +46,6 @@ from graphnet.demos.options import (
     output_file,
     positive_float,
     positive_int,
-    probability,
-    seed_number,
     whole_at_least,
     whole_number,
 )
@@ -228,20 +226,8 @@ def _gradcheck_network(args: argparse.Namespace) -> Network:
                 f"layer (e.g. --layers 3 4 2); got --layers {' '.join(map(str, sizes))}"
             )
         activation = [PlantedBug(get_activation(args.activation)), *[args.activation] * (len(sizes) - 2)]
-    if len(sizes) < 2:
-        network_from_args(args)  # raises: --layers needs two sizes
+    network = network_from_args(args, activation=activation, l2=args.l2)
     with options_named(args):
-        network = Network(
-            sizes,
-            activation=activation,
-            output_activation=args.output_activation,
-            loss=args.loss,
-            bias=not args.no_bias,
-            init=args.init,
-            l2=args.l2,
-            dropout=args.dropout,
-            seed=args.seed,
-        )
         check_differentiable(network.activations)
     return network
 
@@ -330,28 +316,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="loss E: %(choices)s (default: by the data: categorical_cross_entropy for more than two classes, "
         "else squared_error)",
     )
-    train.add_argument("--no-bias", action="store_true", help="build without bias nodes (default: with bias)")
-    train.add_argument(
-        "--init",
-        default="xavier",
-        choices=INIT_NAMES,
-        metavar="NAME",
-        help="how the weights start: %(choices)s (default %(default)s)",
-    )
-    train.add_argument(
-        "--dropout",
-        type=probability,
-        default=0.0,
-        metavar="P",
-        help="drop hidden nodes with probability P, 0 ≤ P < 1, in training (default 0: none)",
-    )
-    train.add_argument(
-        "--seed",
-        type=seed_number,
-        default=0,
-        metavar="S",
-        help="seed of the weights, the shuffling and the dropout masks, a whole number ≥ 0 (default %(default)s)",
-    )
+    add_build_options(train, init="xavier", seeds="seed of the weights, the shuffling and the dropout masks")
     train.add_argument(
         "--rate", type=positive_float, default=0.5, metavar="η", help="learning rate η > 0 (default %(default)s)"
     )

@@ -11,7 +11,7 @@ import numpy as np
 from graphnet.common.checks import check_target
 from graphnet.demos.options import finite_float, positive_int, probability, seed_number
 from graphnet.graph.network import Network
-from graphnet.math.activations import BUILTIN_ACTIVATIONS
+from graphnet.math.activations import BUILTIN_ACTIVATIONS, Activation
 from graphnet.math.errors import GraphnetError, ShapeError
 from graphnet.math.init import INITIALIZERS
 from graphnet.math.losses import BUILTIN_LOSSES, LOSS_ALIASES
@@ -62,10 +62,15 @@ def add_network_options(parser: argparse.ArgumentParser, *, layers: Sequence[int
         metavar="NAME",
         help="loss E: %(choices)s (default %(default)s)",
     )
+    add_build_options(parser, init="uniform", seeds="random seed")
+
+
+def add_build_options(parser: argparse.ArgumentParser, *, init: str, seeds: str) -> None:
+    """``--no-bias``, ``--init NAME`` (default ``init``), ``--dropout P``, ``--seed S`` (``seeds``: what it seeds)."""
     parser.add_argument("--no-bias", action="store_true", help="build without bias nodes (default: with bias)")
     parser.add_argument(
         "--init",
-        default="uniform",
+        default=init,
         choices=INIT_NAMES,
         metavar="NAME",
         help="how the weights start: %(choices)s (default %(default)s)",
@@ -78,7 +83,7 @@ def add_network_options(parser: argparse.ArgumentParser, *, layers: Sequence[int
         help="drop hidden nodes with probability P, 0 ≤ P < 1, in training (default 0: none)",
     )
     parser.add_argument(
-        "--seed", type=seed_number, default=0, metavar="S", help="random seed, a whole number ≥ 0 (default 0)"
+        "--seed", type=seed_number, default=0, metavar="S", help=f"{seeds}, a whole number ≥ 0 (default 0)"
     )
 
 
@@ -92,8 +97,13 @@ def add_optimizer_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def network_from_args(args: argparse.Namespace) -> Network:
-    """Build the network the shared options describe; an error names the options as typed."""
+def network_from_args(
+    args: argparse.Namespace, *, activation: str | Sequence[str | Activation] | None = None, l2: float = 0.0
+) -> Network:
+    """Build the network the shared options describe; an error names the options as typed.
+
+    ``activation`` replaces --activation (e.g. a planted bug in layer 1); ``l2`` is λ.
+    """
     layers = " ".join(map(str, args.layers))
     if len(args.layers) < 2:
         raise ShapeError(
@@ -102,11 +112,12 @@ def network_from_args(args: argparse.Namespace) -> Network:
     with options_named(args):
         return Network(
             args.layers,
-            activation=args.activation,
+            activation=args.activation if activation is None else activation,
             output_activation=args.output_activation,
             loss=args.loss,
             bias=not args.no_bias,
             init=args.init,
+            l2=l2,
             dropout=args.dropout,
             seed=args.seed,
         )

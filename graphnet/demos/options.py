@@ -44,77 +44,61 @@ def whole_number(text: str) -> int | None:
     return int(stripped)
 
 
-def positive_int(text: str) -> int:
-    """Argparse type: a whole number ≥ 1."""
+def _whole_at_least(text: str, minimum: int) -> int:
     value = whole_number(text)
-    if value is None or value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number ≥ 1, got {text!r}")
+    if value is None or value < minimum:
+        raise argparse.ArgumentTypeError(f"expected a whole number ≥ {minimum}, got {text!r}")
     return value
 
 
-def whole_at_least(minimum: int) -> Callable[[str], int]:
-    """Argparse type: a whole number ≥ ``minimum`` (``positive_int`` is ``whole_at_least(1)``)."""
-
-    def parse(text: str) -> int:
-        value = whole_number(text)
-        if value is None or value < minimum:
-            raise argparse.ArgumentTypeError(f"expected a whole number ≥ {minimum}, got {text!r}")
-        return value
-
-    parse.__name__ = f"whole number ≥ {minimum}"  # argparse names the type in some messages
-    return parse
+def positive_int(text: str) -> int:
+    """Argparse type: a whole number ≥ 1."""
+    return _whole_at_least(text, 1)
 
 
 def seed_number(text: str) -> int:
     """Argparse type of ``--seed``: a whole number ≥ 0 (what numpy's generators accept)."""
-    value = whole_number(text)
-    if value is None or value < 0:
-        raise argparse.ArgumentTypeError(f"expected a whole number ≥ 0, got {text!r}")
+    return _whole_at_least(text, 0)
+
+
+def whole_at_least(minimum: int) -> Callable[[str], int]:
+    """Argparse type: a whole number ≥ ``minimum`` (``positive_int`` is the one for 1)."""
+
+    def parse(text: str) -> int:
+        return _whole_at_least(text, minimum)
+
+    return parse
+
+
+def _number(text: str, accept: Callable[[float], bool], expected: str) -> float:
+    """``text`` as a float that ``accept`` takes (NaN for text that is no number), else the argparse error."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not accept(value):
+        raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
     return value
 
 
 def probability(text: str) -> float:
     """Argparse type of ``--dropout``: a number p with 0 ≤ p < 1."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not 0.0 <= value < 1.0:  # NaN fails both
-        raise argparse.ArgumentTypeError(f"expected a probability 0 ≤ p < 1, got {text!r}")
-    return value
+    return _number(text, lambda p: 0.0 <= p < 1.0, "a probability 0 ≤ p < 1")  # NaN fails both
 
 
 def finite_float(text: str) -> float:
     """Argparse type: a finite number (``nan`` and ``inf`` are refused)."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
-    return value
+    return _number(text, math.isfinite, "a finite number")
 
 
 def positive_float(text: str) -> float:
     """Argparse type: a finite number > 0."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value) or value <= 0.0:
-        raise argparse.ArgumentTypeError(f"expected a finite number > 0, got {text!r}")
-    return value
+    return _number(text, lambda x: math.isfinite(x) and x > 0.0, "a finite number > 0")
 
 
 def non_negative_float(text: str) -> float:
     """Argparse type: a finite number ≥ 0."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value) or value < 0.0:
-        raise argparse.ArgumentTypeError(f"expected a finite number ≥ 0, got {text!r}")
-    return value
+    return _number(text, lambda x: math.isfinite(x) and x >= 0.0, "a finite number ≥ 0")
 
 
 class OutputFile(str):
