@@ -25,6 +25,7 @@ from graphnet.datasets import standardize
 
 #: The library's own names, which a command-line user never typed.
 API_NAMES = (
+    "target=",
     ": x has",
     ": target has",
     "sizes[",
@@ -94,6 +95,8 @@ CASES: list[tuple[str, str]] = [
     # a bad CSV file
     ("train --csv {tmp}/text.csv", "'{tmp}/text.csv', line 2, column 'x2': expected a number, got 'abc'"),
     ("train --csv {tmp}/good.csv --target-column nope", "unknown target column 'nope'; known: label, x1, x2"),
+    ("train --csv {tmp}/good.csv --target-column 5", "--target-column 5: expected a column index from -3 to 2"),
+    ("train --csv {tmp}/good.csv --target-column -4", "--target-column -4: expected a column index from -3 to 2"),
 ]
 
 

@@ -88,7 +88,8 @@ def load_training_data(args: argparse.Namespace) -> TrainingData:
     """Load what the options name."""
     if args.csv:
         # one_hot=True: the one label check (whole numbers ≥ 0 below MAX_CLASSES) runs before any allocation
-        inputs, one_hot_targets, _ = load_csv(args.csv, target=_column(args.target_column), one_hot=True)
+        with as_option("target", "--target-column", assigned_only=True):
+            inputs, one_hot_targets, _ = load_csv(args.csv, target=_column(args.target_column), one_hot=True)
         source = os.fspath(args.csv)
         labels = np.argmax(one_hot_targets, axis=1).astype(np.int64)
         if one_hot_targets.shape[1] > 2:

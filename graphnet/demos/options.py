@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -144,12 +145,21 @@ def check_file_options(options: argparse.Namespace) -> argparse.Namespace:
 
 
 @contextmanager
-def as_option(name: str, option: str) -> Iterator[None]:
-    """A library error naming the argument ``name`` (``n_samples``) names the option as typed (``--samples``)."""
+def as_option(name: str, option: str, *, assigned_only: bool = False) -> Iterator[None]:
+    """A library error naming the argument ``name`` (``n_samples``) names the option as typed (``--samples``).
+
+    ``name=5`` becomes ``--samples 5``; with ``assigned_only`` only that form is rewritten (so
+    ``target=5`` becomes ``--target-column 5`` while "unknown target column" stays as it is).
+    """
+    pattern = re.compile(rf"(?<![\w-]){re.escape(name)}(=)?" + ("" if assigned_only else r"\b"))
     try:
         yield
     except GraphnetError as error:
-        raise type(error)(str(error).replace(f"{name}=", f"{option} ").replace(name, option)) from None
+        message = pattern.sub(
+            lambda found: f"{option} " if found.group(1) else (option if not assigned_only else found.group(0)),
+            str(error),
+        )
+        raise type(error)(message) from None
 
 
 def check_batch_option(batch_size: int, samples: int) -> None:
