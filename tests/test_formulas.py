@@ -230,7 +230,7 @@ def test_the_rich_view_numbers_steps_as_the_events_and_shows_no_delta_on_inputs(
     assert text.startswith(f"step {steps.position}/{steps.total}  next hidden_delta 1-3")
     assert f"[{steps.position - 1}] hidden_delta 1-2" in text and f"step {steps.position - 1}" not in text
     input_rows = [line.split()[:3] for line in text.splitlines() if line.strip().startswith("0-")]
-    assert input_rows == [["0-0", "o", "1"], ["0-1", "o", "0"], ["0-2", "o", "1"]]
+    assert input_rows == [["0-0", "o", "1"], ["0-1", "o", "0"], ["0-2", "o", "1"], ["0-3", "o", "1"]]  # 0-3: bias
     assert "0-0  o 1  δ" not in text and "δ –" in text  # 1-3's δ is not computed yet
     assert f"δ {format_number(net.node(1, 2).delta, 6)}" in text
 

@@ -296,7 +296,10 @@ def test_state_is_shown_in_repr_dump_and_rich_views():
     connection = net.connections[1, 0, 0]
     m, v = connection.state.first_moment, connection.state.second_moment
     f = format_number
-    assert repr(connection) == f"(0-0) -> (1-0) = {connection.weight:.4f} m={f(m)} v={f(v)}"
+    assert (
+        repr(connection)
+        == f"(0-0) -> (1-0) = {connection.weight:.4f} gradient={connection.gradient:.4g} m={f(m)} v={f(v)}"
+    )
     assert repr(connection.state) == f"Moments(m={f(m)}, v={f(v)})"
     dump = net.dump().splitlines()
     assert dump[1] == "optimizer: Adam(beta1=0.9, beta2=0.999, epsilon=1e-08), t = 12, epochs = 1"

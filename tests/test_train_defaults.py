@@ -168,11 +168,13 @@ def test_html_needs_two_inputs(tmp_path, capsys):
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["--epochs", "-1"], "--epochs must be a whole number ≥ 0; got -1"),
-        (["--epochs", "0", "--plot", "{tmp}/p.png"], "--plot and --html draw the epochs of a run; give --epochs 1"),
+        (["--epochs", "-1"], "argument --epochs: expected a whole number ≥ 1, got '-1'"),
+        (["--epochs", "0", "--plot", "{tmp}/p.png"], "argument --epochs: expected a whole number ≥ 1, got '0'"),
     ],
 )
 def test_bad_epochs_are_refused_before_training(argv, message, tmp_path, capsys):
-    assert main(["train", *(a.format(tmp=tmp_path) for a in argv)]) == 2
+    with pytest.raises(SystemExit) as refused:  # refused while the options are read
+        main(["train", *(a.format(tmp=tmp_path) for a in argv)])
+    assert refused.value.code == 2
     captured = capsys.readouterr()
     assert message in captured.err and captured.out == ""

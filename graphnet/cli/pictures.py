@@ -16,7 +16,7 @@ import numpy as np
 from rich.console import Console
 
 from graphnet.cli.options import add_network_options, add_sample_options, network_from_args, sample_from_args
-from graphnet.demos.options import output_file, whole_number
+from graphnet.demos.options import output_file, whole_at_least, whole_number
 from graphnet.graph.names import SCHEMES
 from graphnet.math.errors import GraphnetError
 from graphnet.math.numbers import check_digits
@@ -92,12 +92,16 @@ def add_draw_command(commands: argparse._SubParsersAction) -> None:  # type: ign
     )
     draw.add_argument(
         "--max-nodes",
-        type=int,
+        type=whole_at_least(3),
         default=MAX_NODES,
         metavar="N",
         help=f"draw larger layers collapsed to their first and last few nodes (default {MAX_NODES})",
     )
-    draw.add_argument("--weights-only", action="store_true", help="draw the fresh network without running a sample")
+    draw.add_argument(
+        "--weights-only",
+        action="store_true",
+        help="draw the fresh network without running a sample (default: after one forward and backward pass)",
+    )
     add_picture_options(draw)
     draw.set_defaults(handler=run_draw)
 

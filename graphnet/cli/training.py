@@ -17,6 +17,8 @@ from rich.console import Console
 
 from graphnet.cli.data import TrainingData
 from graphnet.cli.defaults import TrainDefaults, as_flags, best_training_accuracy, verdict
+from graphnet.cli.options import options_named
+from graphnet.common.checks import check_differentiable
 from graphnet.graph.network import Network
 from graphnet.math.errors import IncompatibleError
 from graphnet.math.validation import check_count
@@ -41,25 +43,25 @@ def train_and_report(
     console: Console,
 ) -> int:
     """Train as the (filled-in) options say and print the report; write --plot and --html."""
-    epochs = check_count(args.epochs, name="--epochs", minimum=0)
-    if epochs == 0 and (args.plot is not None or args.html is not None):
-        raise IncompatibleError("--plot and --html draw the epochs of a run; give --epochs 1 or more; got 0")
+    check_count(args.epochs, name="--epochs", minimum=1)  # the parser's check, for callers that build args
     two_d = data.inputs.shape[1] == 2
     if args.html is not None and not two_d:
         raise IncompatibleError(
             f"--html replays training over the plane of two inputs; {data.name} has {data.inputs.shape[1]} inputs"
         )
     sizes = [data.inputs.shape[1], *args.hidden, data.targets.shape[1]]
-    net = Network(
-        sizes,
-        activation=args.activation,
-        output_activation=args.output_activation or data.output_activation,
-        loss=args.loss or data.loss,
-        bias=not args.no_bias,
-        init=args.init,
-        dropout=args.dropout,
-        seed=args.seed,
-    )
+    with options_named(args):  # an error names the options as typed
+        net = Network(
+            sizes,
+            activation=args.activation,
+            output_activation=args.output_activation or data.output_activation,
+            loss=args.loss or data.loss,
+            bias=not args.no_bias,
+            init=args.init,
+            dropout=args.dropout,
+            seed=args.seed,
+        )
+        check_differentiable(net.activations)  # before the heading: nothing printed for a net that cannot train
 
     def say(text: str) -> None:
         console.print(text, markup=False, highlight=False, soft_wrap=True)

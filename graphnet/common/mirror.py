@@ -56,6 +56,8 @@ class ParameterGraph(Protocol):
     l2: float
     optimizer: Optimizer
     rng: np.random.Generator
+    #: "none", "graph" or "stale": see ``Network.node_values`` (the mirror marks "graph" values "stale")
+    node_values: str
 
     @property
     def layers(self) -> Sequence[ParameterLayer]:

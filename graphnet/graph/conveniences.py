@@ -34,6 +34,9 @@ class BuiltOnTheGraph(ParameterMethods):
 
     #: The fast mirrors made so far, by dtype name (one per dtype, see :meth:`vectorized`).
     _fast: dict[str, Mirror]
+    #: What the nodes' values come from: "none" (no pass yet), "graph" (the last graph pass: forward, the
+    #: stepper, graph training), "stale" (the fast path changed the weights since); see ``Network``.
+    node_values: str = "none"
 
     def loss_and_gradient(self, vector: ArrayLike, X: ArrayLike, T: ArrayLike) -> tuple[float, NDArray[np.float64]]:
         """E(θ) (mean over X, plus L2) and ∂E/∂θ as a flat vector, for scipy.optimize.
@@ -88,6 +91,7 @@ class BuiltOnTheGraph(ParameterMethods):
         ``ascii``: plain ASCII formulas whose numbers are Python arithmetic (None: as the
         environment variable ``GRAPHNET_ASCII`` says).
         """
+        self.node_values = "graph"  # the stepper's input and forward steps fill the nodes
         return extensions.stepper(
             self, x, target, rate=rate, optimizer=optimizer, masks=masks, digits=digits, names=names, ascii=ascii
         )

@@ -63,6 +63,7 @@ class Network(Protocol):
     loss_function: Loss
     l2: float
     optimizer: Optimizer
+    node_values: str
 
 
 def _outputs_with_bias(layer: Layer) -> list[float]:
@@ -81,6 +82,7 @@ def forward(network: Network, x: Sequence[float], masks: RowMasks | None = None)
     """
     if owed:
         settle()
+    network.node_values = "graph"
     layers = network.layers
     for node, value in zip(layers[0].nodes, x, strict=True):
         node.output = value

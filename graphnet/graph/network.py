@@ -33,6 +33,7 @@ from graphnet.common.checks import (
     check_data,
     check_differentiable,
     check_engine,
+    check_forwarded,
     check_masks,
     check_target,
     select_optimizer,
@@ -101,6 +102,8 @@ class Network(BuiltOnTheGraph):
     optimizer : Optimizer
         The update rule training uses and its counts (plain SGD to begin with); see
         :meth:`train`.
+    node_values : {"none", "graph", "stale"}
+        The nodes' net inputs, outputs and δ: from no pass yet, the last graph pass, or stale (fast training since).
 
     Examples
     --------
@@ -194,8 +197,7 @@ class Network(BuiltOnTheGraph):
         """
         count = check_count(n_samples, name="n_samples")
         check_seed(seed)
-        rng = self.rng if seed is None else seed
-        rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+        rng = self.rng if seed is None else np.random.default_rng(seed)  # a Generator given is used as it is
         return draw_masks(rng, count, sizes=self.sizes[1:], rates=self.dropout)
 
     def _check_masks(self, masks: MasksLike | None, n_samples: int) -> Masks | None:
@@ -238,7 +240,7 @@ class Network(BuiltOnTheGraph):
         return outputs
 
     def backward(self, target: ArrayLike) -> None:
-        """Compute every node's δ and every connection's gradient for the last forward pass.
+        """Compute every node's δ and every connection's gradient for the last forward pass (none: an error).
 
         Raises
         ------
@@ -246,6 +248,7 @@ class Network(BuiltOnTheGraph):
             If a δ is NaN or inf (the last forward pass or the weights overflowed).
         """
         values = check_target(target, sizes=self.sizes, loss=self.loss_function)
+        check_forwarded(self.node_values)
         fused.deltas(self, values)
         for layer in self.layers[1:]:
             check_computed_finite(np.array(layer.deltas), what=f"δ of layer {layer.index}")

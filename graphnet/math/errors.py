@@ -23,6 +23,10 @@ class NonFiniteError(GraphnetError):
     """A value is NaN or infinite where a finite number is required."""
 
 
+class NotANumberError(GraphnetError, TypeError):
+    """A value that must be a real number is text, None, a container or another object."""
+
+
 class EmptyDataError(GraphnetError):
     """A data set, batch or file holds no samples."""
 

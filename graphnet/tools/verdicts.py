@@ -330,9 +330,18 @@ class GradientReport:
     def __iter__(self) -> Iterator[GradientRow]:
         return iter(self.rows)
 
+    @property
+    def bound_ratios(self) -> Array:
+        """Each row's |analytic − numeric| ÷ (atol + rtol·max(|analytic|, |numeric|)), the worse engine's.
+
+        The error as a multiple of the "ok" bound: above 1 a row is suspicious or wrong; inf
+        for a NaN or inf value.  Within a verdict, :attr:`worst_order` sorts by it.
+        """
+        return self._badness
+
     @cached_property
     def worst_order(self) -> NDArray[np.intp]:
-        """Row indices, worst first: by verdict severity, then by distance past the ok bound."""
+        """Row indices, worst first: by verdict severity, then by :attr:`bound_ratios` (error ÷ ok bound)."""
         severity = np.array([SEVERITY[v] for v in VERDICTS])[self.verdict_codes]
         order: NDArray[np.intp] = np.lexsort((-self._badness, -severity))
         return order
