@@ -22,6 +22,7 @@ from graphnet.math.activations import Activation
 from graphnet.math.dropout import MasksLike
 from graphnet.math.losses import Loss
 from graphnet.math.optimizers import Optimizer, ParameterState
+from graphnet.math.regularization import L2Term
 
 #: ``[(W, b), …]`` per layer, W of shape (n_out, n_in), b of shape (n_out,) or None.
 Params = list[tuple[NDArray[np.floating], NDArray[np.floating] | None]]
@@ -56,6 +57,10 @@ class ParameterGraph(Protocol):
     l2: float
     optimizer: Optimizer
     rng: np.random.Generator
+
+    @property
+    def l2_term(self) -> L2Term:
+        """λ, λ_b and the per-batch option of the L2 term."""
 
     @property
     def layers(self) -> Sequence[ParameterLayer]:

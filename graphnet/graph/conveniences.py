@@ -50,6 +50,14 @@ class BuiltOnTheGraph(ParameterMethods):
         )
         return loss, flat.astype(np.float64)
 
+    def epoch_loss(self, inputs: NDArray[np.floating], targets: NDArray[np.floating]) -> float:
+        """E over validated data, on the fast mirror; NaN or inf are returned, not raised (for the training loop)."""
+        return self.vectorized().epoch_loss(inputs, targets)
+
+    def sample_losses(self, inputs: NDArray[np.floating], targets: NDArray[np.floating]) -> NDArray[np.floating]:
+        """E of each sample without the L2 term, on the fast mirror; NaN or inf are returned, not raised."""
+        return self.vectorized().sample_losses(inputs, targets)
+
     def vectorized(self, dtype: type = np.float64) -> Mirror:
         """The fast path: the same network on numpy arrays, sharing these parameters.
 

@@ -87,7 +87,10 @@ class Network(BuiltOnTheGraph):
     bias_init : float, default 0.0
         The constant every bias starts at.
     l2 : float, default 0.0
-        λ of the L2 term (λ/2)·Σ w² added to the loss (weights only, not biases).
+        λ of the L2 term (λ/2)·Σ w² added to the loss (weights only, unless ``l2_bias``).
+    l2_bias : float, default 0.0
+        λ_b of (λ_b/2)·Σ b² on the biases; ``l2_per_batch=True`` divides both terms by the
+        batch size (scikit-learn's α·W/n_b).  See :mod:`graphnet.math.regularization`.
     dropout : float or sequence of float, default 0.0
         p, the probability that training drops a hidden node (inverted dropout, see
         :mod:`graphnet.math.dropout`): one number for every hidden layer, or one per hidden layer.
@@ -122,6 +125,8 @@ class Network(BuiltOnTheGraph):
         init: str = "uniform",
         bias_init: float = 0.0,
         l2: float = 0.0,
+        l2_bias: float = 0.0,
+        l2_per_batch: bool = False,
         dropout: float | Sequence[float] = 0.0,
         seed: int | np.random.Generator | None = None,
     ) -> None:
@@ -138,6 +143,8 @@ class Network(BuiltOnTheGraph):
         initializer = get_initializer(init)
         self.bias_init = check_scalar(bias_init, name="bias_init")
         self.l2 = check_positive_number(l2, name="l2", allow_zero=True)
+        self.l2_bias = check_positive_number(l2_bias, name="l2_bias", allow_zero=True)
+        self.l2_per_batch = check_bool(l2_per_batch, name="l2_per_batch")
         check_seed(seed)
         self.rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
         self.seed = seed if not isinstance(seed, np.random.Generator) else None
@@ -317,7 +324,7 @@ class Network(BuiltOnTheGraph):
         engine: Engine = "fast",
         masks: MasksLike | None = None,
     ) -> float:
-        """E over a data set: per-sample losses reduced by mean or sum, plus (λ/2)·Σ w².
+        """E over a data set: per-sample losses reduced by mean or sum, plus the L2 term.
 
         ``engine="fast"`` (default) evaluates with the vectorized mirror; ``"graph"`` runs
         every sample through the graph (same numbers to ~1e-12, much slower).  Evaluation
@@ -336,7 +343,7 @@ class Network(BuiltOnTheGraph):
             output_layer = self.layers[-1]
             per_sample.append(self.loss_function.value(output_layer.outputs, t, output_layer.net_inputs))
         data_loss = sum(per_sample) / len(per_sample) if reduction == "mean" else sum(per_sample)
-        total = data_loss + self.l2_penalty()
+        total = data_loss + self.l2_penalty(len(per_sample))
         check_computed_finite(np.array(total), what="the loss")
         return total
 
@@ -477,14 +484,6 @@ class Network(BuiltOnTheGraph):
         :class:`~graphnet.common.training.BadInputs` first if the inputs hold NaN or inf.
         """
         return fused.train_batch(self, inputs, targets, rate, scale, masks)
-
-    def epoch_loss(self, inputs: NDArray[np.floating], targets: NDArray[np.floating]) -> float:
-        """E over validated data, on the fast mirror; NaN or inf are returned, not raised."""
-        return self.vectorized().epoch_loss(inputs, targets)
-
-    def sample_losses(self, inputs: NDArray[np.floating], targets: NDArray[np.floating]) -> NDArray[np.floating]:
-        """E of each sample without the L2 term, on the fast mirror; NaN or inf are returned, not raised."""
-        return self.vectorized().sample_losses(inputs, targets)
 
     def __repr__(self) -> str:
         names = [a.name for a in self.activations]

@@ -292,7 +292,8 @@ def gradient_check(
     # pull, forward, backward
     fast_gradients = fast.gradients(inputs, targets, reduction=reduction, masks=checked_masks)
     kinks = [kinks_of(layer.activation) for layer in fast.layers]
-    engine = Perturbations(fast, inputs, targets, stencil, reduction, kinks, fast.dropout_factors(checked_masks))
+    factors = fast.dropout_factors(checked_masks)
+    engine = Perturbations(fast, inputs, targets, stencil, reduction, kinks, factors, checked_masks)
     if mode == "directional":
         columns = engine.directional(graph_gradients, fast_gradients, step_epsilon, directions, rng)
     else:

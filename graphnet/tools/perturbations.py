@@ -25,10 +25,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from graphnet.common.schedule import reduction_scale
+from graphnet.tools.kinks import Quotients, RoughRow, locate, quotients, reference_values, sample_gradients
 
 if TYPE_CHECKING:
     from graphnet.fast.dense import DenseLayer
     from graphnet.fast.network import FastNetwork
+    from graphnet.math.dropout import Masks
 
 Array = NDArray[np.floating]
 
@@ -121,16 +123,20 @@ class Perturbations:
         reduction: str,
         kinks: Sequence[tuple[float, ...]],
         factors: list[Array | None] | None = None,
+        masks: Masks | None = None,
     ) -> None:
         self.fast = fast
         self.factors = factors  # dropout's m/q per layer, fixed (None: no dropout)
+        self.masks = masks  # the masks themselves, for one sample's backward pass at a kink
         self.layers: list[DenseLayer] = fast.layers
         self.inputs = inputs
         self.targets = targets
         self.stencil = stencil
         self.reduction = reduction
         self.scale = reduction_scale(reduction, len(inputs))  # 1/n for "mean", 1 for "sum"
-        self.l2 = fast.network.l2
+        self.l2_coefficients = fast.network.l2_term.coefficients(len(inputs))  # λ and λ_b of this batch
+        self.rough_rows: list[RoughRow] = []  # the kink rows, graded by their brackets
+        self.epsilon = DEFAULT_EPSILON[2 * max(multiple for multiple, _ in stencil)]
         self.kinks = list(kinks)
         self.base_loss = fast.batch_loss(inputs, targets, reduction, masks=factors)  # E, one unperturbed forward pass
         output = self.layers[-1]
@@ -148,7 +154,9 @@ class Perturbations:
         rng: np.random.Generator,
     ) -> dict[str, NDArray[Any]]:
         """Numeric ∂E/∂w for every parameter (or a sample per layer), and the analytic ones."""
+        self.epsilon = epsilon
         parts: dict[str, list[NDArray[Any]]] = {name: [] for name in _COLUMNS}
+        offset = 0
         for index, layer in enumerate(self.layers):
             n_out, n_in = layer.W.shape
             width = n_in + (1 if layer.b is not None else 0)
@@ -158,7 +166,7 @@ class Perturbations:
             else:
                 flat = np.arange(n_parameters)
             targets, sources = np.divmod(flat, width)
-            numeric, steps, kinks, near_kinks = self._layer_numeric(index, targets, sources, epsilon)
+            numeric, steps, kinks, near_kinks = self._layer_numeric(index, targets, sources, epsilon, offset)
             parts["layer"].append(np.full(flat.size, index + 1, dtype=np.intp))
             parts["target"].append(targets.astype(np.intp))
             parts["source"].append(sources.astype(np.intp))
@@ -169,15 +177,19 @@ class Perturbations:
             parts["step"].append(steps)
             parts["kink"].append(kinks)
             parts["near_kink"].append(near_kinks)
-        return {name: np.concatenate(values) for name, values in parts.items()}
+            offset += flat.size
+        columns = {name: np.concatenate(values) for name, values in parts.items()}
+        self._resolve_kinks(columns)
+        return columns
 
     def _layer_numeric(
-        self, index: int, targets: NDArray[np.intp], sources: NDArray[np.intp], epsilon: float
+        self, index: int, targets: NDArray[np.intp], sources: NDArray[np.intp], epsilon: float, offset: int
     ) -> tuple[Array, Array, NDArray[np.bool_], NDArray[np.bool_]]:
         """Central differences for the given w_ji of layer ``index`` (0-based), in blocks.
 
-        Returns the estimates, their steps, whether the final stencil still reaches over a
-        kink, and whether the first one did (the step was then made smaller).
+        Returns the estimates, their steps, whether a sample is still rough (a kink) at the
+        final step, and whether the first step reached over a kink (the step was then made
+        smaller).  Kink rows are kept in :attr:`rough_rows` (``offset``: the first row's index).
         """
         layer = self.layers[index]
         n_samples = len(self.inputs)
@@ -195,46 +207,82 @@ class Perturbations:
             o = source_outputs[:, i].T  # (p, n): o_i of each parameter, per sample
             net = layer.Z[:, j].T  # (p, n): net_j, per sample
             h = epsilon / np.maximum(np.abs(o).max(axis=1), MIN_SOURCE_SCALE)
-            estimate, kink = self._block(index, j, i, o, net, h)
-            near_kinks[part] = kink
+            estimate, straddles, found, l2_part = self._block(index, j, i, o, net, h)
+            rough = found.rough.any(axis=1)
+            near_kinks[part] = straddles | rough
+            retry_rows = near_kinks[part].copy()
             for _ in range(KINK_RETRIES):  # step back from kinks where a smaller step can
-                retry = np.flatnonzero(kink)
+                retry = np.flatnonzero(retry_rows)
                 if retry.size == 0:
                     break
                 h[retry] /= KINK_SHRINK
-                estimate[retry], kink[retry] = self._block(index, j[retry], i[retry], o[retry], net[retry], h[retry])
-            numeric[part], kinks[part], steps[part] = estimate, kink, h
+                again, straddles_again, found_again, l2_again = self._block(
+                    index, j[retry], i[retry], o[retry], net[retry], h[retry]
+                )
+                estimate[retry], l2_part[retry] = again, l2_again
+                for name in ("central", "left", "right", "rough"):
+                    getattr(found, name)[retry] = getattr(found_again, name)
+                rough[retry] = found_again.rough.any(axis=1)
+                retry_rows[:] = False
+                retry_rows[retry] = straddles_again | rough[retry]
+            numeric[part], kinks[part], steps[part] = estimate, rough, h
+            for local in np.flatnonzero(rough):
+                self._keep_rough(offset + start + int(local), found, int(local), float(l2_part[local]))
         return numeric, steps, kinks, near_kinks
+
+    def _keep_rough(
+        self, row: int, found: Quotients, local: int, l2_part: float, direction: Any = None
+    ) -> None:
+        """Remember a kink row: its rough samples' one-sided pair, the smooth samples' numeric part."""
+        rough = found.rough[local]
+        samples = np.flatnonzero(rough)
+        rest = self.scale * float(found.central[local][~rough].sum()) + l2_part
+        self.rough_rows.append(
+            RoughRow(row, samples, found.left[local][samples], found.right[local][samples], rest, direction)
+        )
 
     def _block(
         self, index: int, j: NDArray[np.intp], i: NDArray[np.intp], o: Array, net: Array, h: Array
-    ) -> tuple[Array, NDArray[np.bool_]]:
-        """Σ_s c_s·E(w + s·h) / h for a block of p parameters of layer ``index``."""
+    ) -> tuple[Array, NDArray[np.bool_], Quotients, Array]:
+        """Σ_s c_s·E(w + s·h) / h for a block of p parameters of layer ``index``.
+
+        Also: whether a declared kink was straddled, the per-sample quotients
+        (:func:`graphnet.tools.kinks.quotients`) and the L2 part of each estimate.
+        """
         layer = self.layers[index]
         p, n = net.shape
-        weighted = np.zeros((p, n))  # Σ_s c_s·(e_r(s) − e_r) per parameter and sample
+        differences: dict[int, Array] = {}  # e_r(s) − e_r per stencil point, parameter and sample
+        magnitude = np.broadcast_to(np.abs(self.base_losses), (p, n)).copy()
         trackers = [_KinkTracker(kinks) for kinks in self.kinks[index:]]
-        for multiple, coefficient in self.stencil:
+        for multiple, _ in self.stencil:
             shifted = net + (multiple * h)[:, None] * o  # net_j + s·h·o_i, (p, n)
             trackers[0].add(shifted)
             per_sample = self._losses_above(index, j, shifted, trackers)
             # Σ_s c_s = 0: subtracting the unperturbed e_r changes nothing but the round-off
-            weighted += coefficient * (per_sample - self.base_losses)
+            differences[multiple] = per_sample - self.base_losses
+            np.maximum(magnitude, np.abs(per_sample), out=magnitude)
             self.evaluations += p
-        numeric: Array = weighted.sum(axis=1) * self.scale / h
-        if self.l2 != 0.0:
-            weight = layer.W[j, np.minimum(i, layer.W.shape[1] - 1)]
-            is_weight = i < layer.W.shape[1]
+        found = quotients(differences, self.stencil, h[:, None], magnitude, self.scale)
+        numeric: Array = found.central.sum(axis=1) * self.scale
+        l2_part = np.zeros(p)
+        weight_l2, bias_l2 = self.l2_coefficients
+        if weight_l2 != 0.0 or bias_l2 != 0.0:
+            n_in = layer.W.shape[1]
+            is_weight = i < n_in
+            weight = layer.W[j, np.minimum(i, n_in - 1)]
+            if layer.b is not None:
+                weight = np.where(is_weight, weight, layer.b[j])
+            coefficient = np.where(is_weight, weight_l2, bias_l2)
             # change of (λ/2)·w² when w moves by Δw: (λ/2)·Δw·(2w + Δw), computed without cancellation
             penalty = sum(
-                coefficient * 0.5 * self.l2 * (multiple * h) * (2.0 * weight + multiple * h)
-                for multiple, coefficient in self.stencil
+                c * 0.5 * coefficient * (multiple * h) * (2.0 * weight + multiple * h) for multiple, c in self.stencil
             )
-            numeric += np.where(is_weight, penalty / h, 0.0)
-        kinks = np.zeros(p, dtype=bool)
+            l2_part = np.asarray(penalty / h, dtype=np.float64)
+            numeric = numeric + l2_part
+        straddles = np.zeros(p, dtype=bool)
         for tracker in trackers:
-            kinks |= tracker.straddles(p)
-        return numeric, kinks
+            straddles |= tracker.straddles(p)
+        return numeric, straddles, found, l2_part
 
     def _losses_above(self, index: int, j: NDArray[np.intp], shifted: Array, trackers: list[_KinkTracker]) -> Array:
         """Per-sample losses e_r when unit j of layer ``index`` has the net inputs ``shifted``."""
@@ -285,6 +333,7 @@ class Perturbations:
         rng: np.random.Generator,
     ) -> dict[str, NDArray[Any]]:
         """g·v against the difference quotient of E along v, ``directions`` per layer."""
+        self.epsilon = epsilon
         parts: dict[str, list[Any]] = {name: [] for name in _COLUMNS}
         originals = [(dense.W, dense.b) for dense in self.layers]
         # the unperturbed pass, before the passes along the directions overwrite the caches
@@ -299,15 +348,26 @@ class Perturbations:
                     net_change = below_outputs @ V.T + (v_b if v_b is not None else 0.0)
                     change_scale = max(float(np.abs(net_change).max()), MIN_SOURCE_SCALE)
                     h = epsilon / change_scale
-                    numeric, realized, kink = self._along(index, V, v_b, h)
-                    parts["near_kink"].append(kink)
+                    numeric, realized, straddles, found = self._along(index, V, v_b, h)
+                    near = straddles or bool(found.rough.any())
+                    parts["near_kink"].append(near)
                     for _ in range(KINK_RETRIES):  # step back from kinks where a smaller step can
-                        if not kink:
+                        if not near:
                             break
                         h /= KINK_SHRINK
-                        numeric, realized, kink = self._along(index, V, v_b, h)
+                        numeric, realized, straddles, found = self._along(index, V, v_b, h)
+                        near = straddles or bool(found.rough.any())
                     graph_W, graph_b = graph_gradients[index]
                     fast_W, fast_b = fast_gradients[index]
+                    kink = bool(found.rough.any())
+                    if kink:
+                        # the L2 part: what the whole estimate has beyond the samples' quotients
+                        l2_part = numeric - self.scale * float(found.central[0].sum())
+                        direction = [
+                            realized if at == index else (np.zeros_like(W), None if b is None else np.zeros_like(b))
+                            for at, (W, b) in enumerate(originals)
+                        ]
+                        self._keep_rough(len(parts["layer"]), found, 0, l2_part, direction)
                     parts["layer"].append(index + 1)
                     parts["target"].append(-1)
                     parts["source"].append(number)
@@ -321,14 +381,16 @@ class Perturbations:
             for dense, (W0, b0) in zip(self.layers, originals, strict=True):
                 dense.W, dense.b = W0, b0
         dtypes = {"layer": np.intp, "target": np.intp, "source": np.intp, "kink": bool, "near_kink": bool}
-        return {name: np.array(values, dtype=dtypes.get(name, np.float64)) for name, values in parts.items()}
+        columns = {name: np.array(values, dtype=dtypes.get(name, np.float64)) for name, values in parts.items()}
+        self._resolve_kinks(columns)
+        return columns
 
     def _along(
         self, index: int, V: Array, v_b: Array | None, h: float
-    ) -> tuple[float, tuple[Array, Array | None], bool]:
-        """Σ_s c_s·E(θ + s·h·v) / h, the realized direction Σ_s c_s·Δθ_s / h, and the kink flag.
+    ) -> tuple[float, tuple[Array, Array | None], bool, Quotients]:
+        """Σ_s c_s·E(θ + s·h·v) / h, the realized direction Σ_s c_s·Δθ_s / h, the kink flag, the quotients.
 
-        Each E is one forward pass of the fast network (``_loss``) with layer ``index``'s
+        Each E is one forward pass of the fast network (``batch_loss``) with layer ``index``'s
         W and b replaced by new arrays; the caller puts the original arrays back.
         """
         dense = self.layers[index]
@@ -337,6 +399,9 @@ class Perturbations:
         realized_W = np.zeros_like(W0)
         realized_b = np.zeros_like(b0) if b0 is not None else None
         trackers = [_KinkTracker(kinks) for kinks in self.kinks]
+        differences: dict[int, Array] = {}
+        magnitude = np.abs(self.base_losses)[None, :].copy()
+        output = self.layers[-1]
         for multiple, coefficient in self.stencil:
             dense.W = W0 + (multiple * h) * V
             realized_W += coefficient * (dense.W - W0)
@@ -345,12 +410,48 @@ class Perturbations:
                 realized_b += coefficient * (dense.b - b0)
             loss = self.fast.batch_loss(self.inputs, self.targets, self.reduction, masks=self.factors)
             estimate += coefficient * (loss - self.base_loss)
+            per_sample = self.fast.loss_function.value_array(output.Y, self.targets, output.Z)
+            differences[multiple] = (per_sample - self.base_losses)[None, :]
+            np.maximum(magnitude, np.abs(per_sample)[None, :], out=magnitude)
             self.evaluations += 1
             for tracker, layer in zip(trackers, self.layers, strict=True):
                 tracker.add(layer.Z)
         dense.W, dense.b = W0, b0
-        kink = any(bool(tracker.straddles(1)[0]) for tracker in trackers)
-        return estimate / h, (realized_W / h, None if realized_b is None else realized_b / h), kink
+        straddles = any(bool(tracker.straddles(1)[0]) for tracker in trackers)
+        found = quotients(differences, self.stencil, np.array([[h]]), magnitude, self.scale)
+        realized = (realized_W / h, None if realized_b is None else realized_b / h)
+        return estimate / h, realized, straddles, found
+
+    # ------------------------------------------------------------------ kink rows
+    def _resolve_kinks(self, columns: dict[str, NDArray[Any]]) -> None:
+        """Grade kink rows by their brackets: the reference value, the bracket and what is near the kink.
+
+        Runs after every perturbed pass (it overwrites the mirror's caches): one backward
+        pass per rough sample, one forward pass per kink row.
+        """
+        n_rows = columns["layer"].size
+        columns["low"] = np.full(n_rows, math.nan)
+        columns["high"] = np.full(n_rows, math.nan)
+        columns["kink_at"] = np.full(n_rows, "", dtype=object)
+        if not self.rough_rows:
+            return
+        samples = sorted({int(r) for rough in self.rough_rows for r in rough.samples})
+        per_sample = sample_gradients(self.fast, self.inputs, self.targets, self.masks, samples)
+        analytic_of = {}
+        for rough in self.rough_rows:
+            layer = int(columns["layer"][rough.row]) - 1
+            analytic_of[rough.row] = (layer, int(columns["target"][rough.row]), int(columns["source"][rough.row]))
+        reference, low, high = reference_values(self.rough_rows, per_sample, analytic_of, self.scale)
+        rows = np.array([rough.row for rough in self.rough_rows], dtype=np.intp)
+        columns["numeric"][rows] = reference
+        columns["low"][rows], columns["high"][rows] = low, high
+        reach = max(multiple for multiple, _ in self.stencil) * self.epsilon / KINK_SHRINK**KINK_RETRIES
+        for rough in self.rough_rows:
+            sample = rough.worst_sample
+            masks = None if self.masks is None else [None if m is None else m[sample : sample + 1] for m in self.masks]
+            columns["kink_at"][rough.row] = locate(
+                self.fast, self.inputs[sample], self.targets[sample], masks, reach, sample
+            )
 
 
 _COLUMNS = ("layer", "target", "source", "weight", "numeric", "graph", "fast", "step", "kink", "near_kink")
