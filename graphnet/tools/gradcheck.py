@@ -293,7 +293,7 @@ def gradient_check(
     fast_gradients = fast.gradients(inputs, targets, reduction=reduction, masks=checked_masks)
     kinks = [kinks_of(layer.activation) for layer in fast.layers]
     factors = fast.dropout_factors(checked_masks)
-    engine = Perturbations(fast, inputs, targets, stencil, reduction, kinks, factors, checked_masks)
+    engine = Perturbations(fast, inputs, targets, stencil, reduction, kinks, factors, checked_masks, graph.gradients)
     if mode == "directional":
         columns = engine.directional(graph_gradients, fast_gradients, step_epsilon, directions, rng)
     else:

@@ -24,7 +24,8 @@ exist (or the step cannot resolve it), and the row is graded by a bracket instea
 number:
 
 * the samples that stay smooth give the numeric value of their part, n_rest;
-* each rough sample r gives its one-sided pair [min(L_r, R_r), max(L_r, R_r)], and its own
+* each rough sample r gives its one-sided pair [min(L_r, R_r), max(L_r, R_r)] (widened by
+  what the quotients may be off: the bound of the test above), and its own
   analytic ∂e_r/∂w, g_r (one backward pass of that sample alone) is compared with the pair;
 * the row's reference is n_rest + scale·Σ_r clip(g_r, min, max) (+ the exact L2 part): a
   correct analytic gradient, whichever one-sided derivative (or anything between) its
@@ -40,6 +41,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -82,6 +84,10 @@ class Quotients:
     left: Array
     right: Array
     rough: NDArray[np.bool_]
+    #: what the one-sided quotients may be off by (the bound of the smoothness test)
+    pad: Array
+    #: the round-off of each sample's central quotient, u·max_s |e_r(s)|·Σ_s |c_s| / h
+    noise: Array
 
 
 def quotients(
@@ -106,7 +112,8 @@ def quotients(
         + ROUNDOFF_FACTOR * _UNIT_ROUNDOFF * magnitude / h
         + JUMP_FLOOR / scale
     )
-    return Quotients(np.asarray(central), np.asarray(left), np.asarray(right), jump > bound)
+    noise = _UNIT_ROUNDOFF * magnitude * sum(abs(coefficient) for _, coefficient in stencil) / h
+    return Quotients(np.asarray(central), np.asarray(left), np.asarray(right), jump > bound, bound, noise)
 
 
 @dataclass
@@ -123,6 +130,8 @@ class RoughRow:
         L_r and R_r of those samples (per sample, not scaled).
     rest : float
         scale·Σ over the smooth samples of their central quotient, plus the L2 part.
+    pad : array
+        How much L_r and R_r may be off (truncation and round-off): the pair is widened by it.
     direction : list of (V, v_b), optional
         Directional mode: the realized direction of every layer (zeros but the row's layer).
     """
@@ -132,6 +141,7 @@ class RoughRow:
     left: Array
     right: Array
     rest: float
+    pad: Array
     direction: list[tuple[Array, Array | None]] | None = field(default=None)
 
     @property
@@ -146,28 +156,61 @@ def _sample_masks(masks: Masks | None, sample: int) -> Masks | None:
     return [None if mask is None else mask[sample : sample + 1] for mask in masks]
 
 
+class _Gradients(Protocol):
+    def __call__(
+        self, X: Array, T: Array, *, reduction: str = "mean", masks: Masks | None = None
+    ) -> list[tuple[Array, Array | None]]: ...
+
+
 def sample_gradients(
-    fast: FastNetwork, inputs: Array, targets: Array, masks: Masks | None, samples: Sequence[int]
+    gradients: _Gradients,
+    fast: FastNetwork,
+    inputs: Array,
+    targets: Array,
+    masks: Masks | None,
+    samples: Sequence[int],
 ) -> dict[int, list[tuple[Array, Array | None]]]:
-    """∂e_r/∂(W, b) of each sample r alone, without the L2 term (one backward pass each)."""
+    """∂e_r/∂(W, b) of each sample r alone by one engine's ``gradients``, without the L2 term.
+
+    For the graph, which runs a batch one sample at a time, the same numbers as in the batch.
+    """
     weight_l2, bias_l2 = fast.network.l2_term.coefficients(1)
+    params = fast.network.get_params()
     result = {}
     for sample in samples:
-        gradients = fast.gradients(
+        per_layer = gradients(
             inputs[sample : sample + 1],
             targets[sample : sample + 1],
             reduction="sum",
             masks=_sample_masks(masks, sample),
         )
         pure = []
-        for (dW, db), layer in zip(gradients, fast.layers, strict=True):
+        for (dW, db), (W, b) in zip(per_layer, params, strict=True):
             if weight_l2:
-                dW = dW - weight_l2 * layer.W
-            if db is not None and bias_l2 and layer.b is not None:
-                db = db - bias_l2 * layer.b
+                dW = dW - weight_l2 * W
+            if db is not None and bias_l2 and b is not None:
+                db = db - bias_l2 * b
             pure.append((dW, db))
         result[int(sample)] = pure
     return result
+
+
+def batch_sample_gradients(
+    fast: FastNetwork, inputs: Array, targets: Array, masks: Masks | None, samples: Sequence[int]
+) -> dict[int, list[tuple[Array, Array | None]]]:
+    """∂e_r/∂(W, b) of sample r as the mirror's batch pass computes it: δ_r·x_rᵀ and δ_r per layer.
+
+    Read from one backward pass over the whole batch (not from the sample alone: a batch's
+    matrix products may round a net input to the other side of a kink).
+    """
+    fast.gradients(inputs, targets, reduction="sum", masks=masks)
+    return {
+        int(r): [
+            (np.outer(layer.delta[r], layer.X[r]), None if layer.b is None else layer.delta[r].copy())
+            for layer in fast.layers
+        ]
+        for r in samples
+    }
 
 
 def reference_values(
@@ -186,8 +229,8 @@ def reference_values(
     high = np.empty(len(rows))
     for number, rough in enumerate(rows):
         g = np.array([_analytic(per_sample[int(r)], rough, analytic_of) for r in rough.samples])
-        lower = np.minimum(rough.left, rough.right)
-        upper = np.maximum(rough.left, rough.right)
+        lower = np.minimum(rough.left, rough.right) - rough.pad
+        upper = np.maximum(rough.left, rough.right) + rough.pad
         reference[number] = rough.rest + scale * float(np.clip(g, lower, upper).sum())
         low[number] = rough.rest + scale * float(lower.sum())
         high[number] = rough.rest + scale * float(upper.sum())

@@ -25,7 +25,15 @@ import numpy as np
 from numpy.typing import NDArray
 
 from graphnet.common.schedule import reduction_scale
-from graphnet.tools.kinks import Quotients, RoughRow, locate, quotients, reference_values, sample_gradients
+from graphnet.tools.kinks import (
+    Quotients,
+    RoughRow,
+    batch_sample_gradients,
+    locate,
+    quotients,
+    reference_values,
+    sample_gradients,
+)
 
 if TYPE_CHECKING:
     from graphnet.fast.dense import DenseLayer
@@ -124,8 +132,11 @@ class Perturbations:
         kinks: Sequence[tuple[float, ...]],
         factors: list[Array | None] | None = None,
         masks: Masks | None = None,
+        graph_gradients: Any = None,
     ) -> None:
         self.fast = fast
+        #: the graph's ``gradients`` (one sample's backward pass at a kink); default: the mirror's
+        self.graph_gradients = graph_gradients if graph_gradients is not None else fast.gradients
         self.factors = factors  # dropout's m/q per layer, fixed (None: no dropout)
         self.masks = masks  # the masks themselves, for one sample's backward pass at a kink
         self.layers: list[DenseLayer] = fast.layers
@@ -166,7 +177,9 @@ class Perturbations:
             else:
                 flat = np.arange(n_parameters)
             targets, sources = np.divmod(flat, width)
-            numeric, steps, kinks, near_kinks = self._layer_numeric(index, targets, sources, epsilon, offset)
+            numeric, steps, kinks, near_kinks, magnitudes, noises = self._layer_numeric(
+                index, targets, sources, epsilon, offset
+            )
             parts["layer"].append(np.full(flat.size, index + 1, dtype=np.intp))
             parts["target"].append(targets.astype(np.intp))
             parts["source"].append(sources.astype(np.intp))
@@ -177,6 +190,8 @@ class Perturbations:
             parts["step"].append(steps)
             parts["kink"].append(kinks)
             parts["near_kink"].append(near_kinks)
+            parts["magnitude"].append(magnitudes)
+            parts["noise"].append(noises)
             offset += flat.size
         columns = {name: np.concatenate(values) for name, values in parts.items()}
         self._resolve_kinks(columns)
@@ -184,12 +199,14 @@ class Perturbations:
 
     def _layer_numeric(
         self, index: int, targets: NDArray[np.intp], sources: NDArray[np.intp], epsilon: float, offset: int
-    ) -> tuple[Array, Array, NDArray[np.bool_], NDArray[np.bool_]]:
+    ) -> tuple[Array, Array, NDArray[np.bool_], NDArray[np.bool_], Array, Array]:
         """Central differences for the given w_ji of layer ``index`` (0-based), in blocks.
 
         Returns the estimates, their steps, whether a sample is still rough (a kink) at the
         final step, and whether the first step reached over a kink (the step was then made
-        smaller).  Kink rows are kept in :attr:`rough_rows` (``offset``: the first row's index).
+        smaller), the magnitude scale·Σ_r |c_r| + |L2 part| of the terms each estimate sums,
+        and its round-off (see :class:`~graphnet.tools.kinks.Quotients`).
+        Kink rows are kept in :attr:`rough_rows` (``offset``: the first row's index).
         """
         layer = self.layers[index]
         n_samples = len(self.inputs)
@@ -200,6 +217,8 @@ class Perturbations:
         steps = np.empty(targets.size)
         kinks = np.empty(targets.size, dtype=bool)
         near_kinks = np.empty(targets.size, dtype=bool)
+        magnitudes = np.empty(targets.size)
+        noises = np.empty(targets.size)
         source_outputs = _with_ones(layer.X) if layer.b is not None else layer.X  # o_i, bias o = 1
         for start in range(0, targets.size, block):
             part = slice(start, start + block)
@@ -208,6 +227,7 @@ class Perturbations:
             net = layer.Z[:, j].T  # (p, n): net_j, per sample
             h = epsilon / np.maximum(np.abs(o).max(axis=1), MIN_SOURCE_SCALE)
             estimate, straddles, found, l2_part = self._block(index, j, i, o, net, h)
+            first = Quotients(found.central.copy(), found.left, found.right, found.rough.copy(), found.pad, found.noise)
             rough = found.rough.any(axis=1)
             near_kinks[part] = straddles | rough
             retry_rows = near_kinks[part].copy()
@@ -220,25 +240,39 @@ class Perturbations:
                     index, j[retry], i[retry], o[retry], net[retry], h[retry]
                 )
                 estimate[retry], l2_part[retry] = again, l2_again
-                for name in ("central", "left", "right", "rough"):
+                for name in ("central", "left", "right", "rough", "pad", "noise"):
                     getattr(found, name)[retry] = getattr(found_again, name)
                 rough[retry] = found_again.rough.any(axis=1)
                 retry_rows[:] = False
                 retry_rows[retry] = straddles_again | rough[retry]
             numeric[part], kinks[part], steps[part] = estimate, rough, h
+            magnitudes[part] = self.scale * np.abs(found.central).sum(axis=1) + np.abs(l2_part)
+            noises[part] = self.scale * found.noise.sum(axis=1)
             for local in np.flatnonzero(rough):
-                self._keep_rough(offset + start + int(local), found, int(local), float(l2_part[local]))
-        return numeric, steps, kinks, near_kinks
+                self._keep_rough(offset + start + int(local), found, int(local), float(l2_part[local]), first)
+        return numeric, steps, kinks, near_kinks, magnitudes, noises
 
     def _keep_rough(
-        self, row: int, found: Quotients, local: int, l2_part: float, direction: Any = None
+        self, row: int, found: Quotients, local: int, l2_part: float, first: Quotients, direction: Any = None
     ) -> None:
-        """Remember a kink row: its rough samples' one-sided pair, the smooth samples' numeric part."""
+        """Remember a kink row: its rough samples' one-sided pair, the smooth samples' numeric part.
+
+        A sample smooth at the first step keeps that step's quotient (the most precise one).
+        """
         rough = found.rough[local]
         samples = np.flatnonzero(rough)
-        rest = self.scale * float(found.central[local][~rough].sum()) + l2_part
+        central = np.where(first.rough[local], found.central[local], first.central[local])
+        rest = self.scale * float(central[~rough].sum()) + l2_part
         self.rough_rows.append(
-            RoughRow(row, samples, found.left[local][samples], found.right[local][samples], rest, direction)
+            RoughRow(
+                row,
+                samples,
+                found.left[local][samples],
+                found.right[local][samples],
+                rest,
+                found.pad[local][samples],
+                direction,
+            )
         )
 
     def _block(
@@ -349,6 +383,7 @@ class Perturbations:
                     change_scale = max(float(np.abs(net_change).max()), MIN_SOURCE_SCALE)
                     h = epsilon / change_scale
                     numeric, realized, straddles, found = self._along(index, V, v_b, h)
+                    first = found
                     near = straddles or bool(found.rough.any())
                     parts["near_kink"].append(near)
                     for _ in range(KINK_RETRIES):  # step back from kinks where a smaller step can
@@ -361,13 +396,16 @@ class Perturbations:
                     fast_W, fast_b = fast_gradients[index]
                     kink = bool(found.rough.any())
                     if kink:
-                        # the L2 part: what the whole estimate has beyond the samples' quotients
-                        l2_part = numeric - self.scale * float(found.central[0].sum())
+                        # the L2 part, exactly: a central difference of a quadratic is its derivative
+                        weight_l2, bias_l2 = self.l2_coefficients
+                        l2_part = weight_l2 * float(np.sum(W0 * realized[0]))
+                        if b0 is not None and realized[1] is not None:
+                            l2_part += bias_l2 * float(np.dot(b0, realized[1]))
                         direction = [
                             realized if at == index else (np.zeros_like(W), None if b is None else np.zeros_like(b))
                             for at, (W, b) in enumerate(originals)
                         ]
-                        self._keep_rough(len(parts["layer"]), found, 0, l2_part, direction)
+                        self._keep_rough(len(parts["layer"]), found, 0, l2_part, first, direction)
                     parts["layer"].append(index + 1)
                     parts["target"].append(-1)
                     parts["source"].append(number)
@@ -377,6 +415,8 @@ class Perturbations:
                     parts["fast"].append(_dot(fast_W, fast_b, realized))
                     parts["step"].append(h)
                     parts["kink"].append(kink)
+                    parts["magnitude"].append(self.scale * float(np.abs(found.central).sum()))
+                    parts["noise"].append(self.scale * float(found.noise.sum()))
         finally:
             for dense, (W0, b0) in zip(self.layers, originals, strict=True):
                 dense.W, dense.b = W0, b0
@@ -436,14 +476,18 @@ class Perturbations:
         if not self.rough_rows:
             return
         samples = sorted({int(r) for rough in self.rough_rows for r in rough.samples})
-        per_sample = sample_gradients(self.fast, self.inputs, self.targets, self.masks, samples)
         analytic_of = {}
         for rough in self.rough_rows:
             layer = int(columns["layer"][rough.row]) - 1
             analytic_of[rough.row] = (layer, int(columns["target"][rough.row]), int(columns["source"][rough.row]))
-        reference, low, high = reference_values(self.rough_rows, per_sample, analytic_of, self.scale)
         rows = np.array([rough.row for rough in self.rough_rows], dtype=np.intp)
-        columns["numeric"][rows] = reference
+        columns["graph_numeric"] = columns["numeric"].copy()
+        # each engine against its own reference: at a kink the two may round to different sides
+        from_graph = sample_gradients(self.graph_gradients, self.fast, self.inputs, self.targets, self.masks, samples)
+        from_fast = batch_sample_gradients(self.fast, self.inputs, self.targets, self.masks, samples)
+        for column, per_sample in (("numeric", from_fast), ("graph_numeric", from_graph)):
+            reference, low, high = reference_values(self.rough_rows, per_sample, analytic_of, self.scale)
+            columns[column][rows] = reference
         columns["low"][rows], columns["high"][rows] = low, high
         reach = max(multiple for multiple, _ in self.stencil) * self.epsilon / KINK_SHRINK**KINK_RETRIES
         for rough in self.rough_rows:
@@ -454,7 +498,20 @@ class Perturbations:
             )
 
 
-_COLUMNS = ("layer", "target", "source", "weight", "numeric", "graph", "fast", "step", "kink", "near_kink")
+_COLUMNS = (
+    "layer",
+    "target",
+    "source",
+    "weight",
+    "numeric",
+    "graph",
+    "fast",
+    "step",
+    "kink",
+    "near_kink",
+    "magnitude",
+    "noise",
+)
 
 
 def _augmented(W: Array, b: Array | None) -> Array:
