@@ -95,7 +95,7 @@ def build(case: dict, factor: float = 1.0, planted: str = "activation") -> tuple
         y = net.predict(X)[sample, k]
         if hinge:  # y·t = 1 + offset: move the output bias (this sample's y), t stays ±1
             params = net.get_params()
-            W, b = params[-1]
+            _, b = params[-1]
             b[k] += T[sample, k] * (1.0 + offset) - y
             net.set_params(params)
         else:  # y − t = offset

@@ -120,6 +120,7 @@ class Mirror(Protocol):
         checkpoint: str | os.PathLike[str] | None = None,
         checkpoint_every: int = 1,
         resume: str | os.PathLike[str] | None = None,
+        check_gradients: str | None = None,
     ) -> History:
         """Gradient descent on batches, the parameters owed back to the graph."""
 

@@ -270,6 +270,7 @@ class FastNetwork(MirrorSync, ChunkedEvaluation):
         checkpoint: str | os.PathLike[str] | None = None,
         checkpoint_every: int = 1,
         resume: str | os.PathLike[str] | None = None,
+        check_gradients: str | None = None,
     ) -> History:
         """Gradient descent on batches; same arguments and schedule as :meth:`Network.train`."""
         check_differentiable(self.network.activations)
@@ -299,6 +300,7 @@ class FastNetwork(MirrorSync, ChunkedEvaluation):
                     resume=resume,
                     optimizer=chosen,
                     recheck_inputs=lambda: self._inputs(X),
+                    check_gradients=check_gradients,
                 )
         finally:
             if self.parameters_finite():

@@ -375,6 +375,7 @@ class Network(BuiltOnTheGraph):
         checkpoint: str | os.PathLike[str] | None = None,
         checkpoint_every: int = 1,
         resume: str | os.PathLike[str] | None = None,
+        check_gradients: str | None = None,
     ) -> History:
         """Train by gradient descent; see :mod:`graphnet.tools.train` for the schedules.
 
@@ -413,6 +414,9 @@ class Network(BuiltOnTheGraph):
             Continue the run saved in this checkpoint: same data and settings (the same
             optimizer too; its counts and state come from the file), ``epochs`` the total to
             reach.  The result equals the uninterrupted run's, bit for bit.
+        check_gradients : {None, "first"}, default None
+            "first": a sampled gradient check on the first batch; a wrong derivative stops
+            training with :class:`~graphnet.math.errors.WrongGradientError`.
 
         Returns
         -------
@@ -441,6 +445,7 @@ class Network(BuiltOnTheGraph):
                 checkpoint=checkpoint,
                 checkpoint_every=checkpoint_every,
                 resume=resume,
+                check_gradients=check_gradients,
             )
         check_differentiable(self.activations)
         inputs, targets = self._check_data(X, T, inputs_finite=False)  # train_loop looks for NaN and inf
@@ -466,24 +471,8 @@ class Network(BuiltOnTheGraph):
             resume=resume,
             optimizer=self.optimizer,
             recheck_inputs=lambda: self._check_data(X, T),
+            check_gradients=check_gradients,
         )
-
-    # ------------------------------------------------------------------ for the training loop
-    def train_batch(
-        self,
-        inputs: NDArray[np.floating],
-        targets: NDArray[np.floating],
-        rate: float,
-        scale: float,
-        masks: Masks | None = None,
-    ) -> int | None:
-        """One update from one batch by the network's optimizer, ``rate`` being this update's η.
-
-        A single sample under plain SGD takes the fused SGD step.  Returns None, or (without
-        updating) the row of the first sample whose output δ is not finite.  Raises
-        :class:`~graphnet.common.training.BadInputs` first if the inputs hold NaN or inf.
-        """
-        return fused.train_batch(self, inputs, targets, rate, scale, masks)
 
     def __repr__(self) -> str:
         names = [a.name for a in self.activations]

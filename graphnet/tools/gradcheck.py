@@ -57,6 +57,7 @@ from graphnet.graph.network import Network
 from graphnet.math.activations import Activation, LeakyReLU, ReLU
 from graphnet.math.errors import IncompatibleError
 from graphnet.math.validation import check_choice, check_count, check_positive_number
+from graphnet.tools.gradient_rows import GradientRow, LayerSummary, Verdict
 from graphnet.tools.perturbations import (
     CHUNK_ELEMENTS,
     DEFAULT_EPSILON,
@@ -79,9 +80,6 @@ from graphnet.tools.verdicts import (
     VERDICTS,
     WRONG_RELATIVE_ERROR,
     GradientReport,
-    GradientRow,
-    LayerSummary,
-    Verdict,
 )
 
 if TYPE_CHECKING:

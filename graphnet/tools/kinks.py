@@ -39,9 +39,10 @@ its input y.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -56,11 +57,13 @@ __all__ = [
     "ONE_SIDED",
     "ROUNDOFF_FACTOR",
     "SMOOTH_TOLERANCE",
+    "KinkTracker",
     "Quotients",
     "RoughRow",
     "locate",
     "quotients",
     "reference_values",
+    "resolve",
 ]
 
 #: One-sided difference weights a_m (m = 1 … k) for the points a stencil of each order has.
@@ -74,6 +77,36 @@ JUMP_FLOOR = 1e-13
 #: Relative jump in slope above which :func:`locate` names an element.
 LOCATE_THRESHOLD = 1e-3
 _UNIT_ROUNDOFF = float(np.finfo(np.float64).eps) / 2.0
+
+
+class KinkTracker:
+    """Running min and max of net inputs over a stencil's passes, to see if any straddle a kink."""
+
+    def __init__(self, kinks: tuple[float, ...]) -> None:
+        self.kinks = kinks
+        self.low: Array | None = None
+        self.high: Array | None = None
+
+    def add(self, net_inputs: Array) -> None:
+        if not self.kinks:
+            return
+        if self.low is None or self.high is None:
+            self.low = net_inputs.copy()
+            self.high = net_inputs.copy()
+        else:
+            np.minimum(self.low, net_inputs, out=self.low)
+            np.maximum(self.high, net_inputs, out=self.high)
+
+    def straddles(self, n_rows: int) -> NDArray[np.bool_]:
+        """Per leading row: True if an element has low ≤ kink ≤ high and low < high."""
+        result = np.zeros(n_rows, dtype=bool)
+        if self.low is None or self.high is None:
+            return result
+        low = self.low.reshape(n_rows, -1)
+        high = self.high.reshape(n_rows, -1)
+        for kink in self.kinks:
+            result |= ((low <= kink) & (kink <= high) & (low < high)).any(axis=1)
+        return result
 
 
 @dataclass
@@ -253,6 +286,50 @@ def _analytic(
         return float(dW[j, i])
     assert db is not None
     return float(db[j])
+
+
+def resolve(
+    rough_rows: Sequence[RoughRow],
+    columns: dict[str, NDArray[Any]],
+    fast: FastNetwork,
+    graph_gradients: _Gradients,
+    inputs: Array,
+    targets: Array,
+    masks: Masks | None,
+    scale: float,
+    reach: float,
+) -> None:
+    """Grade kink rows by their brackets: each engine's reference value, the bracket, what is near the kink.
+
+    Fills the columns ``numeric`` (the mirror's reference), ``graph_numeric`` (the graph's),
+    ``low``, ``high`` and ``kink_at``.  Runs after every perturbed pass (it overwrites the
+    mirror's caches): one backward pass per rough sample, one forward pass per kink row.
+    """
+    n_rows = columns["layer"].size
+    columns["low"] = np.full(n_rows, math.nan)
+    columns["high"] = np.full(n_rows, math.nan)
+    columns["kink_at"] = np.full(n_rows, "", dtype=object)
+    if not rough_rows:
+        return
+    samples = sorted({int(r) for rough in rough_rows for r in rough.samples})
+    analytic_of = {}
+    for rough in rough_rows:
+        layer = int(columns["layer"][rough.row]) - 1
+        analytic_of[rough.row] = (layer, int(columns["target"][rough.row]), int(columns["source"][rough.row]))
+    rows = np.array([rough.row for rough in rough_rows], dtype=np.intp)
+    columns["graph_numeric"] = columns["numeric"].copy()
+    # each engine against its own reference: at a kink the two may round to different sides
+    from_graph = sample_gradients(graph_gradients, fast, inputs, targets, masks, samples)
+    from_fast = batch_sample_gradients(fast, inputs, targets, masks, samples)
+    for column, per_sample in (("numeric", from_fast), ("graph_numeric", from_graph)):
+        reference, low, high = reference_values(rough_rows, per_sample, analytic_of, scale)
+        columns[column][rows] = reference
+    columns["low"][rows], columns["high"][rows] = low, high
+    for rough in rough_rows:
+        sample = rough.worst_sample
+        columns["kink_at"][rough.row] = locate(
+            fast, inputs[sample], targets[sample], _sample_masks(masks, sample), reach, sample
+        )
 
 
 def locate(fast: FastNetwork, x: Array, t: Array, masks: Masks | None, probe: float, sample: int) -> str:

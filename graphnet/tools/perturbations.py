@@ -9,7 +9,7 @@ never by writing the network's parameters (directional mode puts back the very s
 * :data:`DEFAULT_EPSILON`: their best steps, ε = u^(1/(order+1)) in net-input units;
 * :class:`Perturbations`: the engine: a perturbed weight w_ji moves only net_j, so all the
   perturbations of a layer run as one batch of that unit's net inputs through the layers above;
-* the kink tracker: whether a stencil's passes put some net input on both sides of a kink
+* the kinks (:mod:`graphnet.tools.kinks`): whether the loss along a row is smooth (one-sided quotients)
   (then the row is recomputed with smaller steps, :data:`KINK_SHRINK`, :data:`KINK_RETRIES`).
 
 The grading of the numbers is :mod:`graphnet.tools.verdicts`'s job.
@@ -25,15 +25,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from graphnet.common.schedule import reduction_scale
-from graphnet.tools.kinks import (
-    Quotients,
-    RoughRow,
-    batch_sample_gradients,
-    locate,
-    quotients,
-    reference_values,
-    sample_gradients,
-)
+from graphnet.tools.kinks import KinkTracker, Quotients, RoughRow, quotients, resolve
 
 if TYPE_CHECKING:
     from graphnet.fast.dense import DenseLayer
@@ -70,36 +62,6 @@ KINK_SHRINK = 10.0
 KINK_RETRIES = 3
 #: Elements per work array when perturbations are batched (bounds memory, keeps caches warm).
 CHUNK_ELEMENTS = 1 << 18
-
-
-class _KinkTracker:
-    """Running min and max of net inputs over a stencil's passes, to see if any straddle a kink."""
-
-    def __init__(self, kinks: tuple[float, ...]) -> None:
-        self.kinks = kinks
-        self.low: Array | None = None
-        self.high: Array | None = None
-
-    def add(self, net_inputs: Array) -> None:
-        if not self.kinks:
-            return
-        if self.low is None or self.high is None:
-            self.low = net_inputs.copy()
-            self.high = net_inputs.copy()
-        else:
-            np.minimum(self.low, net_inputs, out=self.low)
-            np.maximum(self.high, net_inputs, out=self.high)
-
-    def straddles(self, n_rows: int) -> NDArray[np.bool_]:
-        """Per leading row: True if an element has low ≤ kink ≤ high and low < high."""
-        result = np.zeros(n_rows, dtype=bool)
-        if self.low is None or self.high is None:
-            return result
-        low = self.low.reshape(n_rows, -1)
-        high = self.high.reshape(n_rows, -1)
-        for kink in self.kinks:
-            result |= ((low <= kink) & (kink <= high) & (low < high)).any(axis=1)
-        return result
 
 
 class Perturbations:
@@ -228,7 +190,7 @@ class Perturbations:
             h = epsilon / np.maximum(np.abs(o).max(axis=1), MIN_SOURCE_SCALE)
             estimate, straddles, found, l2_part = self._block(index, j, i, o, net, h)
             first = Quotients(found.central.copy(), found.left, found.right, found.rough.copy(), found.pad, found.noise)
-            rough = found.rough.any(axis=1)
+            rough: NDArray[np.bool_] = np.asarray(found.rough.any(axis=1))
             near_kinks[part] = straddles | rough
             retry_rows = near_kinks[part].copy()
             for _ in range(KINK_RETRIES):  # step back from kinks where a smaller step can
@@ -287,7 +249,7 @@ class Perturbations:
         p, n = net.shape
         differences: dict[int, Array] = {}  # e_r(s) − e_r per stencil point, parameter and sample
         magnitude = np.broadcast_to(np.abs(self.base_losses), (p, n)).copy()
-        trackers = [_KinkTracker(kinks) for kinks in self.kinks[index:]]
+        trackers = [KinkTracker(kinks) for kinks in self.kinks[index:]]
         for multiple, _ in self.stencil:
             shifted = net + (multiple * h)[:, None] * o  # net_j + s·h·o_i, (p, n)
             trackers[0].add(shifted)
@@ -318,7 +280,7 @@ class Perturbations:
             straddles |= tracker.straddles(p)
         return numeric, straddles, found, l2_part
 
-    def _losses_above(self, index: int, j: NDArray[np.intp], shifted: Array, trackers: list[_KinkTracker]) -> Array:
+    def _losses_above(self, index: int, j: NDArray[np.intp], shifted: Array, trackers: list[KinkTracker]) -> Array:
         """Per-sample losses e_r when unit j of layer ``index`` has the net inputs ``shifted``."""
         layer = self.layers[index]
         p, n = shifted.shape
@@ -438,7 +400,7 @@ class Perturbations:
         estimate = 0.0
         realized_W = np.zeros_like(W0)
         realized_b = np.zeros_like(b0) if b0 is not None else None
-        trackers = [_KinkTracker(kinks) for kinks in self.kinks]
+        trackers = [KinkTracker(kinks) for kinks in self.kinks]
         differences: dict[int, Array] = {}
         magnitude = np.abs(self.base_losses)[None, :].copy()
         output = self.layers[-1]
@@ -464,38 +426,19 @@ class Perturbations:
 
     # ------------------------------------------------------------------ kink rows
     def _resolve_kinks(self, columns: dict[str, NDArray[Any]]) -> None:
-        """Grade kink rows by their brackets: the reference value, the bracket and what is near the kink.
-
-        Runs after every perturbed pass (it overwrites the mirror's caches): one backward
-        pass per rough sample, one forward pass per kink row.
-        """
-        n_rows = columns["layer"].size
-        columns["low"] = np.full(n_rows, math.nan)
-        columns["high"] = np.full(n_rows, math.nan)
-        columns["kink_at"] = np.full(n_rows, "", dtype=object)
-        if not self.rough_rows:
-            return
-        samples = sorted({int(r) for rough in self.rough_rows for r in rough.samples})
-        analytic_of = {}
-        for rough in self.rough_rows:
-            layer = int(columns["layer"][rough.row]) - 1
-            analytic_of[rough.row] = (layer, int(columns["target"][rough.row]), int(columns["source"][rough.row]))
-        rows = np.array([rough.row for rough in self.rough_rows], dtype=np.intp)
-        columns["graph_numeric"] = columns["numeric"].copy()
-        # each engine against its own reference: at a kink the two may round to different sides
-        from_graph = sample_gradients(self.graph_gradients, self.fast, self.inputs, self.targets, self.masks, samples)
-        from_fast = batch_sample_gradients(self.fast, self.inputs, self.targets, self.masks, samples)
-        for column, per_sample in (("numeric", from_fast), ("graph_numeric", from_graph)):
-            reference, low, high = reference_values(self.rough_rows, per_sample, analytic_of, self.scale)
-            columns[column][rows] = reference
-        columns["low"][rows], columns["high"][rows] = low, high
+        """Grade kink rows by their brackets (:func:`graphnet.tools.kinks.resolve`), after every perturbed pass."""
         reach = max(multiple for multiple, _ in self.stencil) * self.epsilon / KINK_SHRINK**KINK_RETRIES
-        for rough in self.rough_rows:
-            sample = rough.worst_sample
-            masks = None if self.masks is None else [None if m is None else m[sample : sample + 1] for m in self.masks]
-            columns["kink_at"][rough.row] = locate(
-                self.fast, self.inputs[sample], self.targets[sample], masks, reach, sample
-            )
+        resolve(
+            self.rough_rows,
+            columns,
+            self.fast,
+            self.graph_gradients,
+            self.inputs,
+            self.targets,
+            self.masks,
+            self.scale,
+            reach,
+        )
 
 
 _COLUMNS = (
