@@ -140,6 +140,8 @@ class LinearDecay(Schedule):
     >>> schedule = LinearDecay(end=0.1, updates=3)
     >>> [round(schedule.rate(1.0, updates=t, epochs=0), 12) for t in range(5)]
     [1.0, 0.7, 0.4, 0.1, 0.1]
+    >>> schedule.rate(1.0, updates=3, epochs=0)
+    0.1
     """
 
     name = "linear"
@@ -153,8 +155,10 @@ class LinearDecay(Schedule):
         self.updates = int(updates)
 
     def rate(self, base_rate: float, *, updates: int, epochs: int) -> float:
-        """η₀ + (η₁ − η₀)·min(t, n)/n."""
-        return base_rate + (self.end - base_rate) * min(updates, self.updates) / self.updates
+        """η₀ + (η₁ − η₀)·t/n for t < n; η₁ from then on (exactly)."""
+        if updates >= self.updates:
+            return self.end
+        return base_rate + (self.end - base_rate) * updates / self.updates
 
     def config(self) -> dict[str, float]:
         """``end`` (η₁) and ``updates`` (n)."""
