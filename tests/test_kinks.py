@@ -9,7 +9,7 @@ hinge, y = t for the absolute error), at offsets from 0 (exactly on) to 1e-2.
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 from piecewise import ACTIVATIONS, LOSSES
 
@@ -103,6 +103,23 @@ def build(case: dict, factor: float = 1.0, planted: str = "activation") -> tuple
     return net, X, T
 
 
+#: Within this of a kink (net input or loss input) an element counts as sitting on it: the
+#: smallest step's reach (order 6: 3ε/1000 ≈ 1.6e-5).
+REACH = 2e-5
+
+
+def kinks_met(case: dict, net: Network, X: np.ndarray, T: np.ndarray) -> np.ndarray:
+    """Per sample: how many elements (hidden units, the loss at each output) sit on a kink."""
+    fast = net.vectorized()
+    Y = fast.forward(X)
+    count = np.zeros(len(X), dtype=int)
+    for layer in fast.layers[:-1]:  # the hidden layers are piecewise, the output is the identity
+        count += (np.abs(layer.Z) < REACH).sum(axis=1)
+    loss_input = 1.0 - Y * T if case["loss"].startswith("hinge") else Y - T
+    count += (np.abs(loss_input) < REACH).sum(axis=1)
+    return count
+
+
 def check(case: dict, net: Network, X: np.ndarray, T: np.ndarray):
     return gradient_check(
         net, X, T, mode=case["mode"], order=case["order"], reduction=case["reduction"], per_layer=6, seed=1
@@ -113,6 +130,9 @@ def check(case: dict, net: Network, X: np.ndarray, T: np.ndarray):
 @given(cases())
 def test_no_false_alarm_on_and_near_kinks(case):
     net, X, T = build(case)
+    # out of scope: a sample on two kinks at once (a ReLU at 0 whose output puts the loss on
+    # its hinge): what lies between them is narrower than any step (see graphnet.tools.kinks)
+    assume(kinks_met(case, net, X, T).max() <= 1)
     report = check(case, net, X, T)
     assert report.passed, report.to_text()
     # summary figures come from the rows that count; kink rows are reported apart, with what is near the kink
@@ -121,6 +141,33 @@ def test_no_false_alarm_on_and_near_kinks(case):
     for row in report.kink_rows:
         assert row.verdict == "kink" and row.low <= row.numeric <= row.high
         assert row.kink_at.startswith("sample ")
+    event(f"kink rows: {bool(report.kinks.any())}, retried rows: {bool(report.near_kinks.any())}")
+
+
+def test_kink_rows_are_reported_apart_with_what_is_near_the_kink():
+    base = {
+        "activation": "relu",
+        "loss": "absolute",
+        "sizes": [2, 3, 1],
+        "n_samples": 3,
+        "mode": "full",
+        "order": 6,
+        "reduction": "mean",
+        "l2": 0.0,
+        "seed": 11,
+    }
+    for placements, place in (
+        ([("unit", 0.0)], "sample 0, layer 1 unit"),
+        ([("loss", 0.0)], "sample 0, the loss at output 0"),
+    ):
+        case = {**base, "placements": placements}
+        net, X, T = build(case)
+        report = check(case, net, X, T)
+        assert report.passed and report.kinks.any()
+        assert all(row.kink_at.startswith(place) for row in report.kink_rows), report.to_text()
+        assert "at a kink (not counted" in report.summary
+        counted = ~report.kinks
+        assert report.max_absolute_error == report.absolute_errors[counted].max() < 1e-9
 
 
 @settings(max_examples=600, suppress_health_check=[HealthCheck.too_slow])
@@ -136,6 +183,7 @@ def test_planted_derivative_errors_still_fail(case, factor, planted):
     derivatives is right.
     """
     true_net, X, T = build(case)
+    assume(kinks_met(case, true_net, X, T).max() <= 1)  # as above
     planted_net, X2, T2 = build(case, factor, planted)
     np.testing.assert_array_equal(X, X2)
     true_report = check(case, true_net, X, T)

@@ -32,6 +32,12 @@ number:
   convention picks at the kink, equals it; a wrong one differs on the smooth samples or
   falls outside a pair.
 
+What it cannot do: a sample on **two kinks at once** (a ReLU unit at 0 whose output puts
+the loss exactly on its hinge, within the smallest step) may have a derivative that comes
+from a stretch narrower than any step: e flat on both sides at every scale the stencil sees,
+the analytic value not 0.  Such a row is graded "wrong"; it takes data placed on two kinks
+to the last bits.
+
 :func:`locate` names what is near the kink for the report: the unit whose activation is not
 smooth at its net input (one sample's forward pass, probed on both sides), or the loss at
 its input y.
