@@ -203,3 +203,17 @@ def test_a_run_with_the_new_options_resumes_bit_for_bit(tmp_path, engine):
     other = make(l2=0.05, l2_bias=0.03, l2_per_batch=True)
     with pytest.raises(IncompatibleError, match="l2_bias"):
         other.train(X, T, epochs=5, optimizer=SGD(schedule=LinearDecay(end=0.1, updates=7)), resume=path, **options)
+
+
+def test_the_gradient_phase_with_l2_bias_gives_the_fused_gradients():
+    """graph/phases.py's gradient steps (what the stepper walks) take λ_b too, and agree with training's loops."""
+    from graphnet.graph import phases
+
+    X, T = data(1)
+    net = make(l2=0.1, l2_bias=0.3)
+    net.forward(X[0])
+    net.backward(T[0])  # the fused loops: ∂E/∂w with λ·w, and λ_b·b on the biases
+    fused_gradients = [c.gradient for c in net.connections]
+    for _ in phases.gradient_steps(net.connections, net.l2, net.l2_bias):
+        pass
+    assert [c.gradient for c in net.connections] == fused_gradients
