@@ -333,18 +333,29 @@ def resolve(
     columns["low"][rows], columns["high"][rows] = low, high
     for rough in rough_rows:
         sample = rough.worst_sample
+        layer, target, _ = analytic_of[rough.row]
+        prefer = None if rough.direction is not None else (layer + 1, target)
         columns["kink_at"][rough.row] = locate(
-            fast, inputs[sample], targets[sample], _sample_masks(masks, sample), reach, sample
+            fast, inputs[sample], targets[sample], _sample_masks(masks, sample), reach, sample, prefer
         )
 
 
-def locate(fast: FastNetwork, x: Array, t: Array, masks: Masks | None, probe: float, sample: int) -> str:
+def locate(
+    fast: FastNetwork,
+    x: Array,
+    t: Array,
+    masks: Masks | None,
+    probe: float,
+    sample: int,
+    prefer: tuple[int, int] | None = None,
+) -> str:
     """What is near a kink in one sample: a unit's net input, or the loss's input y.
 
     Runs the sample forward, then probes every activation at its net input z and the loss
     at its outputs y with one-sided quotients of width ``probe``; names the element whose
     slopes on the two sides differ most (relative to the slope), if any differs by more
-    than :data:`LOCATE_THRESHOLD`.
+    than :data:`LOCATE_THRESHOLD`.  ``prefer`` (layer, unit): the unit a row perturbs, named
+    first when it is at a kink.
     """
     outputs = fast.forward(x[None, :], masks=masks)
     best = (LOCATE_THRESHOLD, f"sample {sample}: not located")
@@ -354,6 +365,8 @@ def locate(fast: FastNetwork, x: Array, t: Array, masks: Masks | None, probe: fl
         z = layer.Z[0].astype(np.float64)
         f = layer.activation.value_array
         score = _jump(f(z - probe), f(z), f(z + probe))
+        if prefer is not None and prefer[0] == number and score[prefer[1]] > LOCATE_THRESHOLD:
+            return f"sample {sample}, layer {number} unit {prefer[1]}: net input {z[prefer[1]]:.6g}"
         at = int(np.argmax(score))
         if score[at] > best[0]:
             best = (float(score[at]), f"sample {sample}, layer {number} unit {at}: net input {z[at]:.6g}")
