@@ -84,11 +84,12 @@ def target_for(loss, n, draw_values):
     output=st.sampled_from(OUTPUTS),
     dropout=st.sampled_from([0.0, 0.5]),
     l2=st.sampled_from([0.0, 0.1]),
+    l2_bias=st.sampled_from([0.0, 0.05]),
     sizes=st.lists(st.integers(1, 9), min_size=1, max_size=2),
     seed=st.integers(0, 2**16),
     values=st.lists(st.floats(-2, 2, allow_nan=False), min_size=12, max_size=12),
 )
-def test_every_numbers_string_evaluates_to_the_events_value(hidden, output, dropout, l2, sizes, seed, values):
+def test_every_numbers_string_evaluates_to_the_events_value(hidden, output, dropout, l2, l2_bias, sizes, seed, values):
     activation, loss = output
     n_in, hidden_sizes = sizes[0], sizes[1:]
     n_out = 2 if activation == "softmax" else 1 + seed % 3
@@ -100,6 +101,7 @@ def test_every_numbers_string_evaluates_to_the_events_value(hidden, output, drop
         init="normal",
         seed=seed,
         l2=l2,
+        l2_bias=l2_bias,
         dropout=dropout if hidden_sizes else 0.0,
     )
     target = target_for(

@@ -28,6 +28,7 @@ def state(net):
     [
         {},
         {"l2": 0.1},
+        {"l2": 0.1, "l2_bias": 0.05},
         {"output_activation": "softmax", "loss": "cross_entropy"},
         {"activation": "tanh", "bias": False},
     ],

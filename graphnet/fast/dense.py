@@ -38,7 +38,7 @@ class DenseLayer:
     dW, db : arrays of the same shapes
         ∂E/∂W and ∂E/∂b from the last backward pass (reduced over the batch, plus λ·W).
     weight_sum, bias_sum, scale : the batch sums Σ δᵀ·X and Σ δ, and the reduction's factor
-        dW = scale·weight_sum + λ·W and db = scale·bias_sum.  Plain SGD without L2 updates
+        dW = scale·weight_sum + λ·W and db = scale·bias_sum + λ_b·b.  Plain SGD without L2 updates
         from the sums with the step (rate·scale), as the classic loops do, so dW and db are
         only formed when read: two passes over small arrays fewer per batch.
     X, Z, Y, delta : arrays (n, ·)
@@ -49,11 +49,14 @@ class DenseLayer:
         The optimizer's state for W and for b (arrays of their shapes); None for plain SGD.
     """
 
-    def __init__(self, W: Array, b: Array | None, activation: Activation, *, l2: float = 0.0) -> None:
+    def __init__(
+        self, W: Array, b: Array | None, activation: Activation, *, l2: float = 0.0, l2_bias: float = 0.0
+    ) -> None:
         self.W = W
         self.b = b
         self.activation = activation
         self.l2 = l2
+        self.l2_bias = l2_bias
         self.weight_sum = np.zeros_like(W)
         self.bias_sum = np.zeros_like(b) if b is not None else None
         self.scale = 1.0
@@ -105,7 +108,7 @@ class DenseLayer:
         return self.backward_delta(self.derivative() * dE_dY, scale=scale, propagate=propagate)
 
     def backward_delta(self, delta: Array, *, scale: float = 1.0, propagate: bool = True) -> Array | None:
-        """Given δ = ∂E/∂Z: dW = scale·δᵀ·X + λ·W, db = scale·Σ_rows δ; return ∂E/∂X = δ·W.
+        """Given δ = ∂E/∂Z: dW = scale·δᵀ·X + λ·W, db = scale·Σ_rows δ + λ_b·b; return ∂E/∂X = δ·W.
 
         Mirrors the graph's ``gradient`` phase (∂E/∂w_ji = δ_j·o_i summed over the batch)
         and ``downstream_sum`` (Σ_k w_kj·δ_k) of the nodes below.  ``propagate=False`` (the
@@ -119,6 +122,8 @@ class DenseLayer:
         self._dW = self._db = None
         if self.l2 != 0.0:
             self._dW = self._scaled(self.weight_sum) + self.l2 * self.W
+        if self.l2_bias != 0.0 and self.b is not None and self.bias_sum is not None:
+            self._db = self._scaled(self.bias_sum) + self.l2_bias * self.b
         if not propagate:
             return None
         dE_dX: Array = delta @ self.W
@@ -133,7 +138,7 @@ class DenseLayer:
 
     @property
     def db(self) -> Array | None:
-        """∂E/∂b = scale·Σ_batch δ of the last backward pass (None without bias)."""
+        """∂E/∂b = scale·Σ_batch δ (+ λ_b·b) of the last backward pass (None without bias)."""
         if self._db is None and self.bias_sum is not None:
             self._db = self._scaled(self.bias_sum)
         return self._db
@@ -148,7 +153,7 @@ class DenseLayer:
         batch sums, which is the same update.
         """
         if optimizer is None:
-            if self._dW is None:
+            if self._dW is None and (self._db is None or self.l2_bias == 0.0):
                 step = rate * self.scale
                 self.W -= step * self.weight_sum
                 if self.b is not None and self.bias_sum is not None:

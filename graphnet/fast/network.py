@@ -270,6 +270,7 @@ class FastNetwork(MirrorSync, ChunkedEvaluation):
         checkpoint: str | os.PathLike[str] | None = None,
         checkpoint_every: int = 1,
         resume: str | os.PathLike[str] | None = None,
+        check_gradients: str | None = None,
     ) -> History:
         """Gradient descent on batches; same arguments and schedule as :meth:`Network.train`."""
         check_differentiable(self.network.activations)
@@ -299,6 +300,7 @@ class FastNetwork(MirrorSync, ChunkedEvaluation):
                     resume=resume,
                     optimizer=chosen,
                     recheck_inputs=lambda: self._inputs(X),
+                    check_gradients=check_gradients,
                 )
         finally:
             if self.parameters_finite():
@@ -330,6 +332,9 @@ class FastNetwork(MirrorSync, ChunkedEvaluation):
         else:
             delta = output.derivative() * loss.output_gradient_array(output.Y, targets)
         layers = self.layers
+        l2, l2_bias = self.network.l2_term.coefficients(len(targets))  # λ and λ_b of this batch
+        for layer in layers:
+            layer.l2, layer.l2_bias = l2, l2_bias
         dE_dY = output.backward_delta(delta, scale=scale, propagate=len(layers) > 1)
         for index in range(len(layers) - 2, -1, -1):
             assert dE_dY is not None
@@ -380,12 +385,17 @@ class FastNetwork(MirrorSync, ChunkedEvaluation):
         return self.reduced_loss(self.loss_function.value_array(output.Y, targets, output.Z), reduction)
 
     def reduced_loss(self, per_sample: Array, reduction: str = "mean") -> float:
-        """The mean or sum of per-sample losses plus (λ/2)·Σ W²."""
+        """The mean or sum of per-sample losses plus (λ/2)·Σ W² + (λ_b/2)·Σ b² (both /n with ``l2_per_batch``)."""
         data_loss = float(per_sample.mean() if reduction == "mean" else per_sample.sum())
         penalty = 0.0
-        if self.network.l2 != 0.0:
-            penalty = (
-                0.5 * self.network.l2 * float(sum((layer.W.astype(np.float64) ** 2).sum() for layer in self.layers))
+        term = self.network.l2_term
+        if term.active:
+            penalty = term.penalty(
+                weight_squares=float(sum((layer.W.astype(np.float64) ** 2).sum() for layer in self.layers)),
+                bias_squares=float(
+                    sum((layer.b.astype(np.float64) ** 2).sum() for layer in self.layers if layer.b is not None)
+                ),
+                n_batch=len(per_sample),
             )
         return data_loss + penalty
 

@@ -19,9 +19,10 @@ from rich.console import RenderableType
 
 from graphnet.common import display, extensions
 from graphnet.common.mirror import Mirror
+from graphnet.graph import fused
 from graphnet.graph.parameters import ParameterMethods
 from graphnet.math.activations import Activation
-from graphnet.math.dropout import MasksLike
+from graphnet.math.dropout import Masks, MasksLike
 from graphnet.math.errors import IncompatibleError
 from graphnet.math.losses import Loss
 from graphnet.math.optimizers import Optimizer
@@ -37,6 +38,7 @@ class BuiltOnTheGraph(ParameterMethods):
     #: What the nodes' values come from: "none" (no pass yet), "graph" (the last graph pass: forward, the
     #: stepper, graph training), "stale" (the fast path changed the weights since); see ``Network``.
     node_values: str = "none"
+    loss_function: Loss
 
     def loss_and_gradient(self, vector: ArrayLike, X: ArrayLike, T: ArrayLike) -> tuple[float, NDArray[np.float64]]:
         """E(θ) (mean over X, plus L2) and ∂E/∂θ as a flat vector, for scipy.optimize.
@@ -52,6 +54,30 @@ class BuiltOnTheGraph(ParameterMethods):
             [np.concatenate([dW.ravel(), db]) if db is not None else dW.ravel() for dW, db in gradients]
         )
         return loss, flat.astype(np.float64)
+
+    def train_batch(
+        self,
+        inputs: NDArray[np.floating],
+        targets: NDArray[np.floating],
+        rate: float,
+        scale: float,
+        masks: Masks | None = None,
+    ) -> int | None:
+        """One update from one batch by the network's optimizer, ``rate`` being this update's η.
+
+        A single sample under plain SGD takes the fused SGD step.  Returns None, or (without
+        updating) the row of the first sample whose output δ is not finite.  Raises
+        :class:`~graphnet.common.training.BadInputs` first if the inputs hold NaN or inf.
+        """
+        return fused.train_batch(self, inputs, targets, rate, scale, masks)
+
+    def epoch_loss(self, inputs: NDArray[np.floating], targets: NDArray[np.floating]) -> float:
+        """E over validated data, on the fast mirror; NaN or inf are returned, not raised (for the training loop)."""
+        return self.vectorized().epoch_loss(inputs, targets)
+
+    def sample_losses(self, inputs: NDArray[np.floating], targets: NDArray[np.floating]) -> NDArray[np.floating]:
+        """E of each sample without the L2 term, on the fast mirror; NaN or inf are returned, not raised."""
+        return self.vectorized().sample_losses(inputs, targets)
 
     def vectorized(self, dtype: type = np.float64) -> Mirror:
         """The fast path: the same network on numpy arrays, sharing these parameters.

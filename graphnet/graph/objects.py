@@ -265,7 +265,7 @@ class Connection:
         return f"({self.upstream.label}) -> ({self.downstream.label})"
 
     def compute_gradient(self, l2: float = 0.0) -> float:
-        """∂E/∂w_ji = δ_j·o_i + λ·w_ji (λ = ``l2``; pass 0 for a bias)."""
+        """∂E/∂w_ji = δ_j·o_i + λ·w_ji (λ = ``l2``; for a bias the network's λ_b, 0 by default)."""
         self.gradient = self.downstream.delta * self.upstream.output + l2 * self.weight
         return self.gradient
 

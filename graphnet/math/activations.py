@@ -28,7 +28,9 @@ only; there its delta comes from the loss (see :mod:`graphnet.math.losses`).
 
 Your own activation: subclass :class:`Activation`, set ``name``, and implement ``value``
 and ``derivative`` (the array forms default to applying them element by element; override
-them with numpy code for speed).
+them with numpy code for speed).  If f has kinks (points without a derivative, like ReLU's
+0), you may list them in a ``kinks`` attribute; the gradient checker finds kinks without it
+(see :mod:`graphnet.tools.kinks`), the declaration only makes it step back from them sooner.
 
 Examples
 --------
@@ -70,6 +72,14 @@ class Activation:
         False for the step function: a network refuses to backpropagate through it.
     layerwise : bool
         True for softmax: an output depends on all net inputs of the layer.
+    kinks : tuple of float, optional
+        Not set on the base class.  A custom activation may declare the net inputs where
+        it has no derivative, e.g. ``kinks = (0.0,)`` for a ReLU; built-in ReLU and leaky
+        ReLU are known to have theirs at 0.  :func:`~graphnet.tools.gradcheck.gradient_check`
+        needs no declaration (it compares one-sided difference quotients, see
+        :mod:`graphnet.tools.kinks`); a declared kink the stencil reaches over makes it retry
+        with smaller steps at once.  ``derivative`` at a kink may return either one-sided
+        value (or one between): the checker accepts any.
     """
 
     name: ClassVar[str] = "activation"

@@ -70,6 +70,17 @@ class NumericalOverflowError(GraphnetError, OverflowError):
     """A computation on finite numbers overflowed to inf or NaN: the inputs or weights are too large."""
 
 
+class WrongGradientError(GraphnetError):
+    """The analytic gradient disagrees with central differences: a derivative is wrong.
+
+    Raised by ``train(..., check_gradients="first")``; ``report`` is the gradient check's report.
+    """
+
+    def __init__(self, message: str, *, report: object = None) -> None:
+        super().__init__(message)
+        self.report = report
+
+
 class TrainingDiverged(GraphnetError, ArithmeticError):
     """Training produced a NaN or infinite loss or weight and was stopped.
 

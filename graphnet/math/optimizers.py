@@ -62,7 +62,15 @@ from functools import partial
 import numpy as np
 
 from graphnet.math.errors import unknown_name
-from graphnet.math.lr_schedules import SCHEDULES, ConstantRate, InverseTimeDecay, Schedule, StepDecay, get_schedule
+from graphnet.math.lr_schedules import (
+    SCHEDULES,
+    ConstantRate,
+    InverseTimeDecay,
+    LinearDecay,
+    Schedule,
+    StepDecay,
+    get_schedule,
+)
 from graphnet.math.numbers import format_factor, format_number
 from graphnet.math.optimizer_base import Optimizer
 from graphnet.math.optimizer_state import Array, Moments, ParameterState, SquareMean, SquareSum, Value, Velocity
@@ -77,6 +85,7 @@ __all__ = [
     "Array",
     "ConstantRate",
     "InverseTimeDecay",
+    "LinearDecay",
     "Moments",
     "Momentum",
     "Nesterov",

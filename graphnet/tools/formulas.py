@@ -167,12 +167,13 @@ def weight_name(c: Connection, names: Names | None = None) -> str:
     return graph if names is None else names.get(c.label, graph)
 
 
-def gradient_formula(c: Connection, l2: float, names: Names | None = None) -> Equations:
-    """The gradient ∂E/∂w_ji = δ_j·o_i (+ λ·w_ji; never for a bias)."""
+def gradient_formula(c: Connection, l2: float, names: Names | None = None, l2_bias: float = 0.0) -> Equations:
+    """The gradient ∂E/∂w_ji = δ_j·o_i (+ λ·w_ji; a bias: + λ_b·b_j, λ_b = ``l2_bias``)."""
     up, down = name_of(c.upstream.label, names), name_of(c.downstream.label, names)
     expression: Expr = Product([Num(c.downstream.delta, f"δ({down})"), Num(c.upstream.output, f"o({up})")])
-    if l2 and not c.is_bias:
-        expression = Sum([expression, Product([Num(l2, "λ"), Num(c.weight, "w")])], symbol=None)
+    strength, symbols = (l2_bias, ("λ_b", "b")) if c.is_bias else (l2, ("λ", "w"))
+    if strength:
+        expression = Sum([expression, Product([Num(strength, symbols[0]), Num(c.weight, symbols[1])])], symbol=None)
     w = weight_name(c, names)
     of = w if w.startswith("w") else f"({w})"  # ∂E/∂(b2→o1): the bias weight's name in one piece
     return [Equation(f"∂E/∂{of}", _unbracketed(expression), c.gradient)]

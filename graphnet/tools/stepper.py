@@ -222,7 +222,7 @@ class Stepper:
             phases.forward_steps(net.layers, self.masks),
             phases.output_delta_steps(net.layers, net.loss_function, self.target),
             phases.hidden_delta_steps(net.layers),
-            phases.gradient_steps(net.connections, net.l2),
+            phases.gradient_steps(net.connections, net.l2, net.l2_bias),
             phases.update_steps(net.connections, self.optimizer, self.rate),
         )
 
@@ -391,7 +391,7 @@ class Stepper:
 
     def _connection_formula(self, phase: str, c: Connection, before: float, state: Any = None) -> tuple[str, str, str]:
         if phase == "gradient":
-            equations = formulas.gradient_formula(c, self.network.l2, self.name_of)
+            equations = formulas.gradient_formula(c, self.network.l2, self.name_of, self.network.l2_bias)
             return join_symbols(equations), join_numbers(equations, self.digits), "∂E/∂w"
         optimizer = self.optimizer
         rate = optimizer.current_rate if optimizer.current_rate is not None else self.rate
