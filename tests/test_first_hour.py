@@ -164,7 +164,10 @@ def test_the_gradient_report_shows_the_measure_its_worst_first_order_sorts_by() 
         assert a != b or ratio_a >= ratio_b  # within a verdict: the shown measure never rises
     row = report.row(int(order[0]))
     bound = report.absolute_tolerance + report.relative_tolerance * max(abs(row.graph), abs(row.numeric))
-    assert ratios[0] == pytest.approx(abs(row.graph - row.numeric) / bound, rel=1e-9)  # what the caption says
+    # what the caption says: the bound adds the numeric's own round-off to atol + rtol·max, so the
+    # ratio is at most the one without it, and close to it when the error is far above round-off
+    assert ratios[0] <= abs(row.graph - row.numeric) / bound * (1 + 1e-9)
+    assert ratios[0] == pytest.approx(abs(row.graph - row.numeric) / bound, rel=1e-3)
     text = report.to_text(max_rows=3)
     assert "worst first: by verdict, then by error ÷ bound" in text and "÷ bound" in text.splitlines()[3]
     assert f"{ratios[0]:.2g}" in text.splitlines()[4]

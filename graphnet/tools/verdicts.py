@@ -263,7 +263,10 @@ class GradientReport:
 
     @property
     def bound_ratios(self) -> Array:
-        """Each row's |analytic − numeric| ÷ (atol + rtol·max(|analytic|, |numeric|)), the worse engine's.
+        """Each row's |analytic − numeric| ÷ (atol + round-off + rtol·max(|analytic|, |numeric|)), the worse engine's.
+
+        The round-off is the numeric derivative's own (its stencil's precision times the
+        size of the loss, and the noise measured between step sizes).
 
         The error as a multiple of the "ok" bound: above 1 a row is suspicious or wrong; inf
         for a NaN or inf value.  Within a verdict, :attr:`worst_order` sorts by it.

@@ -59,7 +59,8 @@ def render_report(report: GradientReport, *, max_rows: int = DEFAULT_MAX_ROWS) -
     if hidden > 0:
         rows.add_row(Text(f"… {hidden} more rows", style="dim"), *([""] * 6))
     rows.caption = (
-        "÷ bound: the error |analytic − numeric| ÷ (atol + rtol·max(|analytic|, |numeric|)); above 1 is not ok"
+        "÷ bound: the error |analytic − numeric| ÷ (atol + the numeric's round-off + rtol·max(|analytic|, "
+        "|numeric|)); above 1 is not ok"
     )
     rows.caption_justify = "left"
     layers = Table(title="per layer", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
@@ -93,8 +94,8 @@ def report_text(report: GradientReport, *, max_rows: int = DEFAULT_MAX_ROWS) -> 
         report.summary,
         f"loss {report.loss_name} E={report.loss:.10g}  samples {report.n_samples} ({report.reduction})  "
         f"evaluations {report.evaluations}  {report.seconds:.3f} s",
-        "worst first: by verdict, then by error ÷ bound = |analytic − numeric| ÷ (atol + rtol·max(|analytic|, "
-        "|numeric|))",
+        "worst first: by verdict, then by error ÷ bound = |analytic − numeric| ÷ (atol + round-off of the "
+        "numeric + rtol·max(|analytic|, |numeric|))",
         f"{what:<{width}}  {'numeric':>16}  {'graph':>16}  {'fast':>16}  "
         f"{'rel. error':>10}  {'abs. error':>10}  {'÷ bound':>8}  verdict",
     ]
