@@ -10,6 +10,7 @@ implements it plugs itself in when it is imported (``import graphnet`` imports t
 socket                plugged in by                                called by
 ====================  ===========================================  ================================
 ``mirror``            :mod:`graphnet.fast.network` (FastNetwork)   ``Network.vectorized``
+``conv_mirror``       :mod:`graphnet.fast.convnet`                 ``ConvNetwork.vectorized``
 ``train_loop``        :mod:`graphnet.tools.train`                  ``Network.train``, ``FastNetwork.train``
 ``save_network``      :mod:`graphnet.tools.networkfiles`           ``Network.save``
 ``load_network``      :mod:`graphnet.tools.networkfiles`           ``Network.load``
@@ -61,6 +62,8 @@ class Socket(Generic[Arguments, Result]):
 
 #: ``mirror(network, dtype)``: a new fast mirror of the graph ``network`` in ``dtype``.
 mirror: Socket[[Any, type], Mirror] = Socket("mirror", "graphnet.fast.network")
+#: ``conv_mirror(network, dtype)``: a new fast mirror (FastConvNetwork) of a graph ``ConvNetwork``.
+conv_mirror: Socket[[Any, type], Any] = Socket("conv_mirror", "graphnet.fast.convnet")
 #: ``train_loop(model, X, T, **settings)``: the training loop of :mod:`graphnet.tools.train`.
 train_loop: Socket[..., History] = Socket("train_loop", "graphnet.tools.train")
 #: ``save_network(network, path)``: write a network file.
