@@ -21,6 +21,7 @@ Contents
 # and graphnet.common.display): the fast mirror, the training loop, files, the stepper, the views.
 import graphnet.fast.convnet
 import graphnet.fast.network
+import graphnet.tools.convstepper
 import graphnet.tools.networkfiles
 import graphnet.tools.stepper
 import graphnet.tools.train

@@ -15,6 +15,7 @@ socket                plugged in by                                called by
 ``save_network``      :mod:`graphnet.tools.networkfiles`           ``Network.save``
 ``load_network``      :mod:`graphnet.tools.networkfiles`           ``Network.load``
 ``stepper``           :mod:`graphnet.tools.stepper` (Stepper)      ``Network.stepper``
+``conv_stepper``      :mod:`graphnet.tools.convstepper`            ``ConvNetwork.stepper``
 ====================  ===========================================  ================================
 
 (How objects *show* themselves goes the same way, through :mod:`graphnet.common.display`.)
@@ -72,3 +73,5 @@ save_network: Socket[..., None] = Socket("save_network", "graphnet.tools.network
 load_network: Socket[..., Any] = Socket("load_network", "graphnet.tools.networkfiles")
 #: ``stepper(network, x, target, rate=..., optimizer=..., masks=...)``: a :class:`graphnet.tools.stepper.Stepper`.
 stepper: Socket[..., Any] = Socket("stepper", "graphnet.tools.stepper")
+#: ``conv_stepper(network, x, target, rate=..., optimizer=...)``: a :class:`graphnet.tools.convstepper.ConvStepper`.
+conv_stepper: Socket[..., Any] = Socket("conv_stepper", "graphnet.tools.convstepper")

@@ -128,6 +128,8 @@ class ConvNetwork(ConvParameters):
         self.bias = True
         self.dropout: list[float] = [0.0] * (len(self.plans) - 2)
         self.has_dropout = False
+        #: q = 1 of every non-input layer (no dropout in conv networks)
+        self.keeps = [1.0] * (len(self.plans) - 1)
         self.layers: list[Layer] = [Layer(0, self.sizes[0], None)]
         self.kernels: dict[int, tuple[NDArray[np.object_], list[SharedWeight]]] = {}
         self._parameters: dict[int, list[Parameter]] = {}
@@ -359,7 +361,7 @@ class ConvNetwork(ConvParameters):
 
     def stepper(self, x: ArrayLike, target: ArrayLike, **options: Any) -> Any:
         """Step through one training step on (x, target), node by node; see :mod:`graphnet.tools.stepper`."""
-        return extensions.stepper(self, np.reshape(np.asarray(x, dtype=float), -1), target, **options)
+        return extensions.conv_stepper(self, np.reshape(np.asarray(x, dtype=float), -1), target, **options)
 
     # ------------------------------------------------------------------ for the training loop
     def train_batch(

@@ -46,7 +46,7 @@ def gradient_steps(network: ParameterLayers) -> Iterator[Step]:
                 for connection in parameter.connections:
                     yield "gradient", connection
                     connection.compute_contribution()
-                yield "shared_gradient", parameter
+                yield "gradient", parameter
                 parameter.collect_gradient(0.0 if parameter.is_bias else l2)
             else:
                 yield "gradient", parameter
