@@ -51,6 +51,14 @@ def positive_int(text: str) -> int:
     return value
 
 
+def non_negative_int(text: str) -> int:
+    """Argparse type: a whole number ≥ 0."""
+    value = whole_number(text)
+    if value is None or value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number ≥ 0, got {text!r}")
+    return value
+
+
 def positive_float(text: str) -> float:
     """Argparse type: a finite number > 0."""
     try:
