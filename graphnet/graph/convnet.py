@@ -28,6 +28,7 @@ K1[0,0,1,2] = ... (4 connections)
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -107,6 +108,8 @@ class ConvNetwork(ConvParameters):
         seed: int | np.random.Generator | None = None,
     ) -> None:
         self.plans: list[LayerPlan] = plan_layers(layers)
+        #: the layer list as given (the input shape, the specs, the dense sizes)
+        self.specs = list(layers)
         self.sizes = [plan.size for plan in self.plans]
         learned = [plan for plan in self.plans[1:] if plan.has_parameters]
         chosen = layer_activations(activation, output_activation, len(learned))
@@ -155,6 +158,21 @@ class ConvNetwork(ConvParameters):
         self.optimizer: Optimizer = SGD()
         self._fast: dict[str, Any] = {}
 
+    def replica(self) -> ConvNetwork:
+        """A new network of the same layers, activations, loss and λ, with these parameters and the optimizer copied."""
+        learned = [a for a, p in zip(self.activations, self.plans[1:], strict=True) if p.has_parameters]
+        twin = ConvNetwork(
+            self.specs,
+            activation=learned[0],
+            output_activation=learned[-1],
+            loss=self.loss_function,
+            l2=self.l2,
+            seed=0,
+        )
+        twin.set_params(self.get_params())
+        twin.optimizer = copy.deepcopy(self.optimizer)
+        return twin
+
     # ------------------------------------------------------------------ structure
     def kernel(self, layer: int) -> NDArray[np.object_]:
         """The SharedWeight objects K[m, c, u, v] of conv layer ``layer``, shape (maps, C, k, k)."""
@@ -180,11 +198,13 @@ class ConvNetwork(ConvParameters):
                     yield from node.upstream
 
     # ------------------------------------------------------------------ one sample on the graph
-    def forward(self, x: ArrayLike) -> list[float]:
+    def forward(self, x: ArrayLike, *, masks: None = None) -> list[float]:
         """o_i = x_i, then net_j and o_j of every node, layer by layer; returns the outputs.
 
-        ``x``: C·H·W values, flat or of shape (C, H, W).
+        ``x``: C·H·W values, flat or of shape (C, H, W).  ``masks``: always None (no dropout).
         """
+        if masks is not None:
+            raise IncompatibleError("conv networks have no dropout: masks must be None")
         values = as_sample(np.reshape(np.asarray(x, dtype=float), -1), self.sizes[0], name="x", sizes=self.sizes)
         return self._checked_forward(values, what="the outputs")
 

@@ -57,6 +57,7 @@ from graphnet.graph.objects import Connection, ConstNode, Node
 from graphnet.math.errors import IncompatibleError, MissingFileError
 from graphnet.math.validation import check_count
 from graphnet.tools.stepper import FORWARD_PARTS, Event, Stepper, network_state, restore_state
+from graphnet.views.convsvg import SharedWeight, conv_network_svg, is_conv, shared_weight_changes, shared_weight_step
 from graphnet.views.graph_labels import check_digits, sample_loss
 from graphnet.views.render import to_html
 from graphnet.views.step_focus import dropped_labels, keep_biases, loss_after, replica, uses
@@ -319,7 +320,7 @@ def record(
     }
     masks = None if stepper.masks is None else [None if m is None else [m] for m in stepper.masks]
     x, t, rate, digits_of_events = stepper.x, stepper.target, stepper.rate, stepper.digits
-    replay = Stepper(
+    replay = type(stepper)(  # a conv net's stepper replays as a ConvStepper
         network, x, t, rate=rate, optimizer=network.optimizer, masks=masks, digits=digits_of_events, names=names
     )
     steps: list[RecordedStep] = []
@@ -338,12 +339,15 @@ def record(
                 f"node-{plan.slot_key(current.upstream.layer_index, current.upstream.node_index)}",
                 node_element(current.downstream),
             )
+        elif isinstance(current, SharedWeight):  # a conv net's weight, shared by many connections
+            kind, target, element, endpoints = shared_weight_step(current, connection_number)
         else:
             kind, target, element, endpoints = "node", node_number[current], node_element(current), ()
         changes = tuple(
             Change(field, target, old, float(getattr(current, attribute)))
             for (field, attribute), old in zip(fields, before, strict=True)
         )
+        changes = shared_weight_changes(current, phase, changes, connection_number, Change)
         used = uses(phase, current, node_element, connection_element)
         steps.append(RecordedStep(event, kind, target, element, endpoints, changes, used))
         upcoming = replay.next_phase_name
@@ -367,7 +371,7 @@ def record(
     scale = largest if largest > 0 else 1.0
     restore_state(network, stepper.initial_state)  # draw the start state
     dropped = dropped_labels(network, stepper.masks)
-    svg = network_svg(
+    svg = (conv_network_svg if is_conv(network) else network_svg)(
         network,
         max_nodes=max_nodes,
         outputs=output_range,
