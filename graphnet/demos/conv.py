@@ -77,7 +77,7 @@ def train_conv(
     *,
     maps: int = 8,
     hidden: int = 64,
-    epochs: int = 12,
+    epochs: int = 8,
     rate: float = 0.002,
     batch_size: int = 32,
     samples: int = 4000,
@@ -169,7 +169,7 @@ def demo_conv(
     *,
     maps: int = 8,
     hidden: int = 64,
-    epochs: int = 12,
+    epochs: int = 8,
     rate: float = 0.002,
     batch_size: int = 32,
     samples: int = 4000,
@@ -216,7 +216,7 @@ def add_conv_options(parser: argparse.ArgumentParser) -> None:
         default=64,
         help="hidden dense nodes after pooling (default 64; 0: none)",
     )
-    parser.add_argument("--epochs", type=positive_int, metavar="N", default=12, help="epochs (default 12)")
+    parser.add_argument("--epochs", type=positive_int, metavar="N", default=8, help="epochs (default 8)")
     parser.add_argument("--rate", type=positive_float, metavar="R", default=0.002, help="Adam's rate (default 0.002)")
     parser.add_argument("--batch-size", type=positive_int, metavar="N", default=32, help="mini-batch size (default 32)")
     parser.add_argument(

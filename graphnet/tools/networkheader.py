@@ -334,6 +334,11 @@ def _check_optimizer(entry: object, path: Path) -> None:
         raise FileFormatError(f"{path}: header field 'optimizer': {error}") from None
 
 
+def check_optimizer(entry: object, path: Path) -> None:
+    """The checks of a file's optimizer entry (for other files than networks', e.g. conv networks')."""
+    _check_optimizer(entry, path)
+
+
 def build_optimizer(entry: dict[str, Any]) -> Optimizer:
     """A new optimizer from a (checked) header entry, with its counts.
 
