@@ -91,3 +91,13 @@ def test_the_demo_reaches_its_promised_test_accuracy():
     assert accuracies[-1] >= CONV_TARGET
     test_images, test_labels = load_bundled_mnist(kind="test")
     assert net.accuracy(test_images, test_labels) == accuracies[-1]
+
+
+def test_the_bench_conv_cases_train_the_same_net_on_both_engines():
+    from graphnet.tools.bench_conv import CONV_LABEL, conv_cases
+
+    cases = conv_cases(graph_samples=1, fast_samples=64)
+    assert list(cases) == [f"graph conv epoch {CONV_LABEL} batch 1", f"fast conv epoch {CONV_LABEL} batch 32 float64"]
+    assert [samples for _, samples in cases.values()] == [1, 64]
+    for case, _ in cases.values():
+        assert case().updates == case().updates > 0
