@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from rich.console import Console
 
+from graphnet.cli.conv import add_conv_option, conv_network_from_args
 from graphnet.cli.data import add_data_options, load_training_data
 from graphnet.cli.options import (
     add_network_options,
@@ -73,8 +74,8 @@ def run_dump(args: argparse.Namespace, console: Console) -> int:
 
 def run_step(args: argparse.Namespace, console: Console) -> int:
     """Step through one training step; keys from a terminal, or commands line by line."""
-    net = network_from_args(args)
-    x, target = sample_from_args(args, net)
+    net = conv_network_from_args(args) if args.conv else network_from_args(args)
+    x, target = sample_from_args(args, net)  # type: ignore[arg-type]  # (it reads sizes and the loss only)
     stepper = net.stepper(x, target, rate=args.rate, optimizer=args.optimizer, digits=args.digits)
     if args.html is not None:
         return write_step_player(stepper, args.html, console, show=args.show, digits=args.digits, names=args.names)
@@ -87,15 +88,20 @@ def run_train(args: argparse.Namespace, console: Console) -> int:
     check_plot_option(args.plot)
     data = load_training_data(args)
     sizes = [data.inputs.shape[1], *args.hidden, data.targets.shape[1]]
-    net = Network(
-        sizes,
-        activation=args.activation,
-        output_activation=args.output_activation or data.output_activation,
-        loss=args.loss or data.loss,
-        bias=not args.no_bias,
-        init=args.init,
-        dropout=args.dropout,
-        seed=args.seed,
+    args.output_activation, args.loss = args.output_activation or data.output_activation, args.loss or data.loss
+    net = (
+        conv_network_from_args(args, dense=sizes[1:])
+        if args.conv
+        else Network(
+            sizes,
+            activation=args.activation,
+            output_activation=args.output_activation or data.output_activation,
+            loss=args.loss or data.loss,
+            bias=not args.no_bias,
+            init=args.init,
+            dropout=args.dropout,
+            seed=args.seed,
+        )
     )
     console.print(
         f"training {net!r} on {data.name}: {len(data.inputs)} samples, engine {args.engine}",
@@ -246,6 +252,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_sample_options(step)
     step.add_argument("--rate", type=float, default=0.5, help="learning rate η of the update phase")
     add_optimizer_option(step)
+    add_conv_option(step)
     step.add_argument(
         "--html", type=output_file, metavar="FILE", help="write the whole step as a browser player (one HTML file)"
     )
@@ -279,6 +286,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--shuffle", action="store_true")
     train.add_argument("--engine", default="graph", choices=["graph", "fast"])
     add_optimizer_option(train)
+    add_conv_option(train, dense_from_data=True)
     train.add_argument(
         "--plot", type=output_file, metavar="FILE.png", help="write the loss per epoch as a PNG (needs matplotlib)"
     )

@@ -26,6 +26,7 @@ its input and output shapes; the graph (:mod:`graphnet.graph.convnet`) and the f
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol, Union
@@ -202,6 +203,44 @@ def plan_layers(specs: Sequence[object]) -> list[LayerPlan]:
     if plans[-1].kind != "dense":
         raise ShapeError("the last layer must be dense (an int): the outputs y₁ … y_K")
     return plans
+
+
+#: The tokens of :func:`parse_layers`: input shape, conv, pooling, dense size.
+LAYER_GRAMMAR = (
+    "CxHxW (input), convMxK[sS][pP] (M maps K×K, stride S, padding P), maxpoolK[sS], avgpoolK[sS], N (dense)"
+)
+_TOKENS = (
+    (re.compile(r"(\d+)x(\d+)x(\d+)"), lambda g: (int(g[0]), int(g[1]), int(g[2]))),
+    (
+        re.compile(r"conv(\d+)x(\d+)(?:s(\d+))?(?:p(\d+))?"),
+        lambda g: Conv(int(g[0]), int(g[1]), stride=int(g[2] or 1), padding=int(g[3] or 0)),
+    ),
+    (re.compile(r"maxpool(\d+)(?:s(\d+))?"), lambda g: MaxPool(int(g[0]), stride=int(g[1]) if g[1] else None)),
+    (re.compile(r"avgpool(\d+)(?:s(\d+))?"), lambda g: AvgPool(int(g[0]), stride=int(g[1]) if g[1] else None)),
+    (re.compile(r"(\d+)"), lambda g: int(g[0])),
+)
+
+
+def parse_layers(text: str) -> list[object]:
+    """A layer list from text, e.g. ``"1x28x28 conv4x5 maxpool2 10"`` (see :data:`LAYER_GRAMMAR`).
+
+    Tokens are separated by spaces or commas.  The list is not checked here; :func:`plan_layers` does.
+
+    >>> parse_layers("1x28x28 conv4x5 maxpool2 10")
+    [(1, 28, 28), Conv(4, 5), MaxPool(2), 10]
+    >>> parse_layers("3x8x8, conv6x3s2p1, avgpool2s1, 16, 2")
+    [(3, 8, 8), Conv(6, 3, stride=2, padding=1), AvgPool(2, stride=1), 16, 2]
+    """
+    layers: list[object] = []
+    for token in text.replace(",", " ").split():
+        for pattern, build in _TOKENS:
+            found = pattern.fullmatch(token.lower())
+            if found is not None:
+                layers.append(build(found.groups()))
+                break
+        else:
+            raise ShapeError(f"layer {token!r} is not one of: {LAYER_GRAMMAR}")
+    return layers
 
 
 def window_positions(plan: LayerPlan, y: int, x: int) -> list[tuple[int, int, int, int, int]]:
