@@ -11,7 +11,7 @@ shifted by up to ``shift`` pixels (a new random shift per image and epoch, seede
   conv node, then every position's share of one kernel entry's gradient and their sum,
   with the numbers.
 
-The defaults (8 maps, 64 hidden, 12 epochs, seed 0) end at the accuracy printed; see
+The defaults (8 maps, 64 hidden, 8 epochs, seed 0) end at 97.5 % test accuracy (97.7 % after 12); see
 :data:`CONV_TARGET`.
 """
 
