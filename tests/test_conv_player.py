@@ -92,3 +92,18 @@ def test_the_player_in_a_browser_highlights_a_shared_weight_and_shows_its_sum(tm
         assert all(len(colours) == 1 for colours in by_weight.values())  # one weight, one colour
         browser.close()
         assert not problems, problems
+
+
+def test_the_dump_lists_each_shared_weight_with_its_gradient_then_every_node():
+    net = make()
+    net.forward(X)
+    net.backward(T)
+    text = net.dump()
+    entry = net.kernel(1)[0, 0, 1, 0]
+    assert text.startswith(repr(net)) and "layer 1 (Conv(1, 2) → 1x2x2):" in text
+    assert f"K1[0,0,1,0] = {entry.weight:f}  ∂E/∂K: {entry.gradient:.6g}  (4 connections)" in text
+    assert "b1[0] = " in text and "3-1: output:" in text
+    with pytest.raises(IncompatibleError, match="graph names only"):
+        net.dump(names="textbook")
+    assert net.to_svg(highlight="K1[0,0,1,0]") == conv_network_svg(net, highlight="K1[0,0,1,0]")
+    assert net._repr_svg_().startswith("<svg")

@@ -131,23 +131,12 @@ class SharedWeight:
     def update(self, rate: float, optimizer: Optimizer | None = None) -> float:
         """K ← K − rate·∂E/∂K once for all its connections, or the ``optimizer``'s rule.
 
-        The same guard as :meth:`Connection.update`: a NaN or inf weight or state is refused
-        with :class:`~graphnet.math.errors.NumericalOverflowError`, nothing changed.
+        This is :meth:`Connection.update` itself (it reads and writes only ``weight``,
+        ``gradient``, ``state`` and ``label``, which a shared weight has too): a NaN or inf
+        weight or state is refused with :class:`~graphnet.math.errors.NumericalOverflowError`,
+        nothing changed.
         """
-        if optimizer is None:
-            weight, state = self.weight - rate * self.gradient, None
-        else:
-            state = optimizer.new_state() if self.state is None else self.state.copy()
-            weight = optimizer.update(self.weight, self.gradient, state, rate)
-        if not isfinite(weight) or (state is not None and not state.is_finite()):
-            raise NumericalOverflowError(
-                f"the update of {self.label} with rate {rate:g} would make it {weight!r} or its state {state!r}; "
-                "expected finite values, so it is left as it was: lower the rate"
-            )
-        self.weight = weight
-        if state is not None:
-            self.state = state
-        return weight
+        return Connection.update(self, rate, optimizer)  # type: ignore[arg-type]  # (duck-typed, see above)
 
     def __repr__(self) -> str:
         return f"{self.label} = {self.weight:.4f} ({len(self.connections)} connections)"

@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from graphnet.common import extensions
+from graphnet.common import display, extensions
 from graphnet.common.checks import (
     Engine,
     accuracy_from_outputs,
@@ -378,6 +378,18 @@ class ConvNetwork(ConvParameters):
         if key not in self._fast:
             self._fast[key] = extensions.conv_mirror(self, dtype)
         return self._fast[key]
+
+    def dump(self, *, names: str = "graph") -> str:
+        """Every layer: a conv layer's shared weights (value, ∂E/∂K, sharers), then each node (views/convdump.py)."""
+        return display.text(self, names=names)
+
+    def to_svg(self, **options: Any) -> str:
+        """The network drawn node by node (small nets); ``highlight="K1[0,0,1,1]"`` (views/convsvg.py)."""
+        return display.svg(self, **options)
+
+    def _repr_svg_(self) -> str | None:
+        """Jupyter's picture of a small net (every layer at most 40 nodes); None (no picture) for a larger one."""
+        return self.to_svg() if max(self.sizes) <= 40 else None
 
     def stepper(self, x: ArrayLike, target: ArrayLike, **options: Any) -> Any:
         """Step through one training step on (x, target), node by node; see :mod:`graphnet.tools.stepper`."""

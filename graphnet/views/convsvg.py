@@ -17,6 +17,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
+from graphnet.common import display
 from graphnet.graph.conv import KernelConnection, PoolConnection, SharedWeight
 from graphnet.graph.convnet import ConvNetwork
 from graphnet.graph.objects import Connection
@@ -43,6 +44,7 @@ STYLE = (
 )
 
 
+@display.svg.register(ConvNetwork)
 def conv_network_svg(
     network: Any,
     *,
