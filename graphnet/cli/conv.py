@@ -8,7 +8,11 @@ trains one on the digits (the dense layers: ``--hidden`` and the data's outputs)
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
+from rich.console import Console
+
+from graphnet.cli.options import sample_from_args
 from graphnet.common.convspec import LAYER_GRAMMAR, parse_layers
 from graphnet.graph.convnet import ConvNetwork
 from graphnet.math.errors import IncompatibleError
@@ -23,6 +27,25 @@ def add_conv_option(parser: argparse.ArgumentParser, *, dense_from_data: bool = 
         metavar="LAYERS",
         help=f"a conv network, e.g. '1x28x28 conv4x5 maxpool2 10'{tail}; tokens: {LAYER_GRAMMAR}".replace("%", "%%"),
     )
+
+
+def add_highlight_option(parser: argparse.ArgumentParser) -> None:
+    """``--highlight K1[0,0,1,1]``: with ``--conv``, draw that shared weight's connections in orange."""
+    parser.add_argument(
+        "--highlight", default=None, metavar="WEIGHT", help="with --conv: a shared weight whose connections stand out"
+    )
+
+
+def write_conv_drawing(args: argparse.Namespace, console: Console) -> int:
+    """``graphnet draw --conv …``: the conv net after one sample's forward and backward pass, as SVG."""
+    net = conv_network_from_args(args)
+    if not args.weights_only:
+        x, t = sample_from_args(args, net)  # type: ignore[arg-type]  # (it reads sizes and the loss only)
+        net.forward(x)
+        net.backward(t)
+    Path(args.output).write_text(net.to_svg(highlight=args.highlight), encoding="utf-8")
+    console.print(f"wrote {args.output}: {net!r}", markup=False, highlight=False)
+    return 0
 
 
 def conv_network_from_args(args: argparse.Namespace, *, dense: list[int] | None = None) -> ConvNetwork:
