@@ -79,7 +79,8 @@ def test_draw_writes_a_conv_net_with_a_shared_weight_highlighted(capsys, tmp_pat
     picture = tmp_path / "conv.svg"
     argv = ["draw", "--conv", "1x4x4 conv2x3 maxpool2 3", "--highlight", "K1[0,0,1,1]", "-o", str(picture)]
     code, out, err = run(argv, capsys)
-    assert code == 0, err and "wrote" in out
+    assert code == 0, err
+    assert "wrote" in out
     svg = picture.read_text()
     assert svg.startswith("<svg") and svg.count('class="conn kernel shared"') == 4
     code, _out, err = run([*argv[:-2], "-o", str(tmp_path / "x.svg"), "--highlight", "K9"], capsys)
