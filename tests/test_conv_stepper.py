@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 from rich.console import Console
 
-from graphnet import AvgPool, Conv, ConvNetwork, MaxPool
+from graphnet import AvgPool, Conv, ConvNetwork
 from graphnet.datasets import load_bundled_mnist, one_hot
+from graphnet.demos.conv import conv_network
 from graphnet.graph.conv import KernelConnection, SharedWeight
 from graphnet.math.errors import IncompatibleError
 
@@ -80,13 +81,8 @@ def test_the_wrong_options_are_refused():
 
 def test_stepping_one_digit_through_the_demo_net_shows_the_shared_sum_with_its_numbers():
     images, labels = load_bundled_mnist(kind="test", n_samples=1)
-    net = ConvNetwork(
-        [(1, 28, 28), Conv(4, 5), MaxPool(2), 10],
-        activation="relu",
-        output_activation="softmax",
-        loss="categorical_cross_entropy",
-        seed=0,
-    )
+    net = conv_network(maps=4, hidden=0, seed=0)  # 1x28x28 → 4 maps 5x5 → max pool 2 → 10
+    assert net.sizes == [784, 2304, 576, 10]
     target = one_hot(labels, 10)[0]
     fast_gradients = net.vectorized().gradients(images, [target], reduction="sum")
     stepper = net.stepper(images[0], target, rate=0.1)
