@@ -238,3 +238,17 @@ def test_images_may_be_given_with_their_shape():
     X = np.linspace(0, 1, 32).reshape(2, 1, 4, 4)
     np.testing.assert_allclose(net.predict(X), net.vectorized().predict(X), atol=1e-12)
     np.testing.assert_allclose(net.predict(X[0]), net.predict(X)[0], atol=0)
+
+
+def test_a_copied_conv_net_keeps_its_shared_weights_shared():
+    import copy
+
+    net = small_net()
+    X = np.linspace(0, 1, 32).reshape(2, 16)
+    twin = copy.deepcopy(net)
+    np.testing.assert_array_equal(twin.predict(X), net.predict(X))
+    entry = twin.kernel(1)[0, 0, 1, 1]
+    assert entry is not net.kernel(1)[0, 0, 1, 1]
+    assert all(c.parameter is entry for c in entry.connections)
+    entry.connections[0].weight = 0.5
+    assert [c.weight for c in entry.connections] == [0.5] * 4 and net.kernel(1)[0, 0, 1, 1].weight != 0.5

@@ -184,7 +184,8 @@ class KernelConnection(Connection):
         raise IncompatibleError(f"{self.label} shares {self.parameter.label}: update the shared weight instead")
 
     def __getstate__(self) -> tuple[None, dict[str, Any]]:
-        return None, {name: getattr(self, name) for name in ("_state", "_weight", "downstream", "gradient", "upstream")}
+        """For ``copy`` and ``pickle``: every slot, the shared parameter included."""
+        return None, _slot_values(self)
 
     def __repr__(self) -> str:
         return f"{self.label} = {self.parameter.label} = {self.weight:.4f}"
@@ -231,9 +232,20 @@ class PoolConnection(Connection):
     def weight(self, value: float) -> None:
         raise IncompatibleError(f"{self.label} is a pooling connection: its weight is fixed, not a parameter")
 
+    def __getstate__(self) -> tuple[None, dict[str, Any]]:
+        """For ``copy`` and ``pickle``: every slot (``Connection``'s own lists only its class's)."""
+        return None, _slot_values(self)
+
     def update(self, rate: float, optimizer: Optimizer | None = None) -> float:
         """Refused: pooling has no parameters."""
         raise IncompatibleError(f"{self.label} is a pooling connection: it has no parameter to update")
+
+
+def _slot_values(connection: Connection) -> dict[str, Any]:
+    """Every slot of ``connection`` along its classes, once a fast mirror has written back what it owes."""
+    settle()
+    names = [name for cls in type(connection).__mro__ for name in getattr(cls, "__slots__", ())]
+    return {name: getattr(connection, name) for name in dict.fromkeys(names)}
 
 
 def _node_at(plan: LayerPlan, c: int, row: int, column: int) -> int:
