@@ -903,7 +903,7 @@ CONVOLUTION: list[Cell] = [
         """
         import numpy as np
 
-        from graphnet import AvgPool, Conv, ConvNetwork, MaxPool
+        from graphnet import Conv, ConvNetwork, MaxPool
 
         net = ConvNetwork([(1, 4, 4), Conv(2, 3), MaxPool(2), 3], activation="tanh", seed=0)
         print(net)
