@@ -85,3 +85,12 @@ def test_draw_writes_a_conv_net_with_a_shared_weight_highlighted(capsys, tmp_pat
     assert svg.startswith("<svg") and svg.count('class="conn kernel shared"') == 4
     code, _out, err = run([*argv[:-2], "-o", str(tmp_path / "x.svg"), "--highlight", "K9"], capsys)
     assert code == 2 and "highlight must name a shared weight" in err
+
+
+def test_gradcheck_checks_a_conv_net_and_fails_with_a_planted_bug(capsys):
+    argv = ["gradcheck", "--conv", "1x5x5 conv2x3 maxpool2 3", "--activation", "tanh", "--samples", "2"]
+    code, out, err = run(argv, capsys)
+    assert code == 0, err
+    assert "gradient check passed: 29 parameters (29 ok)" in out
+    code, out, _err = run([*argv, "--plant-bug"], capsys)
+    assert code == 1 and "gradient check FAILED" in out and "wrong" in out

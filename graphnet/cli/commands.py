@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from rich.console import Console
 
-from graphnet.cli.conv import add_conv_option, conv_network_from_args
+from graphnet.cli.conv import add_conv_option, conv_network_from_args, run_conv_gradcheck
 from graphnet.cli.data import add_data_options, load_training_data
 from graphnet.cli.options import (
     add_network_options,
@@ -166,6 +166,8 @@ def run_demo(args: argparse.Namespace, console: Console) -> int:
 
 def run_gradcheck(args: argparse.Namespace, console: Console) -> int:
     """Check a random network's gradients: numeric vs graph vs fast; 1 if one is wrong."""
+    if args.conv:
+        return run_conv_gradcheck(args, console)
     network = _gradcheck_network(args)
     x, t = random_sample(network, n_samples=args.samples, seed=network.rng)
     masks = network.draw_masks(len(x) if np.ndim(x) == 2 else 1) if network.has_dropout else None
@@ -314,6 +316,7 @@ def build_parser() -> argparse.ArgumentParser:
     gradcheck.add_argument(
         "--plant-bug", action="store_true", help="make layer 1's derivative 10%% wrong, to see a failure"
     )
+    add_conv_option(gradcheck)
     gradcheck.set_defaults(handler=run_gradcheck)
     return parser
 

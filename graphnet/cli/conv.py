@@ -15,7 +15,10 @@ from rich.console import Console
 from graphnet.cli.options import sample_from_args
 from graphnet.common.convspec import LAYER_GRAMMAR, parse_layers
 from graphnet.graph.convnet import ConvNetwork
+from graphnet.math.activations import get_activation
 from graphnet.math.errors import IncompatibleError
+from graphnet.tools.convcheck import conv_gradient_check
+from graphnet.tools.gradcheck import PlantedBug, random_sample
 
 
 def add_conv_option(parser: argparse.ArgumentParser, *, dense_from_data: bool = False) -> None:
@@ -46,6 +49,22 @@ def write_conv_drawing(args: argparse.Namespace, console: Console) -> int:
     Path(args.output).write_text(net.to_svg(highlight=args.highlight), encoding="utf-8")
     console.print(f"wrote {args.output}: {net!r}", markup=False, highlight=False)
     return 0
+
+
+def run_conv_gradcheck(args: argparse.Namespace, console: Console) -> int:
+    """``graphnet gradcheck --conv …``: every kernel entry, bias and dense weight, numeric vs graph vs fast; 1 if wrong.
+
+    ``--plant-bug``: the conv and hidden layers' activation gets a derivative 10 % off
+    (:class:`~graphnet.tools.gradcheck.PlantedBug`), to see the check fail.
+    """
+    if args.plant_bug:
+        args.output_activation = args.output_activation or args.activation
+        args.activation = PlantedBug(get_activation(args.activation))
+    net = conv_network_from_args(args)
+    x, t = random_sample(net, n_samples=args.samples, seed=args.seed)  # type: ignore[arg-type]  # (sizes, loss)
+    report = conv_gradient_check(net, x, t, order=args.order, epsilon=args.epsilon)
+    console.print(report.to_text(max_rows=args.rows), markup=False, highlight=False)
+    return 0 if report.passed else 1
 
 
 def conv_network_from_args(args: argparse.Namespace, *, dense: list[int] | None = None) -> ConvNetwork:
