@@ -19,11 +19,15 @@ Contents
 
 # The layers built on the engines plug into them when imported (see graphnet.common.extensions
 # and graphnet.common.display): the fast mirror, the training loop, files, the stepper, the views.
+import graphnet.fast.convnet
 import graphnet.fast.network
+import graphnet.tools.convstepper
 import graphnet.tools.networkfiles
 import graphnet.tools.stepper
 import graphnet.tools.train
 import graphnet.views  # noqa: F401
+from graphnet.common.convspec import AvgPool, Conv, MaxPool
+from graphnet.graph.convnet import ConvNetwork
 from graphnet.graph.layer import Connections, Layer
 from graphnet.graph.network import Network
 from graphnet.graph.objects import Connection, ConstNode, Node
@@ -37,14 +41,18 @@ from graphnet.version import __version__
 
 __all__ = [
     "Activation",
+    "AvgPool",
     "Connection",
     "Connections",
     "ConstNode",
+    "Conv",
+    "ConvNetwork",
     "GradientReport",
     "GraphnetError",
     "History",
     "Layer",
     "Loss",
+    "MaxPool",
     "Network",
     "Node",
     "Optimizer",

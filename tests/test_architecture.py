@@ -67,7 +67,15 @@ def test_a_planted_private_import_is_caught(tmp_path: Path) -> None:
 
 def test_every_socket_is_plugged_once_graphnet_is_imported() -> None:
     sockets = [value for value in vars(extensions).values() if isinstance(value, extensions.Socket)]
-    assert {socket.name for socket in sockets} == {"mirror", "train_loop", "save_network", "load_network", "stepper"}
+    assert {socket.name for socket in sockets} == {
+        "mirror",
+        "conv_mirror",
+        "train_loop",
+        "save_network",
+        "load_network",
+        "stepper",
+        "conv_stepper",
+    }
     assert all("empty" not in repr(socket) for socket in sockets), sockets
 
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from rich.console import Console
 
+from graphnet.cli.conv import add_conv_option, conv_network_from_args, run_conv_gradcheck
 from graphnet.cli.data import add_data_options, load_training_data, scaled
 from graphnet.cli.defaults import fill_defaults
 from graphnet.cli.options import (
@@ -90,8 +91,8 @@ def run_dump(args: argparse.Namespace, console: Console) -> int:
 
 def run_step(args: argparse.Namespace, console: Console) -> int:
     """Step through one training step; keys from a terminal, or commands line by line."""
-    net = network_from_args(args)
-    x, target = sample_from_args(args, net)
+    net = conv_network_from_args(args) if args.conv else network_from_args(args)
+    x, target = sample_from_args(args, net)  # type: ignore[arg-type]  # (it reads sizes and the loss only)
     with options_named(args):
         check_differentiable(net.activations)
     stepper = net.stepper(x, target, rate=args.rate, optimizer=args.optimizer, digits=args.digits)
@@ -156,6 +157,8 @@ def run_demo(args: argparse.Namespace, console: Console) -> int:
 
 def run_gradcheck(args: argparse.Namespace, console: Console) -> int:
     """Check a random network's gradients: numeric vs graph vs fast; 1 if one is wrong."""
+    if args.conv:
+        return run_conv_gradcheck(args, console)
     network = _gradcheck_network(args)
     x, t = random_sample(network, n_samples=args.samples, seed=network.rng)
     masks = network.draw_masks(len(x) if np.ndim(x) == 2 else 1) if network.has_dropout else None
@@ -251,6 +254,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--rate", type=positive_float, default=0.5, help="learning rate η > 0 of the update phase (default %(default)s)"
     )
     add_optimizer_option(step)
+    add_conv_option(step)
     step.add_argument(
         "--html",
         type=output_file,
@@ -286,6 +290,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="activation of the hidden layers: %(choices)s (default: by data set, e.g. tanh for gates, "
         "relu for toy:spiral)",
     )
+    add_conv_option(train, dense_from_data=True)
     train.add_argument(
         "--output-activation",
         default=None,
@@ -430,6 +435,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="make layer 1's derivative 10%% wrong, to see a failure (default: a correct network)",
     )
+    add_conv_option(gradcheck)
     gradcheck.set_defaults(handler=run_gradcheck)
     return parser
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from rich.console import Console
 
+from graphnet.cli.conv import add_conv_option, add_highlight_option, write_conv_drawing
 from graphnet.cli.options import add_network_options, add_sample_options, network_from_args, sample_from_args
 from graphnet.demos.options import output_file, whole_at_least, whole_number
 from graphnet.graph.names import SCHEMES
@@ -103,11 +104,15 @@ def add_draw_command(commands: argparse._SubParsersAction) -> None:  # type: ign
         help="draw the fresh network without running a sample (default: after one forward and backward pass)",
     )
     add_picture_options(draw)
+    add_conv_option(draw)
+    add_highlight_option(draw)
     draw.set_defaults(handler=run_draw)
 
 
 def run_draw(args: argparse.Namespace, console: Console) -> int:
     """Write the network as an SVG file."""
+    if args.conv:
+        return write_conv_drawing(args, console)
     net = network_from_args(args)
     target = Path(args.output)  # checked before any work by check_file_options
     target_values = None

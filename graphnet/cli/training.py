@@ -15,10 +15,12 @@ from pathlib import Path
 
 from rich.console import Console
 
+from graphnet.cli.conv import conv_network_from_args
 from graphnet.cli.data import TrainingData
 from graphnet.cli.defaults import TrainDefaults, as_flags, best_training_accuracy, verdict
 from graphnet.cli.options import options_named
 from graphnet.common.checks import check_differentiable
+from graphnet.graph.convnet import ConvNetwork
 from graphnet.graph.network import Network
 from graphnet.math.errors import IncompatibleError
 from graphnet.math.validation import check_count
@@ -44,6 +46,8 @@ def train_and_report(
 ) -> int:
     """Train as the (filled-in) options say and print the report; write --plot and --html."""
     check_count(args.epochs, name="--epochs", minimum=1)  # the parser's check, for callers that build args
+    if getattr(args, "conv", None) and args.plot is not None:
+        raise IncompatibleError("--plot draws a dense network's weights; for --conv, graphnet demo conv --plot")
     two_d = data.inputs.shape[1] == 2
     if args.html is not None and not two_d:
         raise IncompatibleError(
@@ -51,16 +55,21 @@ def train_and_report(
         )
     sizes = [data.inputs.shape[1], *args.hidden, data.targets.shape[1]]
     with options_named(args):  # an error names the options as typed
-        net = Network(
-            sizes,
-            activation=args.activation,
-            output_activation=args.output_activation or data.output_activation,
-            loss=args.loss or data.loss,
-            bias=not args.no_bias,
-            init=args.init,
-            dropout=args.dropout,
-            seed=args.seed,
-        )
+        if getattr(args, "conv", None):  # --conv LAYERS: those layers, then the dense ones, on the data's sizes
+            args.output_activation = args.output_activation or data.output_activation
+            args.loss = args.loss or data.loss
+            net: Network | ConvNetwork = conv_network_from_args(args, dense=sizes[1:])
+        else:
+            net = Network(
+                sizes,
+                activation=args.activation,
+                output_activation=args.output_activation or data.output_activation,
+                loss=args.loss or data.loss,
+                bias=not args.no_bias,
+                init=args.init,
+                dropout=args.dropout,
+                seed=args.seed,
+            )
         check_differentiable(net.activations)  # before the heading: nothing printed for a net that cannot train
 
     def say(text: str) -> None:
@@ -102,9 +111,9 @@ def train_and_report(
     for line in lines:
         say(line)
     title = f"{data.name} · layers {'-'.join(map(str, net.sizes))} · {args.optimizer} rate {args.rate:g}"
-    if args.plot is not None:
+    if args.plot is not None and isinstance(net, Network):  # (a --conv run refused --plot before training)
         say(f"wrote {_plot(net, data, record, args.plot, title=title)}")
-    if args.html is not None:
+    if args.html is not None and isinstance(net, Network):  # (--html needs two inputs: never a conv net)
         target = write_playground(record, net, data.inputs, data.labels, args.html, title=title)
         say(f"wrote {target}: {record.epochs} epochs to replay; open it in a browser")
     return 0

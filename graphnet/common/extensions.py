@@ -10,10 +10,12 @@ implements it plugs itself in when it is imported (``import graphnet`` imports t
 socket                plugged in by                                called by
 ====================  ===========================================  ================================
 ``mirror``            :mod:`graphnet.fast.network` (FastNetwork)   ``Network.vectorized``
+``conv_mirror``       :mod:`graphnet.fast.convnet`                 ``ConvNetwork.vectorized``
 ``train_loop``        :mod:`graphnet.tools.train`                  ``Network.train``, ``FastNetwork.train``
 ``save_network``      :mod:`graphnet.tools.networkfiles`           ``Network.save``
 ``load_network``      :mod:`graphnet.tools.networkfiles`           ``Network.load``
 ``stepper``           :mod:`graphnet.tools.stepper` (Stepper)      ``Network.stepper``
+``conv_stepper``      :mod:`graphnet.tools.convstepper`            ``ConvNetwork.stepper``
 ====================  ===========================================  ================================
 
 (How objects *show* themselves goes the same way, through :mod:`graphnet.common.display`.)
@@ -61,6 +63,8 @@ class Socket(Generic[Arguments, Result]):
 
 #: ``mirror(network, dtype)``: a new fast mirror of the graph ``network`` in ``dtype``.
 mirror: Socket[[Any, type], Mirror] = Socket("mirror", "graphnet.fast.network")
+#: ``conv_mirror(network, dtype)``: a new fast mirror (FastConvNetwork) of a graph ``ConvNetwork``.
+conv_mirror: Socket[[Any, type], Any] = Socket("conv_mirror", "graphnet.fast.convnet")
 #: ``train_loop(model, X, T, **settings)``: the training loop of :mod:`graphnet.tools.train`.
 train_loop: Socket[..., History] = Socket("train_loop", "graphnet.tools.train")
 #: ``save_network(network, path)``: write a network file.
@@ -69,3 +73,5 @@ save_network: Socket[..., None] = Socket("save_network", "graphnet.tools.network
 load_network: Socket[..., Any] = Socket("load_network", "graphnet.tools.networkfiles")
 #: ``stepper(network, x, target, rate=..., optimizer=..., masks=...)``: a :class:`graphnet.tools.stepper.Stepper`.
 stepper: Socket[..., Any] = Socket("stepper", "graphnet.tools.stepper")
+#: ``conv_stepper(network, x, target, rate=..., optimizer=...)``: a :class:`graphnet.tools.convstepper.ConvStepper`.
+conv_stepper: Socket[..., Any] = Socket("conv_stepper", "graphnet.tools.convstepper")

@@ -92,6 +92,11 @@ def finite_float(text: str) -> float:
     return _number(text, math.isfinite, "a finite number")
 
 
+def non_negative_int(text: str) -> int:
+    """Argparse type: a whole number ≥ 0."""
+    return _whole_at_least(text, 0)
+
+
 def positive_float(text: str) -> float:
     """Argparse type: a finite number > 0."""
     return _number(text, lambda x: math.isfinite(x) and x > 0.0, "a finite number > 0")

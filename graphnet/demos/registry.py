@@ -7,6 +7,7 @@ import argparse
 from rich.console import Console
 
 from graphnet.demos.cg import add_cg_options, demo_cg
+from graphnet.demos.conv import add_conv_options, demo_conv
 from graphnet.demos.forward import demo_forward
 from graphnet.demos.gates import add_gates_options, demo_gates
 from graphnet.demos.gradcheck import demo_gradcheck
@@ -30,6 +31,7 @@ DEMOS: dict[str, Demo] = {
     "cg": demo_cg,
     "optimizers": demo_optimizers,
     "speed": demo_speed,
+    "conv": demo_conv,
 }
 
 #: Demo name -> the function that adds its options to a parser (demos without options are absent).
@@ -40,6 +42,7 @@ DEMO_OPTIONS: dict[str, AddOptions] = {
     "cg": add_cg_options,
     "optimizers": add_optimizers_options,
     "speed": add_speed_options,
+    "conv": add_conv_options,
 }
 
 

@@ -49,6 +49,7 @@ from graphnet.tools.bench_cases import (
     timed,
     torch_cases,
 )
+from graphnet.tools.bench_conv import CONV_LABEL, conv_cases
 
 __all__ = [
     "CHECKS",
@@ -236,7 +237,13 @@ def run_bench(*, quick: bool = False, progress: Callable[[str], None] | None = N
                     name, seconds, per=4000, unit="µs/sample", scale=1e6, info={"samples": 4000}
                 )
     _gradient_check_cases(result, quick=quick, repetitions=repetitions, say=say)
+    say(f"conv {CONV_LABEL}: graph and fast")
+    conv = conv_cases(graph_samples=2 if quick else 10)
+    for name, seconds in interleave({key: case for key, (case, _) in conv.items()}, repetitions).items():
+        result.measurements[name] = Measurement(name, seconds, per=conv[name][1], unit="µs/sample", scale=1e6)
     _derive_ratios(result, fast_sizes, batches)
+    graph_conv, fast_conv = (result.measurements[name].median for name in conv)
+    result.ratios[f"graph / fast per sample conv {CONV_LABEL}"] = graph_conv / fast_conv
     if importlib.util.find_spec("torch") is None:
         result.notes.append("torch is not installed: the PyTorch comparison was skipped (pip install torch)")
     return result

@@ -294,7 +294,7 @@ def _check_header(header: Header, path: Path) -> None:
         ):
             raise fail("dropout", f"a list of {len(sizes) - 2} numbers in [0, 1)")
     if header["format_version"] >= 2 or "optimizer" in header:
-        _check_optimizer(header.get("optimizer"), path)
+        check_optimizer(header.get("optimizer"), path)
     checksum = header.get("checksum")
     if (
         not isinstance(checksum, dict)
@@ -306,8 +306,11 @@ def _check_header(header: Header, path: Path) -> None:
         _check_training(header.get("training"), path)
 
 
-def _check_optimizer(entry: object, path: Path) -> None:
-    """The optimizer entry: a known optimizer and schedule, numeric configs in range, whole counts."""
+def check_optimizer(entry: object, path: Path) -> None:
+    """The optimizer entry: a known optimizer and schedule, numeric configs in range, whole counts.
+
+    Also for files other than networks' (a conv network's).
+    """
 
     def fail(expected: str, got: object) -> FileFormatError:
         return FileFormatError(f"{path}: header field 'optimizer' must hold {expected}; got {got!r:.120}")

@@ -28,7 +28,9 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from graphnet.common.training import History
+from graphnet.graph.convnet import ConvNetwork
 from graphnet.graph.network import Network
+from graphnet.math.errors import IncompatibleError
 from graphnet.math.validation import check_count
 
 #: Parameters of one moment: per layer (W (n_out, n_in), b (n_out,) or None).
@@ -75,7 +77,7 @@ def copy_params(net: Network) -> Params:
 
 
 def train_recorded(
-    net: Network,
+    net: Network | ConvNetwork,
     X: ArrayLike,
     T: ArrayLike,
     labels: ArrayLike,
@@ -122,7 +124,9 @@ def train_recorded(
         reduction=options.get("reduction", "mean"),
     )
     record = TrainingRecord(history=history)
-    if keep_params:
+    if keep_params and not isinstance(net, Network):
+        raise IncompatibleError("keep_params copies a dense network's (W, b) per epoch; a conv net has kernels")
+    if keep_params and isinstance(net, Network):
         record.params.append(copy_params(net))
     for _ in range(count):
         step = net.train(X, T, rate=rate, epochs=1, seed=rng, **options)  # type: ignore[arg-type]
@@ -133,7 +137,7 @@ def train_recorded(
         record.accuracies.append(net.accuracy(X, labels))
         if test is not None:
             record.test_accuracies.append(net.accuracy(*test))
-        if keep_params:
+        if keep_params and isinstance(net, Network):
             record.params.append(copy_params(net))
     record.seconds = time.perf_counter() - start
     return record

@@ -6,11 +6,9 @@ from), so the stepper and its network are left untouched.  For every step it kee
 :class:`~graphnet.tools.stepper.Event` (formula in symbols and with numbers) and the values the
 step changed, each as ``(field, index, before, after)``:
 
-* ``input``, ``output``:       the node's ``output``;
-* ``forward``:                 the node's ``net`` and ``output``;
-* ``net_input``:               the node's ``net``;
-* ``output_delta``, ``hidden_delta``: the node's ``delta``;
-* ``gradient``, ``update``:    the connection's ``gradient``, ``weight``.
+``input`` and ``output`` change the node's ``output``, ``forward`` its ``net`` and ``output``,
+``net_input`` its ``net``, ``output_delta`` and ``hidden_delta`` its ``delta``; ``gradient``
+and ``update`` the connection's ``gradient`` and ``weight``.
 
 Together with the state at the start, these *changes* give every node's net input, output
 and δ and every connection's weight and gradient after any step
@@ -21,9 +19,8 @@ applying ``after`` values, backward by restoring ``before`` values.
 :func:`player_html` writes the recording as JSON into a
 ``<script type="application/json">`` block of one HTML page, beside the network drawn by
 :mod:`graphnet.views.svg` and about 200 lines of plain JavaScript.  The page needs no network
-access: no CDN, no fonts, no images.  Its controls: buttons and keys for next (→, n),
-back (←, b), next phase (p), play/pause (space), start/end (Home/End), and a slider over
-all steps.
+access: no CDN, no fonts, no images.  Its controls: buttons and keys for next (→, n), back (←, b),
+next phase (p), play/pause (space), start/end (Home/End), and a slider over all steps.
 
 Examples
 --------
@@ -58,6 +55,7 @@ from graphnet.math.errors import IncompatibleError, MissingFileError
 from graphnet.math.numbers import check_digits
 from graphnet.math.validation import check_count
 from graphnet.tools.stepper import FORWARD_PARTS, Event, Stepper, network_state, restore_state
+from graphnet.views.convsvg import SharedWeight, conv_network_svg, is_conv, shared_weight_changes, shared_weight_step
 from graphnet.views.graph_labels import sample_loss
 from graphnet.views.mathml import event_mathml
 from graphnet.views.render import to_html
@@ -322,7 +320,7 @@ def record(
     }
     masks = None if stepper.masks is None else [None if m is None else [m] for m in stepper.masks]
     x, t, rate, digits_of_events = stepper.x, stepper.target, stepper.rate, stepper.digits
-    replay = Stepper(
+    replay = type(stepper)(  # a conv net's stepper replays as a ConvStepper
         network, x, t, rate=rate, optimizer=network.optimizer, masks=masks, digits=digits_of_events, names=names
     )
     steps: list[RecordedStep] = []
@@ -341,12 +339,15 @@ def record(
                 f"node-{plan.slot_key(current.upstream.layer_index, current.upstream.node_index)}",
                 node_element(current.downstream),
             )
+        elif isinstance(current, SharedWeight):  # a conv net's weight, shared by many connections
+            kind, target, element, endpoints = shared_weight_step(current, connection_number)
         else:
             kind, target, element, endpoints = "node", node_number[current], node_element(current), ()
         changes = tuple(
             Change(field, target, old, float(getattr(current, attribute)))
             for (field, attribute), old in zip(fields, before, strict=True)
         )
+        changes = shared_weight_changes(current, phase, changes, connection_number, Change)
         used = uses(phase, current, node_element, connection_element)
         steps.append(RecordedStep(event, kind, target, element, endpoints, changes, used))
         upcoming = replay.next_phase_name
@@ -370,7 +371,7 @@ def record(
     scale = largest if largest > 0 else 1.0
     restore_state(network, stepper.initial_state)  # draw the start state
     dropped = dropped_labels(network, stepper.masks)
-    svg = network_svg(
+    svg = (conv_network_svg if is_conv(network) else network_svg)(
         network,
         max_nodes=max_nodes,
         outputs=output_range,

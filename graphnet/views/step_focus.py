@@ -23,6 +23,8 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable, Sequence
 
+from graphnet.graph.conv import SharedWeight
+from graphnet.graph.convnet import ConvNetwork
 from graphnet.graph.network import Network
 from graphnet.graph.objects import Connection, ConstNode, Node
 from graphnet.math.dropout import MasksLike
@@ -33,7 +35,7 @@ NodeLike = Node | ConstNode
 
 def uses(
     phase: str,
-    current: Node | Connection,
+    current: Node | Connection | SharedWeight,
     node_element: Callable[[NodeLike], str],
     connection_element: Callable[[Connection], str],
 ) -> tuple[str, ...]:
@@ -49,6 +51,9 @@ def uses(
             found += [node_element(c.downstream) for c in current.downstream]
         elif phase == "output_delta":
             found = [f"target-{current.label}"]
+    if isinstance(current, SharedWeight):  # a conv net's shared weight: every connection sharing it
+        found = [connection_element(c) for c in current.connections]
+        return tuple(dict.fromkeys(found))
     own = node_element(current) if isinstance(current, Node) else connection_element(current)
     return tuple(element for element in dict.fromkeys(found) if element != own)
 
@@ -94,8 +99,11 @@ def keep_biases(twin: Network, state: Snapshot, weights: Sequence[float]) -> Net
 def replica(network: Network) -> Network:
     """A new network of the same structure, activations, loss, bias, λ and dropout (its own weights).
 
-    Its optimizer is a copy of ``network``'s, with the same settings and counts.
+    Its optimizer is a copy of ``network``'s, with the same settings and counts.  (A conv
+    network's replica holds its parameters too: :meth:`ConvNetwork.replica`.)
     """
+    if isinstance(network, ConvNetwork):
+        return network.replica()  # type: ignore[return-value]
     twin = Network(
         network.sizes,
         activation=network.activations,
