@@ -36,6 +36,8 @@ TOKEN = re.compile(
     r"|(?P<space>\s+)"
     r"|(?P<other>.)"
 )
+#: The space between two words or numbers that the text separates by a space.
+SPACE = '<mspace width="0.3em"></mspace>'
 #: Superscript characters and what they raise to.
 POWERS = {"²": "<mn>2</mn>", "ᵗ": "<mi>t</mi>"}
 #: Names set as words (upright text, spaced) rather than as variables.
@@ -46,10 +48,16 @@ def formula_mathml(text: str, *, display_block: bool = True) -> str:
     """``text`` (a formula as graphnet writes it) as one ``<math>`` element."""
     stack: list[list[str]] = [[]]
     pending: list[str] = []  # "^" or "√" waiting for the next element
+    spaced, after_operand = False, False  # words in a note keep their space: "(4 positions; 3 of them …)"
     for match in TOKEN.finditer(text):
         kind, token = match.lastgroup, match.group()
         if kind == "space":
+            spaced = True
             continue
+        operand = kind in ("number", "name", "label")
+        if operand and spaced and after_operand and not pending:
+            stack[-1].append(SPACE)
+        spaced, after_operand = False, operand or token == ")"
         if kind == "power":
             _raise_last(stack[-1], POWERS[token])
             continue
