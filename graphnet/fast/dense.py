@@ -10,10 +10,19 @@ Shapes for a batch of n samples: X (n, n_in), W (n_out, n_in), b (n_out,), Z and
 
 Dropout (training only): ``forward(X, mask=F)`` with F = M/q of shape (n, n_out) gives
 Y = f(Z)·F, and ``backward`` then uses δ = f′(Z)·F·∂E/∂Y, as the graph's nodes do.
+
+Training reuses its arrays: :func:`train_forward` writes Z
+into an array kept for batches of that length, and :func:`sgd_backward` (plain SGD) writes
+δᵀ·X into one kept array of W's shape, scales it there by the step and subtracts it from W
+in place: no new array of W's size per batch, and one pass over it fewer than
+``W -= step·(δᵀ·X)``.  Both are one loop over the layers, with no call per layer: the
+training batch's Python work is the numpy calls.  The numbers are those of
+:meth:`DenseLayer.forward`, :meth:`DenseLayer.backward_delta` and :meth:`DenseLayer.update`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -68,6 +77,50 @@ class DenseLayer:
         self.activated = empty  # f(Z) before the dropout factors
         self.weight_state: Any = None
         self.bias_state: Any = None
+        #: arrays kept for training, by (name, shape): written again by every batch
+        self._buffers: dict[tuple[str, tuple[int, ...]], Array] = {}
+        self._batch_buffers: dict[int, tuple[Array, Array, Array]] = {}
+        #: True when weight_sum's array was scaled in place by an update: formed again from δ and X when read
+        self._sum_scaled = False
+
+    @property
+    def weight_sum(self) -> Array:
+        """Σ_batch δᵀ·X of the last backward pass."""
+        if self._sum_scaled:
+            self._weight_sum = self.delta.T @ self.X
+            self._sum_scaled = False
+        weight_sum: Array = self._weight_sum
+        return weight_sum
+
+    @weight_sum.setter
+    def weight_sum(self, value: Array) -> None:
+        self._weight_sum = value
+        self._sum_scaled = False
+
+    def buffers(self, n: int) -> tuple[Array, Array, Array]:
+        """The kept arrays of a training batch of n rows: Z (n, n_out), δᵀ·X (W's shape), ∂E/∂X (n, n_in)."""
+        kept = self._batch_buffers.get(n)
+        if kept is None:
+            if len(self._batch_buffers) > 4:  # many batch lengths over time: keep memory bounded
+                self._batch_buffers.clear()
+            n_out, n_in = self.W.shape
+            kept = self._batch_buffers[n] = (
+                self._buffer("Z", (n, n_out)),
+                self._buffer("weight_sum", (n_out, n_in)),
+                self._buffer("dE_dX", (n, n_in)),
+            )
+        return kept
+
+    def _buffer(self, name: str, shape: tuple[int, ...]) -> Array:
+        """The kept array ``name`` of this shape (made on first use; the last batch of an epoch may be shorter)."""
+        key = (name, shape)
+        buffer = self._buffers.get(key)
+        if buffer is None:
+            if len(self._buffers) > 16:  # many batch lengths over time: keep memory bounded
+                self._buffers.clear()
+                self._batch_buffers.clear()
+            buffer = self._buffers[key] = np.empty(shape, dtype=self.W.dtype)
+        return buffer
 
     def forward(self, X: Array, *, guarded: bool = True, mask: Array | None = None) -> Array:
         """Z = X·Wᵀ + b; Y = f(Z) (with dropout factors F = M/q: Y = f(Z)·F).
@@ -100,9 +153,13 @@ class DenseLayer:
 
         Mirrors ``compute_hidden_delta``.
         """
+        return self.backward_delta(self.delta_from(dE_dY), scale=scale, propagate=propagate)
+
+    def delta_from(self, dE_dY: Array) -> Array:
+        """δ = f′(Z)·∂E/∂Y (dropout: f′(Z)·F·∂E/∂Y) of the last batch."""
         if self.mask is not None:
-            return self.backward_delta(self.derivative() * self.mask * dE_dY, scale=scale, propagate=propagate)
-        return self.backward_delta(self.derivative() * dE_dY, scale=scale, propagate=propagate)
+            return self.derivative() * self.mask * dE_dY
+        return self.derivative() * dE_dY
 
     def backward_delta(self, delta: Array, *, scale: float = 1.0, propagate: bool = True) -> Array | None:
         """Given δ = ∂E/∂Z: dW = scale·δᵀ·X + λ·W, db = scale·Σ_rows δ; return ∂E/∂X = δ·W.
@@ -170,3 +227,64 @@ class DenseLayer:
     def __repr__(self) -> str:
         bias = "" if self.b is not None else ", no bias"
         return f"DenseLayer({self.W.shape[1]} → {self.W.shape[0]}, {self.activation.name}{bias}, {self.W.dtype})"
+
+
+def train_forward(layers: Sequence[DenseLayer], X: Array) -> Array:
+    """Every layer's Z = X·Wᵀ + b (into its kept array) and Y = f(Z), no dropout; returns the output Y.
+
+    The same numbers as ``forward(X, guarded=False)`` layer by layer; callers
+    silence numpy's overflow warnings (the training loop).
+    """
+    n = len(X)
+    for layer in layers:
+        W = layer.W
+        Z = np.matmul(X, W.T, out=layer.buffers(n)[0])
+        if layer.b is not None:
+            Z += layer.b
+        layer.X = X
+        layer.Z = Z
+        layer.mask = None
+        X = layer.Y = layer.activation.value_array_unguarded(Z)
+    return X
+
+
+def sgd_backward(layers: Sequence[DenseLayer], delta: Array, rate: float, scale: float) -> None:
+    """Given the output δ: from the top, each layer's ∂E/∂X = δ·W, then W ← W − rate·dW, b ← b − rate·db.
+
+    ∂E/∂X is taken before W changes, so the numbers are those of ``backward`` on every layer,
+    then ``update(rate)`` on every layer.  Without L2, W ← W − (rate·scale)·(δᵀ·X) in three
+    passes over the array kept at W's shape: δᵀ·X into it (for one row the outer product:
+    the same numbers as the one-term matrix product, without the BLAS call), scaled there
+    by the step, subtracted from W.  ``weight_sum`` (hence ``dW``) is formed again from δ and
+    X only if read before the next batch.
+    """
+    step = rate * scale
+    n = len(delta)
+    for index in range(len(layers) - 1, -1, -1):
+        layer = layers[index]
+        if layer.l2 != 0.0:
+            dE_dX = layer.backward_delta(delta, scale=scale, propagate=index > 0)
+            layer.update(rate)
+        else:
+            W = layer.W
+            _, product, below = layer.buffers(n)
+            dE_dX = np.matmul(delta, W, out=below) if index else None
+            if n == 1:
+                np.multiply(delta.T, layer.X, out=product)
+            else:
+                np.matmul(delta.T, layer.X, out=product)
+            layer.delta = delta
+            layer.scale = scale
+            layer._dW = layer._db = None
+            if layer.b is not None:
+                bias_sum = layer.bias_sum = np.add.reduce(delta, axis=0)
+                layer.b -= step * bias_sum
+            else:
+                layer.bias_sum = None
+            np.multiply(product, step, out=product)
+            W -= product
+            layer._weight_sum = product
+            layer._sum_scaled = True
+        if index:
+            assert dE_dX is not None
+            delta = layers[index - 1].delta_from(dE_dX)

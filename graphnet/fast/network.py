@@ -54,9 +54,10 @@ from graphnet.common.checks import accuracy_from_outputs, check_differentiable, 
 from graphnet.common.mirror import ParameterGraph, Params
 from graphnet.common.schedule import check_schedule, reduction_scale
 from graphnet.common.training import BadInputs, History
-from graphnet.fast.dense import Array, DenseLayer
-from graphnet.fast.evaluation import ChunkedEvaluation, check_rows
+from graphnet.fast.dense import Array, DenseLayer, sgd_backward, train_forward
+from graphnet.fast.evaluation import ChunkedEvaluation, check_rows, first_bad_row
 from graphnet.fast.sync import MirrorSync
+from graphnet.fast.threads import blas_threads_for
 from graphnet.math.activations import Softmax
 from graphnet.math.dropout import Masks, MasksLike
 from graphnet.math.errors import NumericalOverflowError, ShapeError
@@ -278,8 +279,10 @@ class FastNetwork(MirrorSync, ChunkedEvaluation):
         check_seed(seed)
         rng = np.random.default_rng(seed) if seed is not None else self.network.rng
         chosen = self._start_updating(optimizer)
+        rows = batch_size if isinstance(batch_size, int) and batch_size > 0 else len(inputs)
         try:
-            with _quiet():  # also σ's e^(−z), which may overflow to inf: the exact limit
+            # one BLAS thread for small products (graphnet.fast.threads); σ's e^(−z) may overflow to inf
+            with blas_threads_for(self.sizes, min(rows, len(inputs))), _quiet():
                 return extensions.train_loop(
                     self,
                     inputs,
@@ -317,20 +320,24 @@ class FastNetwork(MirrorSync, ChunkedEvaluation):
             activations = layer.forward(activations, guarded=guarded, mask=mask)
         return activations
 
-    def _backward(self, targets: Array, scale: float) -> None:
-        """Output δ from the loss, then each layer's backward, top to bottom (callers check differentiability)."""
+    def _output_delta(self, targets: Array) -> Array:
+        """δ of the output layer from the loss (y − t for the output activation's canonical loss)."""
         output = self.layers[-1]
         loss = self.loss_function
         if self._canonical_output:
-            delta = output.Y - targets  # δ = y − t
-        elif isinstance(output.activation, Softmax):
+            return output.Y - targets  # δ = y − t
+        if isinstance(output.activation, Softmax):
             gradient = loss.output_gradient_array(output.Y, targets)
             weighted = (output.Y * gradient).sum(axis=1, keepdims=True)
-            delta = output.Y * (gradient - weighted)  # δ_j = o_j·(g_j − Σ_k o_k·g_k)
-        else:
-            delta = output.derivative() * loss.output_gradient_array(output.Y, targets)
+            softmax_delta: Array = output.Y * (gradient - weighted)  # δ_j = o_j·(g_j − Σ_k o_k·g_k)
+            return softmax_delta
+        delta: Array = output.derivative() * loss.output_gradient_array(output.Y, targets)
+        return delta
+
+    def _backward(self, targets: Array, scale: float) -> None:
+        """Output δ from the loss, then each layer's backward, top to bottom (callers check differentiability)."""
         layers = self.layers
-        dE_dY = output.backward_delta(delta, scale=scale, propagate=len(layers) > 1)
+        dE_dY = layers[-1].backward_delta(self._output_delta(targets), scale=scale, propagate=len(layers) > 1)
         for index in range(len(layers) - 2, -1, -1):
             assert dE_dY is not None
             dE_dY = layers[index].backward(dE_dY, scale=scale, propagate=index > 0)
@@ -349,16 +356,23 @@ class FastNetwork(MirrorSync, ChunkedEvaluation):
         are the rows looked at, to tell bad data from net inputs that overflowed.
         """
         inputs = inputs.astype(self.dtype, copy=False)  # (the data set may be float32 for float64: see train)
+        optimizer = self.network.optimizer
+        if masks is None and type(optimizer) is SGD:  # the fused loops of graphnet.fast.dense
+            train_forward(self.layers, inputs)
+            if not math.isfinite(np.add.reduce(self.layers[0].Z, axis=None)) and not all_finite(inputs):
+                raise BadInputs
+            output_delta = self._output_delta(targets)
+            bad_row = first_bad_row(output_delta)
+            if bad_row is None:
+                sgd_backward(self.layers, output_delta, rate, scale)
+            return bad_row
         self._forward(inputs, guarded=False, masks=None if masks is None else self.dropout_factors(masks))  # (quiet)
         if not math.isfinite(np.add.reduce(self.layers[0].Z, axis=None)) and not all_finite(inputs):
             raise BadInputs
         self._backward(targets, scale)
-        output_delta = self.layers[-1].delta
-        if not math.isfinite(np.add.reduce(output_delta, axis=None)):  # one pass: finite when every δ is
-            bad_rows = np.flatnonzero(~np.isfinite(output_delta).all(axis=1))
-            if bad_rows.size:  # (else the sum of finite δs merely overflowed)
-                return int(bad_rows[0])
-        optimizer = self.network.optimizer
+        bad_row = first_bad_row(self.layers[-1].delta)
+        if bad_row is not None:
+            return bad_row
         plain = None if type(optimizer) is SGD else optimizer
         for layer in self.layers:
             layer.update(rate, plain)
