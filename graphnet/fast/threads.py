@@ -10,9 +10,10 @@ per-sample training.  So the fast path's calls run their products on
     threads = clamp(⌊(multiply-adds of the largest product) / MULTIPLY_ADDS_PER_THREAD⌋, 1, free cores)
 
 threads, and put the previous count back afterwards.  The free cores are those the BLAS
-was using (all, by default) less those other processes keep busy, read from the one-minute
-load average (:func:`free_cores`).  At 784-30-10 batches up to 64 run on one thread, 128 on
-two; beside another CPU-bound process on two cores, everything runs on one.
+was using (all, by default) less those other processes keep busy: the one-minute load
+average less this process's own CPU use (:func:`other_load`, :func:`free_cores`).  At
+784-30-10 batches up to 64 run on one thread, 128 on two; beside another CPU-bound
+process on two cores, everything runs on one.
 
 The count is set through ``threadpoolctl`` when it is installed (``pip install
 graphnet[speed]``), else through OpenBLAS's own ``openblas_set_num_threads`` (the
@@ -27,6 +28,7 @@ import glob
 import itertools
 import math
 import os
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -67,9 +69,10 @@ def _ignore(_threads: int) -> None:
 NO_CONTROL = BlasThreads("none", _none, _ignore)
 
 
-def _threadpoolctl() -> BlasThreads | None:
+def via_threadpoolctl() -> BlasThreads | None:
+    """The BLAS libraries threadpoolctl finds in this process, when it is installed."""
     try:
-        from threadpoolctl import ThreadpoolController  # type: ignore[import-not-found, import-untyped, unused-ignore]
+        from threadpoolctl import ThreadpoolController
     except ImportError:
         return None
     try:
@@ -98,7 +101,8 @@ def _library_paths() -> list[str]:
     return sorted(path for pattern in patterns for path in glob.glob(pattern))
 
 
-def _openblas() -> BlasThreads | None:
+def via_openblas() -> BlasThreads | None:
+    """The OpenBLAS bundled with numpy, its thread functions called through ctypes (None if not found)."""
     for path in _library_paths():
         try:
             library = ctypes.CDLL(path)
@@ -131,7 +135,7 @@ def control() -> BlasThreads:
     """The way this process sets BLAS threads (found once): threadpoolctl, OpenBLAS by ctypes, or none."""
     global _control
     if _control is None:
-        _control = _threadpoolctl() or _openblas() or NO_CONTROL
+        _control = via_threadpoolctl() or via_openblas() or NO_CONTROL
     return _control
 
 
@@ -144,22 +148,41 @@ def threads_for(multiply_adds: int, default: int) -> int:
     return max(1, min(default, multiply_adds // MULTIPLY_ADDS_PER_THREAD))
 
 
-def free_cores(cores: int, load: float) -> int:
-    """Cores not kept busy by other processes: cores − (load − 1), the 1 being this process; at least 1.
+def free_cores(cores: int, others: float) -> int:
+    """Cores not kept busy by other processes: cores − round(others), at least 1.
 
-    ``load`` is the one-minute load average (runnable threads, this one included).
+    ``others`` is the number of threads other processes keep running (see :func:`other_load`).
 
-    >>> free_cores(2, 1.0), free_cores(2, 2.1), free_cores(4, 2.0)
-    (2, 1, 3)
+    >>> free_cores(2, 0.2), free_cores(2, 1.1), free_cores(4, 1.0), free_cores(2, 6.0)
+    (2, 1, 3, 1)
     """
-    return max(1, min(cores, cores - math.floor(max(0.0, load - 1.0) + 0.5)))
+    return max(1, min(cores, cores - math.floor(max(0.0, others) + 0.5)))
 
 
-def _load() -> float:
+#: (monotonic seconds, this process's CPU seconds, its mean busy threads since the sample before)
+_own: list[float] = []
+#: Seconds between two readings of this process's CPU time (its own share of the load average).
+OWN_WINDOW = 5.0
+
+
+def other_load() -> float:
+    """Threads other processes keep running: the one-minute load average less this process's own.
+
+    This process's share is its CPU seconds per second over the last :data:`OWN_WINDOW` seconds or
+    more (1 until measured: a process that trains is busy), so its own BLAS threads do not
+    count against it.  0 where there is no load average (Windows).
+    """
     try:
-        return os.getloadavg()[0]
-    except (AttributeError, OSError):  # no load average (Windows): assume none
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):
         return 0.0
+    now, times = time.monotonic(), os.times()
+    cpu = times.user + times.system
+    if not _own:
+        _own[:] = [now, cpu, 1.0]
+    elif now - _own[0] >= OWN_WINDOW:
+        _own[:] = [now, cpu, (cpu - _own[1]) / (now - _own[0])]
+    return load - max(1.0, _own[2])
 
 
 def largest_product(sizes: Sequence[int], batch_size: int) -> int:
@@ -185,7 +208,7 @@ def blas_threads_for(sizes: Sequence[int], batch_size: int) -> Iterator[int]:
         return
     if _default is None:
         _default = before
-    threads = threads_for(largest_product(sizes, batch_size), free_cores(max(_default, 1), _load()))
+    threads = threads_for(largest_product(sizes, batch_size), free_cores(max(_default, 1), other_load()))
     if threads == before:
         yield threads
         return

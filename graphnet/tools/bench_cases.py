@@ -347,18 +347,24 @@ def matmul_rate(dtype: type, size: int = 1024, repetitions: int = 5) -> float:
     return 2.0 * size**3 / best / 1e9
 
 
-def torch_cases(sizes: list[int], batch_size: int, n_samples: int) -> dict[str, Callable[[], object]]:
-    """The same MLP in PyTorch (nn.Linear + sigmoid, MSE-like loss, SGD), when torch is installed."""
+def torch_cases(
+    sizes: list[int], batch_size: int, n_samples: int, dtype: type = np.float64
+) -> dict[str, Callable[[], object]]:
+    """The same MLP in PyTorch (nn.Linear + sigmoid, MSE-like loss, SGD), when torch is installed.
+
+    Its default CPU threads; the data as tensors of ``dtype`` made once, like the fast path's.
+    """
     if importlib.util.find_spec("torch") is None:
         return {}
     import torch
 
     images, targets = _digits(n_samples)
-    X = torch.tensor(images)
-    T = torch.tensor(targets)
+    torch_dtype = torch.float64 if np.dtype(dtype) == np.float64 else torch.float32
+    X = torch.tensor(images, dtype=torch_dtype)
+    T = torch.tensor(targets, dtype=torch_dtype)
     layers: list[Any] = []
     for n_in, n_out in itertools.pairwise(sizes):
-        layers += [torch.nn.Linear(n_in, n_out).double(), torch.nn.Sigmoid()]
+        layers += [torch.nn.Linear(n_in, n_out).to(torch_dtype), torch.nn.Sigmoid()]
     model = torch.nn.Sequential(*layers)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
 
@@ -370,4 +376,4 @@ def torch_cases(sizes: list[int], batch_size: int, n_samples: int) -> dict[str, 
             loss.backward()
             optimizer.step()
 
-    return {f"torch epoch {'-'.join(map(str, sizes))} batch {batch_size} float64": epoch}
+    return {f"torch epoch {'-'.join(map(str, sizes))} batch {batch_size} {np.dtype(dtype).name}": epoch}
