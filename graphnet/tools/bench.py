@@ -15,6 +15,7 @@ The cases themselves, and the minimal loops they are compared with, are in
 
 from __future__ import annotations
 
+import datetime
 import importlib.util
 import json
 import math
@@ -164,6 +165,7 @@ def run_bench(*, quick: bool = False, progress: Callable[[str], None] | None = N
     """Measure every case; ``quick`` keeps the whole run under a minute."""
     say = progress or (lambda _message: None)
     result = BenchResult(quick=quick)
+    result.facts["date"] = datetime.datetime.now(datetime.timezone.utc).date().isoformat()
     result.facts["BLAS threads set by"] = blas_control().name
     result.facts["load average at start"] = _load_average()
     repetitions = 3 if quick else 9
