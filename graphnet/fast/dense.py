@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from graphnet.math.activations import Activation
+from graphnet.math.activations import Activation, Sigmoid
 
 if TYPE_CHECKING:
     from graphnet.math.optimizers import Optimizer
@@ -244,7 +244,10 @@ def train_forward(layers: Sequence[DenseLayer], X: Array) -> Array:
         layer.X = X
         layer.Z = Z
         layer.mask = None
-        X = layer.Y = layer.activation.value_array_unguarded(Z)
+        if type(layer.activation) is Sigmoid:  # Sigmoid.value_array_unguarded, without the call
+            X = layer.Y = 1.0 / (1.0 + np.exp(-Z))
+        else:
+            X = layer.Y = layer.activation.value_array_unguarded(Z)
     return X
 
 
@@ -267,8 +270,8 @@ def sgd_backward(layers: Sequence[DenseLayer], delta: Array, rate: float, scale:
             layer.update(rate)
         else:
             W = layer.W
-            _, product, below = layer.buffers(n)
-            dE_dX = np.matmul(delta, W, out=below) if index else None
+            _, product, into = layer.buffers(n)
+            dE_dX = np.matmul(delta, W, out=into) if index else None
             if n == 1:
                 np.multiply(delta.T, layer.X, out=product)
             else:
@@ -287,4 +290,9 @@ def sgd_backward(layers: Sequence[DenseLayer], delta: Array, rate: float, scale:
             layer._sum_scaled = True
         if index:
             assert dE_dX is not None
-            delta = layers[index - 1].delta_from(dE_dX)
+            below = layers[index - 1]
+            if type(below.activation) is Sigmoid and below.mask is None:  # delta_from, without the calls
+                outputs = below.Y
+                delta = outputs * (1.0 - outputs) * dE_dX
+            else:
+                delta = below.delta_from(dE_dX)

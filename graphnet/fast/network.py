@@ -355,7 +355,8 @@ class FastNetwork(MirrorSync, ChunkedEvaluation):
         NaN or inf (inf·0 is NaN), so the sum of the first layer's Z is not finite; only then
         are the rows looked at, to tell bad data from net inputs that overflowed.
         """
-        inputs = inputs.astype(self.dtype, copy=False)  # (the data set may be float32 for float64: see train)
+        if inputs.dtype != self.dtype:  # (the data set may be float32 for float64: see train)
+            inputs = inputs.astype(self.dtype)
         optimizer = self.network.optimizer
         if masks is None and type(optimizer) is SGD:  # the fused loops of graphnet.fast.dense
             train_forward(self.layers, inputs)
