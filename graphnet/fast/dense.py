@@ -11,13 +11,14 @@ Shapes for a batch of n samples: X (n, n_in), W (n_out, n_in), b (n_out,), Z and
 Dropout (training only): ``forward(X, mask=F)`` with F = M/q of shape (n, n_out) gives
 Y = f(Z)·F, and ``backward`` then uses δ = f′(Z)·F·∂E/∂Y, as the graph's nodes do.
 
-Training reuses its arrays: :func:`train_forward` writes Z
-into an array kept for batches of that length, and :func:`sgd_backward` (plain SGD) writes
-δᵀ·X into one kept array of W's shape, scales it there by the step and subtracts it from W
-in place: no new array of W's size per batch, and one pass over it fewer than
-``W -= step·(δᵀ·X)``.  Both are one loop over the layers, with no call per layer: the
-training batch's Python work is the numpy calls.  The numbers are those of
-:meth:`DenseLayer.forward`, :meth:`DenseLayer.backward_delta` and :meth:`DenseLayer.update`.
+Training reuses its arrays: :func:`train_forward` writes Z into an array kept for batches
+of that length, and :func:`sgd_backward` (plain SGD) writes (step·δ)ᵀ·X into one kept
+array of W's shape and subtracts it from W in place: no new array of W's size per batch,
+and one pass over it fewer than ``W -= step·(δᵀ·X)``.  Both are one loop over the layers,
+with no call per layer: the training batch's Python work is the numpy calls.  The numbers
+are those of :meth:`DenseLayer.forward`, :meth:`DenseLayer.backward_delta` and
+:meth:`DenseLayer.update` (the weights' to rounding: the step multiplies δ before the
+product, not after).
 """
 
 from __future__ import annotations
@@ -79,7 +80,7 @@ class DenseLayer:
         self.bias_state: Any = None
         #: arrays kept for training, by (name, shape): written again by every batch
         self._buffers: dict[tuple[str, tuple[int, ...]], Array] = {}
-        self._batch_buffers: dict[int, tuple[Array, Array, Array]] = {}
+        self._batch_buffers: dict[int, tuple[Array, Array, Array, Array]] = {}
         #: True when weight_sum's array was scaled in place by an update: formed again from δ and X when read
         self._sum_scaled = False
 
@@ -97,8 +98,8 @@ class DenseLayer:
         self._weight_sum = value
         self._sum_scaled = False
 
-    def buffers(self, n: int) -> tuple[Array, Array, Array]:
-        """The kept arrays of a training batch of n rows: Z (n, n_out), δᵀ·X (W's shape), ∂E/∂X (n, n_in)."""
+    def buffers(self, n: int) -> tuple[Array, Array, Array, Array]:
+        """Kept arrays of a training batch of n rows: Z (n, n_out), the product (W's shape), ∂E/∂X, step·δ."""
         kept = self._batch_buffers.get(n)
         if kept is None:
             if len(self._batch_buffers) > 4:  # many batch lengths over time: keep memory bounded
@@ -108,6 +109,7 @@ class DenseLayer:
                 self._buffer("Z", (n, n_out)),
                 self._buffer("weight_sum", (n_out, n_in)),
                 self._buffer("dE_dX", (n, n_in)),
+                self._buffer("step·δ", (n, n_out)),
             )
         return kept
 
@@ -254,12 +256,13 @@ def train_forward(layers: Sequence[DenseLayer], X: Array) -> Array:
 def sgd_backward(layers: Sequence[DenseLayer], delta: Array, rate: float, scale: float) -> None:
     """Given the output δ: from the top, each layer's ∂E/∂X = δ·W, then W ← W − rate·dW, b ← b − rate·db.
 
-    ∂E/∂X is taken before W changes, so the numbers are those of ``backward`` on every layer,
-    then ``update(rate)`` on every layer.  Without L2, W ← W − (rate·scale)·(δᵀ·X) in three
-    passes over the array kept at W's shape: δᵀ·X into it (for one row the outer product:
-    the same numbers as the one-term matrix product, without the BLAS call), scaled there
-    by the step, subtracted from W.  ``weight_sum`` (hence ``dW``) is formed again from δ and
-    X only if read before the next batch.
+    ∂E/∂X is taken before W changes, as ``backward`` on every layer, then ``update(rate)`` on
+    every layer, would.  Without L2, W ← W − ((rate·scale)·δ)ᵀ·X in two passes over the array
+    kept at W's shape: the product into it (for one row the outer product: the same numbers
+    as the one-term matrix product, without the BLAS call), then subtracted from W.  The
+    step scales δ (n × n_out) rather than the product (W's size): a pass over W fewer, and
+    numbers that differ from step·(δᵀ·X) only by rounding.  ``weight_sum`` (hence ``dW``) is
+    formed again from δ and X only if read before the next batch.
     """
     step = rate * scale
     n = len(delta)
@@ -270,12 +273,14 @@ def sgd_backward(layers: Sequence[DenseLayer], delta: Array, rate: float, scale:
             layer.update(rate)
         else:
             W = layer.W
-            _, product, into = layer.buffers(n)
+            _, product, into, stepped = layer.buffers(n)
             dE_dX = np.matmul(delta, W, out=into) if index else None
+            np.multiply(delta, step, out=stepped)
             if n == 1:
-                np.multiply(delta.T, layer.X, out=product)
+                np.multiply(stepped.T, layer.X, out=product)
             else:
-                np.matmul(delta.T, layer.X, out=product)
+                np.matmul(stepped.T, layer.X, out=product)
+            W -= product
             layer.delta = delta
             layer.scale = scale
             layer._dW = layer._db = None
@@ -284,8 +289,6 @@ def sgd_backward(layers: Sequence[DenseLayer], delta: Array, rate: float, scale:
                 layer.b -= step * bias_sum
             else:
                 layer.bias_sum = None
-            np.multiply(product, step, out=product)
-            W -= product
             layer._weight_sum = product
             layer._sum_scaled = True
         if index:

@@ -5,11 +5,11 @@ multiply-adds, and a matrix-vector product sooner.  The two threads then meet at
 after every product.  On an idle machine the second thread pays for itself only on large
 products; on a busy one (another process holding a core) every product waits for a thread
 that is not running, and a 784-30-10 mini-batch can become slower per sample than
-per-sample training.  So the fast path's calls run their products on
+per-sample training.  So the fast path's ``train`` runs its products on
 
     threads = clamp(⌊(multiply-adds of the largest product) / MULTIPLY_ADDS_PER_THREAD⌋, 1, free cores)
 
-threads, and put the previous count back afterwards.  The free cores are those the BLAS
+threads, and puts the previous count back afterwards.  The free cores are those the BLAS
 was using (all, by default) less those other processes keep busy: the one-minute load
 average less this process's own CPU use (:func:`other_load`, :func:`free_cores`).  At
 784-30-10 batches up to 64 run on one thread, 128 on two; beside another CPU-bound
