@@ -64,6 +64,8 @@ class DenseLayer:
         self.b = b
         self.activation = activation
         self.l2 = l2
+        #: True when only the stepped forms of the sums were kept (sgd_backward): formed from δ and X when read
+        self._sum_scaled = False
         self.weight_sum = np.zeros_like(W)
         self.bias_sum = np.zeros_like(b) if b is not None else None
         self.scale = 1.0
@@ -74,6 +76,8 @@ class DenseLayer:
         self.Z = empty
         self.Y = empty
         self.delta = empty
+        #: the batch's δ and X behind the sums, when only their stepped forms were kept
+        self._sums_of: tuple[Array, Array] = (self.delta, self.X)
         self.mask: Array | None = None
         self.activated = empty  # f(Z) before the dropout factors
         self.weight_state: Any = None
@@ -81,22 +85,36 @@ class DenseLayer:
         #: arrays kept for training, by (name, shape): written again by every batch
         self._buffers: dict[tuple[str, tuple[int, ...]], Array] = {}
         self._batch_buffers: dict[int, tuple[Array, Array, Array, Array]] = {}
-        #: True when weight_sum's array was scaled in place by an update: formed again from δ and X when read
-        self._sum_scaled = False
 
     @property
     def weight_sum(self) -> Array:
         """Σ_batch δᵀ·X of the last backward pass."""
         if self._sum_scaled:
-            self._weight_sum = self.delta.T @ self.X
-            self._sum_scaled = False
+            self._form_sums()
         weight_sum: Array = self._weight_sum
         return weight_sum
 
     @weight_sum.setter
     def weight_sum(self, value: Array) -> None:
         self._weight_sum = value
+
+    @property
+    def bias_sum(self) -> Array | None:
+        """Σ_batch δ of the last backward pass (None without bias)."""
+        if self._sum_scaled:
+            self._form_sums()
+        return self._bias_sum
+
+    @bias_sum.setter
+    def bias_sum(self, value: Array | None) -> None:
+        self._bias_sum = value
+
+    def _form_sums(self) -> None:
+        """The sums δᵀ·X and Σ δ from that batch's δ and X, after :func:`sgd_backward` kept only their stepped forms."""
         self._sum_scaled = False
+        delta, X = self._sums_of
+        self._weight_sum = delta.T @ X
+        self._bias_sum = delta.sum(axis=0) if self.b is not None else None
 
     def buffers(self, n: int) -> tuple[Array, Array, Array, Array]:
         """Kept arrays of a training batch of n rows: Z (n, n_out), the product (W's shape), ∂E/∂X, step·δ."""
@@ -172,6 +190,7 @@ class DenseLayer:
         Σ δ; dW and db are formed from them when read (with L2 at once, from this W).
         """
         self.delta = delta
+        self._sum_scaled = False  # both sums set here
         self.weight_sum = delta.T @ self.X
         self.bias_sum = delta.sum(axis=0) if self.b is not None else None
         self.scale = scale
@@ -261,8 +280,9 @@ def sgd_backward(layers: Sequence[DenseLayer], delta: Array, rate: float, scale:
     kept at W's shape: the product into it (for one row the outer product: the same numbers
     as the one-term matrix product, without the BLAS call), then subtracted from W.  The
     step scales δ (n × n_out) rather than the product (W's size): a pass over W fewer, and
-    numbers that differ from step·(δᵀ·X) only by rounding.  ``weight_sum`` (hence ``dW``) is
-    formed again from δ and X only if read before the next batch.
+    numbers that differ from step·(δᵀ·X) only by rounding; b ← b − Σ_rows step·δ likewise.
+    ``weight_sum`` and ``bias_sum`` (hence ``dW`` and ``db``) are formed from δ and X only if
+    read before the next batch.
     """
     step = rate * scale
     n = len(delta)
@@ -281,15 +301,12 @@ def sgd_backward(layers: Sequence[DenseLayer], delta: Array, rate: float, scale:
             else:
                 np.matmul(stepped.T, layer.X, out=product)
             W -= product
+            if layer.b is not None:
+                layer.b -= np.add.reduce(stepped, axis=0)
             layer.delta = delta
             layer.scale = scale
             layer._dW = layer._db = None
-            if layer.b is not None:
-                bias_sum = layer.bias_sum = np.add.reduce(delta, axis=0)
-                layer.b -= step * bias_sum
-            else:
-                layer.bias_sum = None
-            layer._weight_sum = product
+            layer._sums_of = (delta, layer.X)  # (arrays of this batch only: no kept array among them)
             layer._sum_scaled = True
         if index:
             assert dE_dX is not None
