@@ -23,6 +23,7 @@ product, not after).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -272,7 +273,19 @@ def train_forward(layers: Sequence[DenseLayer], X: Array) -> Array:
     return X
 
 
-def sgd_backward(layers: Sequence[DenseLayer], delta: Array, rate: float, scale: float) -> None:
+def first_bad_row(output_delta: Array) -> int | None:
+    """The first row of a batch's output δ holding NaN or inf (None when every δ is finite).
+
+    One pass when all is well: the sum of the δs is finite when every δ is (else the rows
+    are looked at: a sum of finite δs may merely overflow).
+    """
+    if math.isfinite(np.add.reduce(output_delta, axis=None)):
+        return None
+    bad_rows = np.flatnonzero(~np.isfinite(output_delta).all(axis=1))
+    return int(bad_rows[0]) if bad_rows.size else None
+
+
+def sgd_backward(layers: Sequence[DenseLayer], delta: Array, rate: float, scale: float) -> int | None:
     """Given the output δ: from the top, each layer's ∂E/∂X = δ·W, then W ← W − rate·dW, b ← b − rate·db.
 
     ∂E/∂X is taken before W changes, as ``backward`` on every layer, then ``update(rate)`` on
@@ -283,26 +296,38 @@ def sgd_backward(layers: Sequence[DenseLayer], delta: Array, rate: float, scale:
     numbers that differ from step·(δᵀ·X) only by rounding; b ← b − Σ_rows step·δ likewise.
     ``weight_sum`` and ``bias_sum`` (hence ``dW`` and ``db``) are formed from δ and X only if
     read before the next batch.
+
+    Returns the first row of the output δ that holds NaN or inf, having changed nothing (the
+    divergence guard); None after the update.  The check costs nothing when the output layer
+    has a bias: Σ_rows step·δ, which its update needs anyway, is finite when every δ is.
     """
     step = rate * scale
     n = len(delta)
-    for index in range(len(layers) - 1, -1, -1):
+    top = len(layers) - 1
+    for index in range(top, -1, -1):
         layer = layers[index]
         if layer.l2 != 0.0:
+            if index == top and (bad := first_bad_row(delta)) is not None:
+                return bad
             dE_dX = layer.backward_delta(delta, scale=scale, propagate=index > 0)
             layer.update(rate)
         else:
             W = layer.W
             _, product, into, stepped = layer.buffers(n)
-            dE_dX = np.matmul(delta, W, out=into) if index else None
             np.multiply(delta, step, out=stepped)
+            bias_step = None if layer.b is None else np.add.reduce(stepped, axis=0)
+            if index == top:  # the output δ, checked before any update
+                finite = math.isfinite(sum(bias_step.tolist())) if bias_step is not None else False
+                if not finite and (bad := first_bad_row(delta)) is not None:
+                    return bad
+            dE_dX = np.matmul(delta, W, out=into) if index else None
             if n == 1:
                 np.multiply(stepped.T, layer.X, out=product)
             else:
                 np.matmul(stepped.T, layer.X, out=product)
             W -= product
-            if layer.b is not None:
-                layer.b -= np.add.reduce(stepped, axis=0)
+            if layer.b is not None and bias_step is not None:
+                layer.b -= bias_step
             layer.delta = delta
             layer.scale = scale
             layer._dW = layer._db = None
@@ -316,3 +341,4 @@ def sgd_backward(layers: Sequence[DenseLayer], delta: Array, rate: float, scale:
                 delta = outputs * (1.0 - outputs) * dE_dX
             else:
                 delta = below.delta_from(dE_dX)
+    return None

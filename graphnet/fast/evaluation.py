@@ -28,7 +28,6 @@ one unit in the last place.
 from __future__ import annotations
 
 import itertools
-import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -65,18 +64,6 @@ def row_chunks(n_rows: int, row_bytes: int, budget: int | None = None) -> list[s
     count = -(-n_rows // most)
     bounds = [number * n_rows // count for number in range(count + 1)]
     return [slice(start, stop) for start, stop in itertools.pairwise(bounds)]
-
-
-def first_bad_row(output_delta: Array) -> int | None:
-    """The first row of a batch's output δ holding NaN or inf (None when every δ is finite).
-
-    One pass when all is well: the sum of the δs is finite when every δ is (else the rows
-    are looked at: a sum of finite δs may merely overflow).
-    """
-    if math.isfinite(np.add.reduce(output_delta, axis=None)):
-        return None
-    bad_rows = np.flatnonzero(~np.isfinite(output_delta).all(axis=1))
-    return int(bad_rows[0]) if bad_rows.size else None
 
 
 def check_rows(values: Array, *, what: str, first: int = 0) -> None:

@@ -54,8 +54,8 @@ from graphnet.common.checks import accuracy_from_outputs, check_differentiable, 
 from graphnet.common.mirror import ParameterGraph, Params
 from graphnet.common.schedule import check_schedule, reduction_scale
 from graphnet.common.training import BadInputs, History
-from graphnet.fast.dense import Array, DenseLayer, sgd_backward, train_forward
-from graphnet.fast.evaluation import ChunkedEvaluation, check_rows, first_bad_row
+from graphnet.fast.dense import Array, DenseLayer, first_bad_row, sgd_backward, train_forward
+from graphnet.fast.evaluation import ChunkedEvaluation, check_rows
 from graphnet.fast.sync import MirrorSync
 from graphnet.fast.threads import blas_threads_for
 from graphnet.math.activations import Softmax
@@ -362,11 +362,7 @@ class FastNetwork(MirrorSync, ChunkedEvaluation):
             train_forward(self.layers, inputs)
             if not math.isfinite(np.add.reduce(self.layers[0].Z, axis=None)) and not all_finite(inputs):
                 raise BadInputs
-            output_delta = self._output_delta(targets)
-            bad_row = first_bad_row(output_delta)
-            if bad_row is None:
-                sgd_backward(self.layers, output_delta, rate, scale)
-            return bad_row
+            return sgd_backward(self.layers, self._output_delta(targets), rate, scale)
         self._forward(inputs, guarded=False, masks=None if masks is None else self.dropout_factors(masks))  # (quiet)
         if not math.isfinite(np.add.reduce(self.layers[0].Z, axis=None)) and not all_finite(inputs):
             raise BadInputs
