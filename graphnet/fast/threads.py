@@ -12,8 +12,8 @@ per-sample training.  So the fast path's ``train`` runs its products on
 threads, and puts the previous count back afterwards.  The free cores are those the BLAS
 was using (all, by default) less those other processes keep busy: the one-minute load
 average less this process's own CPU use (:func:`other_load`, :func:`free_cores`).  At
-784-30-10 batches up to 64 run on one thread, 128 on two; beside another CPU-bound
-process on two cores, everything runs on one.
+784-30-10 every batch size up to 128 runs on one thread, at 784-300-10 batches from 26
+rows on two; beside another CPU-bound process on two cores, everything runs on one.
 
 The count is set through ``threadpoolctl`` when it is installed (``pip install
 graphnet[speed]``), else through OpenBLAS's own ``openblas_set_num_threads`` (the
@@ -37,8 +37,8 @@ from typing import Any
 import numpy as np
 
 #: Multiply-adds of one product per BLAS thread: fewer, and a second thread costs more at its barrier than it
-#: saves (measured on a 2-core machine: 784·30·64 gains nothing from it, 784·30·128 and 784·300·32 do).
-MULTIPLY_ADDS_PER_THREAD = 1_500_000
+#: saves (measured on a busy 2-core machine: 784·30·128 runs faster on one thread, 784·300·32 on two).
+MULTIPLY_ADDS_PER_THREAD = 3_000_000
 
 #: (get, set) symbol names of OpenBLAS builds, the scipy-openblas of numpy's wheels first.
 _OPENBLAS_SYMBOLS = (
@@ -142,7 +142,7 @@ def control() -> BlasThreads:
 def threads_for(multiply_adds: int, default: int) -> int:
     """clamp(⌊multiply_adds / MULTIPLY_ADDS_PER_THREAD⌋, 1, default): the threads for a product of that size.
 
-    >>> threads_for(32 * 784 * 30, 2), threads_for(128 * 784 * 30, 2), threads_for(10**9, 2)
+    >>> threads_for(128 * 784 * 30, 2), threads_for(32 * 784 * 300, 2), threads_for(10**9, 2)
     (1, 2, 2)
     """
     return max(1, min(default, multiply_adds // MULTIPLY_ADDS_PER_THREAD))
