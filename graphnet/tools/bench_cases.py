@@ -21,6 +21,7 @@ fast epoch              µs per sample at batch 1, 10, 32, 128, float64 and floa
 adam                    at batch 128, float64: the fast path and the minimal loop with Adam
 matrix products alone   at batch 128: an epoch of only the MLP's matrix products, the
                         ceiling of the matmul-rate share for any numpy code of that MLP
+                        (it, and the square matmul beside it, on the fast path's threads)
 fast call               one fast call after the graph changed (copies the weights in) and
                         with the graph unchanged (copies nothing): the price of one truth
 matmul rate             GFLOP/s of a square matmul: fast-path figures as a share of it
@@ -303,8 +304,14 @@ def fast_cases(sizes: list[int], batch_size: int, dtype: type, n_samples: int) -
             with blas_threads_for(sizes, batch_size):
                 products()
 
+        square = square_matmul_case(dtype)
+
+        def square_alike() -> None:  # on the same threads too: a second thread's spinning would slow the next case
+            with blas_threads_for(sizes, batch_size):
+                square()
+
         cases[f"matrix products alone {label}"] = products_alone
-        cases[f"square matmul {MATMUL_SIZE} beside {label}"] = square_matmul_case(dtype)
+        cases[f"square matmul {MATMUL_SIZE} beside {label}"] = square_alike
     return cases
 
 
