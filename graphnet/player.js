@@ -12,19 +12,35 @@
   const PHASE_NAMES = { input: "input", forward: "forward", output_delta: "output δ", hidden_delta: "hidden δ",
                         gradient: "gradient", update: "update" };
 
-  // Numbers as graphnet prints them: `places` significant digits (Python's "{:.Ng}"), a real minus sign.
+  // Numbers as graphnet prints them (graphnet.math.numbers.format_number): `places` decimal
+  // places (never fewer than 3 significant digits), trailing zeros dropped; below 0.0001 `places`
+  // significant digits, from a million on 15; 17 places: the 17 significant digits of the float64.
+  function significant(size, count) {
+    const [mantissa, exponentText] = size.toExponential(count - 1).split("e");
+    const exponent = parseInt(exponentText, 10);
+    if (exponent < -4 || exponent >= count) {
+      const m = mantissa.includes(".") ? mantissa.replace(/\.?0+$/, "") : mantissa;
+      return m + "e" + (exponent < 0 ? "-" : "+") + String(Math.abs(exponent)).padStart(2, "0");
+    }
+    const text = size.toFixed(Math.max(0, count - 1 - exponent));
+    return text.includes(".") ? text.replace(/\.?0+$/, "") : text;
+  }
   function fmt(v, places = digits) {
     if (v === null || v === undefined || !isFinite(v)) return "—";
     if (v === 0) return "0";
-    const [mantissa, exponentText] = Math.abs(v).toExponential(places - 1).split("e");
-    const exponent = parseInt(exponentText, 10);
+    const size = Math.abs(v);
     let text;
-    if (exponent < -4 || exponent >= places) {
-      const m = mantissa.includes(".") ? mantissa.replace(/\.?0+$/, "") : mantissa;
-      text = m + "e" + (exponent < 0 ? "-" : "+") + String(Math.abs(exponent)).padStart(2, "0");
+    if (places >= 17) {
+      text = significant(size, 17);
+    } else if (size < 1e-4) {
+      text = significant(size, places);
+    } else if (size >= 1e6) {
+      text = significant(size, 15);
     } else {
-      text = Math.abs(v).toFixed(Math.max(0, places - 1 - exponent));
-      if (text.includes(".")) text = text.replace(/\.?0+$/, "");
+      const leading = Math.floor(Math.log10(size)) + 1;  // digits before the point (≤ 0 below 1)
+      const fixed = size.toFixed(Math.max(0, Math.min(Math.max(places, 3 - leading), 17 - leading)));
+      text = fixed.includes(".") ? fixed.replace(/\.?0+$/, "") : fixed;
+      if (text === "0") text = significant(size, places);
     }
     return (v < 0 ? "−" : "") + text;
   }
@@ -179,7 +195,8 @@
     draw();
     highlight(step);
     focusLabel(step);
-    $("position").textContent = `step ${position} / ${total}`;
+    // One numbering with the stepper: events count from [0]; "step k/N" means k steps taken.
+    $("position").textContent = step ? `[${step.index}] · step ${position}/${total} taken` : `step 0/${total} taken`;
     document.body.dataset.position = String(position);
     $("slider").value = String(position);
     const phase = $("phase");
@@ -188,8 +205,12 @@
     $("label").textContent = step ? step.label : "";
     const name = step ? (step.kind === "node" ? names.nodes[step.target] : names.connections[step.target]) : "";
     $("name").textContent = name && step && name !== step.label ? name : "";
-    $("formula").textContent = step ? step.formula : "Nothing computed yet.";
-    $("numbers").textContent = step ? step.numbers : "Press next (→) to take the first step.";
+    // The formula typeset (MathML, built by graphnet.views.mathml from the same text); the text
+    // itself stays the element's title, to copy.
+    $("formula").innerHTML = step ? step.mathml[0] : "Nothing computed yet.";
+    $("numbers").innerHTML = step ? step.mathml[1] : "Press next (→) to take the first step.";
+    $("formula").title = step ? step.formula : "";
+    $("numbers").title = step ? step.numbers : "";
     $("change").textContent = step
       ? step.changes.map(([field, index, before, after]) => `${quantity(field, index)}: ${fmt(before)} → ${fmt(after)}`)
         .join(" · ")

@@ -408,6 +408,15 @@ BACKPROP: list[Cell] = [
     ),
     md(
         """
+        Left as the last line of a cell, an event shows itself typeset: its line, then the
+        formula and the same formula with its numbers in MathML (the very text printed above;
+        no extra package).  Steps count from `[0]`, here as in the terminal and the HTML
+        player; the stepper's header "step k/N" means k steps are taken, so `[k]` is next.
+        """
+    ),
+    code("event  # [13], the 14th step: typeset in Jupyter, one line in a terminal"),
+    md(
+        """
         The output deltas were computed just before.  Check them against the formula,
         δ_j = (y_j − t_j)·y_j·(1 − y_j):
         """
@@ -578,16 +587,25 @@ GRAPH_VS_FAST: list[Cell] = [
     ),
     md(
         """
-        The only way to break the rule is to write into the fast path's arrays directly:
-        its next call copies the graph's weights over them again.  Use `set_params` or a
-        connection instead.
+        The only way to break the rule is to write into the fast path's arrays directly.
+        Such a write is *not* undone by the next call: the arrays are a cache, copied from
+        the graph again only after the graph's weights change.  Until then the fast path
+        computes with the written values and disagrees with the graph (and after fast
+        training, whose result the graph has not fetched yet, the write would even be
+        carried into the graph).  Use `set_params` or a connection instead.
         """
     ),
     code(
         """
         fast.layers[1].W[:] = 123.0  # bypasses the graph
-        fast.predict(x)  # ...and is overwritten from the graph here
+        fast.predict(x)  # nothing on the graph changed, so nothing is copied over the 123s
         print("W2 after the next call:", fast.layers[1].W[0, :3])
+        print("fast and graph agree:", np.allclose(fast.predict(x), net.predict(x)))
+
+        net.connections[2, 5, 3].weight += 0.0  # any write to a graph weight marks the graph changed
+        fast.predict(x)  # ...so this call copies the graph's weights over the 123s
+        print("W2 after a graph change and the next call:", fast.layers[1].W[0, :3])
+        print("fast and graph agree:", np.allclose(fast.predict(x), net.predict(x)))
         """
     ),
     md("## float32"),
@@ -883,6 +901,111 @@ OPTIMIZERS: list[Cell] = [
     ),
 ]
 
+EXERCISES: list[Cell] = [
+    md(
+        """
+        # 7 · Exercises: write backpropagation yourself
+
+        Three graded exercises.  Write your code in the cells marked *your code*, then run
+        the check below each: it prints **✓** and what it compared, or **✗** and what is
+        off (a missing factor, a wrong sign, where the numbers differ), never the answer.
+        Change your code and run the check again.  numpy is all you need.
+        """
+    ),
+    code(
+        """
+        import numpy as np
+
+        from graphnet.tools.exercises import check_derivative, check_hidden_delta, check_training_step
+
+        np.set_printoptions(precision=6)  # numpy is yours to use in every exercise
+        """
+    ),
+    md(
+        """
+        ## Exercise 1 · the slope of tanh
+
+        Backpropagation needs the derivative f′(z) of every activation.  Write it for
+        f(z) = tanh(z) = (eᶻ − e⁻ᶻ)/(eᶻ + e⁻ᶻ), elementwise on a numpy array z.  The check
+        compares it with the slope it measures by central differences,
+        (f(z + h) − f(z − h))/2h.
+
+        *Hint:* like σ′(z) = σ(z)·(1 − σ(z)), it can be written with f(z) itself.
+        """
+    ),
+    code(
+        """
+        def tanh_derivative(z):
+            \"\"\"f′(z) for f = tanh, elementwise on the array z.\"\"\"
+            # your code: replace None
+            return None
+        """
+    ),
+    code('check_derivative(tanh_derivative, "tanh")'),
+    md(
+        """
+        ## Exercise 2 · the δ of a hidden layer
+
+        δ_j = ∂E/∂net_j.  For a hidden unit j the chain rule collects the δ of every unit k
+        that j feeds, each through the weight from j to k, and multiplies by how fast j's own
+        output changes with its net input.  The hidden units are sigmoid units.
+
+        * `outputs`: (n,) the hidden units' outputs o_j;
+        * `W_next`: (m, n) the next layer's weights, row k holding the weights into unit k;
+        * `delta_next`: (m,) the next layer's δ_k.
+
+        The check compares your δ with the one graphnet's backward pass leaves on the nodes.
+        """
+    ),
+    code(
+        """
+        def hidden_delta(outputs, W_next, delta_next):
+            \"\"\"δ of each sigmoid hidden unit, from its outputs and the next layer's weights and δ.\"\"\"
+            # your code: replace None
+            return None
+        """
+    ),
+    code("check_hidden_delta(hidden_delta)"),
+    md(
+        """
+        ## Exercise 3 · one training step
+
+        One layer of sigmoid units, o = σ(W·x + b), with the squared error
+        E = ½·Σ_k (t_k − o_k)².  Write one step of gradient descent with learning rate η on
+        one sample (x, t): return the new W and the new b.  The check trains a graphnet
+        network with the same W and b on the same sample for one step and compares.
+        """
+    ),
+    code(
+        """
+        def training_step(W, b, x, t, rate):
+            \"\"\"One gradient-descent step on one sample: the new (W, b).\"\"\"
+            # your code: replace None
+            return None
+        """
+    ),
+    code("check_training_step(training_step)"),
+    md("## Your score"),
+    code(
+        """
+        results = [
+            check_derivative(tanh_derivative, "tanh"),
+            check_hidden_delta(hidden_delta),
+            check_training_step(training_step),
+        ]
+        for result in results:
+            print(result)
+        print(f"{sum(result.passed for result in results)} of {len(results)} exercises pass")
+        """
+    ),
+    md(
+        """
+        **Next:** see a network learn what you just wrote, epoch by epoch:
+        `graphnet train --data toy:spiral --html run.html`, then open run.html in a browser.
+        """
+    ),
+]
+
 NOTEBOOKS: dict[str, list[Cell]] = {
     "01_perceptrons_and_activations": PERCEPTRONS,
     "02_forward_pass_by_hand": FORWARD,
@@ -890,6 +1013,7 @@ NOTEBOOKS: dict[str, list[Cell]] = {
     "04_graph_vs_vectorized": GRAPH_VS_FAST,
     "05_mnist": MNIST,
     "06_optimizers": OPTIMIZERS,
+    "07_exercises": EXERCISES,
 }
 
 

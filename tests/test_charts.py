@@ -47,3 +47,36 @@ def test_curves_png_without_matplotlib_says_how_to_install(tmp_path, monkeypatch
     monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
     with pytest.raises(MissingDependencyError, match=r'pip install "graphnet\[plot\]"'):
         curves_png([("a", [("y", [0, 1], [0, 1])])], tmp_path / "c.png")
+
+
+def png_size(path):
+    data = path.read_bytes()
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
+def test_optimizers_png_is_large_with_a_log_loss_axis(tmp_path, monkeypatch):
+    pytest.importorskip("matplotlib")
+    from graphnet.demos import optimizers
+
+    seen = {}
+    original = optimizers.curves_png
+
+    def spy(*args, **kwargs):
+        seen.update(kwargs)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(optimizers, "curves_png", spy)
+    runs = [optimizers.OptimizerRun(name, 0.1, [2.0, 0.5 / k, 0.02 / k], 0.9, 1.0) for k, name in enumerate("ab", 1)]
+    path = optimizers.save_optimizers_png(tmp_path / "o.png", runs)
+    assert png_size(path) == (1200, 750)
+    assert seen["log_y"] is True and seen["markers"] is True
+
+
+def test_accuracy_curves_are_zoomed_to_their_values(tmp_path):
+    pytest.importorskip("matplotlib")
+    from graphnet.demos.options import save_curve_png, zoomed_range
+
+    assert zoomed_range([0.852, 0.918]) == (0.8, 1.005)
+    assert zoomed_range([0.01, 0.5]) == (0.0, 1.005)
+    path = save_curve_png(tmp_path / "a.png", [1, 2], [0.85, 0.9], title="t", xlabel="x", ylabel="y", zoom=True)
+    assert png_size(path) == (1000, 600)

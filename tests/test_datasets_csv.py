@@ -101,9 +101,10 @@ def test_blank_lines_spaces_bom_and_delimiter(tmp_path: Path) -> None:
 
 def test_non_number_message_names_line_and_column(tmp_path: Path) -> None:
     text = "x1,x2,label\n1,2,0\n\n3,abc,1\n"  # the bad value is on line 4 (line 3 is blank)
+    path = write(tmp_path, text)
     with pytest.raises(FileFormatError) as caught:
-        load_csv(write(tmp_path, text))
-    assert str(caught.value) == "line 4, column 'x2': expected a number, got 'abc'"
+        load_csv(path)
+    assert str(caught.value) == f"{str(path)!r}, line 4, column 'x2': expected a number, got 'abc'"  # the file named
 
 
 def test_empty_field(tmp_path: Path) -> None:

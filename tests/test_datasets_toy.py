@@ -213,7 +213,7 @@ def test_png(tmp_path: Path) -> None:
     X, labels = toy_dataset("two_moons", 60, seed=2)
     path = decision_boundary_png(right_is_one, X, labels, tmp_path / "moons.png", resolution=50, dpi=50)
     assert path == tmp_path / "moons.png"
-    assert png_size(path) == (300, 300)
+    assert png_size(path) == (300, 330)  # 6 × 6.6 inches: the legend below the square plot
 
 
 def test_png_without_matplotlib_says_how_to_install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -105,7 +105,7 @@ NET = Network([3, 4, 2], seed=0)
         (
             lambda: NET.connections[1, 7, 0],
             ShapeError,
-            "from must be a node index 0 … 2 of layer 0 or 'bias'; got 7",
+            r"from must be a node index 0 … 2 of layer 0, 3 \(its bias node\) or 'bias'; got 7",
         ),
         (
             lambda: NET.set_flat_params(np.zeros(5)),

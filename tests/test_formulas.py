@@ -16,6 +16,7 @@ from test_stepper_golden import OUTPUTS
 
 from graphnet import Network
 from graphnet.math.errors import IncompatibleError
+from graphnet.math.numbers import format_number
 from graphnet.tools.expressions import MAX_TERMS, Difference, Num, Product, Quotient, Square, Sum
 
 HIDDEN = ("sigmoid", "tanh", "relu", "leaky_relu", "identity")
@@ -83,11 +84,12 @@ def target_for(loss, n, draw_values):
     output=st.sampled_from(OUTPUTS),
     dropout=st.sampled_from([0.0, 0.5]),
     l2=st.sampled_from([0.0, 0.1]),
+    l2_bias=st.sampled_from([0.0, 0.05]),
     sizes=st.lists(st.integers(1, 9), min_size=1, max_size=2),
     seed=st.integers(0, 2**16),
     values=st.lists(st.floats(-2, 2, allow_nan=False), min_size=12, max_size=12),
 )
-def test_every_numbers_string_evaluates_to_the_events_value(hidden, output, dropout, l2, sizes, seed, values):
+def test_every_numbers_string_evaluates_to_the_events_value(hidden, output, dropout, l2, l2_bias, sizes, seed, values):
     activation, loss = output
     n_in, hidden_sizes = sizes[0], sizes[1:]
     n_out = 2 if activation == "softmax" else 1 + seed % 3
@@ -99,6 +101,7 @@ def test_every_numbers_string_evaluates_to_the_events_value(hidden, output, drop
         init="normal",
         seed=seed,
         l2=l2,
+        l2_bias=l2_bias,
         dropout=dropout if hidden_sizes else 0.0,
     )
     target = target_for(
@@ -174,9 +177,9 @@ def test_precedence_of_factors_terms_and_powers():
     relu_prime = Num(1.0, "(1 if net>0 else 0)")
     downstream = Sum([Product([Num(0.3), Num(-0.5)]), Product([Num(-0.04006), Num(0.2)])], symbol="Σ_k w_kj·δ_k")
     assert Product([tanh_prime, downstream]).symbols() == "(1−o²)·Σ_k w_kj·δ_k"
-    assert Product([tanh_prime, downstream]).numbers() == "(1−(−0.01689)²)·(0.3·(−0.5) + (−0.04006)·0.2)"
+    assert Product([tanh_prime, downstream]).numbers(5) == "(1−(−0.01689)²)·(0.3·(−0.5) + (−0.04006)·0.2)"
     assert Product([relu_prime, downstream]).symbols() == "(1 if net>0 else 0)·Σ_k w_kj·δ_k"
-    assert Sum([Num(0.1), Num(-0.04006)]).numbers() == "(0.1 + (−0.04006))"
+    assert Sum([Num(0.1), Num(-0.04006)]).numbers(5) == "(0.1 + (−0.04006))"
     assert Difference(Num(0.6, "y"), Num(-0.9, "t")).numbers() == "0.6 − (−0.9)"
     mse = Quotient(Product([Num(2.0, "2"), Difference(Num(0.6, "y"), Num(0.9, "t"))]), Num(3.0, "K"))
     assert mse.symbols() == "2·(y − t)/K" and mse.numbers() == "2·(0.6 − 0.9)/3"
@@ -211,7 +214,7 @@ def test_event_repr_is_the_readme_line_and_rich_shows_the_same():
     assert repr(first) == str(first) == "[0] input 0-0: o(0-0) = 1"
     event = steps.run_to("delta", layer=1, node=2)
     assert repr(event) == (
-        "[13] hidden_delta 1-2: δ(1-2) = 0.5075·0.4925·(0.04593·(−0.1013) + (−0.04006)·0.1007) = −0.002171"
+        "[13] hidden_delta 1-2: δ(1-2) = 0.5075·0.4925·(0.0459·(−0.1013) + (−0.0401)·0.1007) = −0.00217"
     )
     console = Console(record=True, width=200, color_system=None)
     console.print(event)
@@ -229,9 +232,9 @@ def test_the_rich_view_numbers_steps_as_the_events_and_shows_no_delta_on_inputs(
     assert text.startswith(f"step {steps.position}/{steps.total}  next hidden_delta 1-3")
     assert f"[{steps.position - 1}] hidden_delta 1-2" in text and f"step {steps.position - 1}" not in text
     input_rows = [line.split()[:3] for line in text.splitlines() if line.strip().startswith("0-")]
-    assert input_rows == [["0-0", "o", "1"], ["0-1", "o", "0"], ["0-2", "o", "1"]]
+    assert input_rows == [["0-0", "o", "1"], ["0-1", "o", "0"], ["0-2", "o", "1"], ["0-3", "o", "1"]]  # 0-3: bias
     assert "0-0  o 1  δ" not in text and "δ –" in text  # 1-3's δ is not computed yet
-    assert f"δ {net.node(1, 2).delta:.6g}".replace("-", "−") in text
+    assert f"δ {format_number(net.node(1, 2).delta, 6)}" in text
 
 
 def test_digits_option():
@@ -239,8 +242,8 @@ def test_digits_option():
     eight = net.stepper([1.0, 0.5], [1.0], digits=8).run()
     four = Network([2, 2, 1], seed=0).stepper([1.0, 0.5], [1.0]).run()
     assert [e.after for e in eight] == [e.after for e in four]
-    assert all(e.numbers.endswith(f"{e.after:.8g}".replace("-", "−")) for e in eight)
-    assert all(e.numbers.endswith(f"{e.after:.4g}".replace("-", "−")) for e in four)
+    assert all(e.numbers.endswith(format_number(e.after, 8)) for e in eight)
+    assert all(e.numbers.endswith(format_number(e.after)) for e in four)
     for bad in (0, 18, 2.5, True, "4"):
-        with pytest.raises(IncompatibleError, match="digits must be a whole number"):
+        with pytest.raises(IncompatibleError, match="digits .*must be a whole number"):
             net.stepper([1.0, 0.5], [1.0], digits=bad)

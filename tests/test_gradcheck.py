@@ -104,7 +104,9 @@ def test_every_combination_passes_with_relative_errors_below_1e_7(hidden, output
         non_tiny = (np.abs(report.graph) > 1e-6) & ~report.near_kinks
         assert np.all(report.relative_errors[non_tiny] < 1e-7), report.to_text()
         if hidden in SMOOTH and output in SMOOTH:
-            assert not report.near_kinks.any() and report.counts["ok"] == len(report)
+            # smooth: no kink row (a row may be retried with smaller steps where the one-sided
+            # quotients disagree by more than their truncation allows at the first step, but stays "ok")
+            assert not report.kinks.any() and report.counts["ok"] == len(report)
         # the columns are the engines' own gradients …
         X, T = np.atleast_2d(x), np.atleast_2d(t)
         np.testing.assert_array_equal(report.graph, connection_order(net.gradients(X, T)))
@@ -241,7 +243,9 @@ def test_a_relu_unit_at_its_kink_says_kink_not_wrong():
     at_kink = [row for row in report.rows if row.layer == 1 and row.target == 0]
     assert all(row.kink and row.near_kink for row in at_kink)
     assert {row.verdict for row in at_kink} == {"kink"}
-    assert all(row.graph == 0.0 and abs(row.numeric) > 1e-3 for row in at_kink)  # f′(0) = 0 by convention
+    # f′(0) = 0 by convention: the left one-sided derivative, inside the bracket the numbers allow
+    assert all(row.graph == 0.0 and row.low <= 0.0 <= row.high and row.high - row.low > 1e-3 for row in at_kink)
+    assert all(row.numeric == row.graph and "layer 1 unit 0: net input 0" in row.kink_at for row in at_kink)
     assert report.passed and report.counts["kink"] == len(at_kink)
     assert all(row.verdict == "ok" for row in report.rows if not row.kink)
     assert report.max_relative_error < 1e-7  # kink rows are left out
@@ -330,7 +334,7 @@ def synthetic_report(graph, fast, numeric, kinks=None):
 def test_the_verdict_rule_combines_relative_and_absolute_tolerance():
     a = [1.0, 1.0, 1.0, 1.0, 1e-12, 2e-9, 1.0, 0.0, 1.0]
     f = [1.0, 1.0, 1.0, 1.0, 1e-12, 2e-9, 1.0, 0.0, 1.0 + 1e-6]
-    n = [1.0 + 5e-8, 1.0 + 1e-5, 1.1, 1.1, 5e-12, 6e-9, 1.0 - 3e-5, 0.0, 1.0]
+    n = [1.0 + 5e-8, 1.0 + 1e-5, 1.1, 1.0 + 1e-5, 5e-12, 6e-9, 1.0 - 3e-5, 0.0, 1.0]
     kinks = [False, False, False, True, False, False, False, False, False]
     report = synthetic_report(a, f, n, kinks)
     verdicts = [row.verdict for row in report.rows]
@@ -485,7 +489,8 @@ def test_plain_text_for_logs():
     text = report.to_text(max_rows=5)
     lines = text.splitlines()
     assert lines[0].startswith("PASSED: 23860 parameters checked (full, order 6")
-    assert lines[2].split()[:4] == ["parameter", "numeric", "graph", "fast"]
+    assert lines[2].startswith("worst first: by verdict, then by error ÷ bound")
+    assert lines[3].split()[:4] == ["parameter", "numeric", "graph", "fast"]
     assert len([line for line in lines if " -> " in line]) == 5
     assert "… 23855 more rows" in text and "\x1b" not in text
     assert "  layer 1 (sigmoid): 23550/23550 checked: 23550 ok" in text
@@ -579,15 +584,18 @@ def test_cli_gradcheck_options(capsys):
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["--activation", "nosuch"], "unknown activation 'nosuch'; known: identity"),
-        (["--layers", "3"], "sizes needs at least an input and an output layer"),
-        (["--layers", "3", "0", "2"], "sizes[1] must be a whole number ≥ 1; got 0"),
+        (["--activation", "nosuch"], "argument --activation: invalid choice: 'nosuch' (choose from 'sigmoid'"),
+        (["--layers", "3"], "--layers needs at least an input and an output size"),
+        (["--layers", "3", "0", "2"], "argument --layers: expected a whole number ≥ 1, got '0'"),
         (["--layers", "3", "2", "--plant-bug"], "--plant-bug plants a wrong derivative in hidden layer 1"),
-        (["--mode", "sample", "--per-layer", "0"], "per_layer must be a whole number ≥ 1"),
+        (["--mode", "sample", "--per-layer", "0"], "argument --per-layer: expected a whole number ≥ 1, got '0'"),
     ],
 )
 def test_cli_gradcheck_bad_arguments_are_one_line_exit_2(capsys, argv, message):
-    code, _, err = run(["gradcheck", *argv], capsys)
+    try:
+        code, _, err = run(["gradcheck", *argv], capsys)
+    except SystemExit as exit_:  # refused by argparse while parsing
+        code, err = exit_.code, capsys.readouterr().err
     assert code == 2
     assert err.count("\n") == 1 and err.startswith("graphnet gradcheck: error: ") and message in err
 

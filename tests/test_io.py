@@ -325,7 +325,9 @@ def test_saving_refuses_missing_folders_folders_and_non_finite_weights(tmp_path)
         net.save(3)
     with pytest.raises(IncompatibleError, match="without NUL"):
         net.save("a\0b")
-    net.connections[2, 1, 0].weight = math.nan
+    with pytest.raises(NonFiniteError, match="must be finite; got nan"):
+        net.connections[2, 1, 0].weight = math.nan  # refused at once
+    net.connections[2, 1, 0]._weight = math.nan  # past the setter's guard: save still refuses it
     with pytest.raises(NonFiniteError, match=r"parameters must be finite; W2\[0, 1\] is nan"):
         net.save(tmp_path / "net.npz")
 

@@ -9,6 +9,7 @@ from rich.console import Console
 
 from graphnet import Network
 from graphnet.math.errors import IncompatibleError, UnknownNameError
+from graphnet.math.numbers import format_number
 from graphnet.math.optimizers import (
     OPTIMIZERS,
     SGD,
@@ -294,8 +295,11 @@ def test_state_is_shown_in_repr_dump_and_rich_views():
     net.train(X, T, rate=0.01, epochs=1, optimizer="adam")
     connection = net.connections[1, 0, 0]
     m, v = connection.state.first_moment, connection.state.second_moment
-    f = lambda value: f"{value:.4g}".replace("-", "−")
-    assert repr(connection) == f"(0-0) -> (1-0) = {connection.weight:.4f} m={f(m)} v={f(v)}"
+    f = format_number
+    assert (
+        repr(connection)
+        == f"(0-0) -> (1-0) = {connection.weight:.4f} gradient={connection.gradient:.4g} m={f(m)} v={f(v)}"
+    )
     assert repr(connection.state) == f"Moments(m={f(m)}, v={f(v)})"
     dump = net.dump().splitlines()
     assert dump[1] == "optimizer: Adam(beta1=0.9, beta2=0.999, epsilon=1e-08), t = 12, epochs = 1"

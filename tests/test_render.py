@@ -50,7 +50,8 @@ def test_short_reprs():
     net = make_net()
     node = net.node(2, 0)
     assert repr(node) == f"Node 2-0 output={node.output:.4f} delta={node.delta:.4g}"
-    assert repr(net.connections[2, 1, 0]) == "(1-1) -> (2-0) = -0.8000"
+    connection = net.connections[2, 1, 0]
+    assert repr(connection) == f"(1-1) -> (2-0) = -0.8000 gradient={connection.gradient:.4g}"
     assert repr(net.layers[1]) == "Layer 1 (2 sigmoid nodes + bias)"
     assert repr(net.layers[0].bias) == "ConstNode 0-2 output=1"
 

@@ -6,6 +6,7 @@ from rich.console import Console
 
 from graphnet import Network
 from graphnet.math.errors import IncompatibleError, NotDifferentiableError
+from graphnet.math.numbers import format_number
 from graphnet.tools.stepper import PHASES
 
 X = [0.8, -0.3, 0.5]
@@ -27,6 +28,7 @@ def state(net):
     [
         {},
         {"l2": 0.1},
+        {"l2": 0.1, "l2_bias": 0.05},
         {"output_activation": "softmax", "loss": "cross_entropy"},
         {"activation": "tanh", "bias": False},
     ],
@@ -62,7 +64,7 @@ def test_every_event_matches_the_graphs_own_results(kwargs):
             "update": weights,
         }[event.phase]
         assert event.after == expected[event.label], event
-        assert event.numbers.endswith(f"{event.after:.4g}".replace("-", "−")), event
+        assert event.numbers.endswith(format_number(event.after)), event
     # phases come in the documented order, each in one block
     assert [p for i, p in enumerate(seen) if i == 0 or seen[i - 1] != p] == list(PHASES)
     # after run() the network is exactly as after one training step on that sample
@@ -118,7 +120,7 @@ def test_next_phase_run_to_and_current():
     assert event.formula == "δ(1-2) = o·(1−o)·Σ_k w_kj·δ_k"
     node = net.node(1, 2)
     o = node.output
-    assert event.numbers.startswith(f"δ(1-2) = {o:.4g}·{1 - o:.4g}·(")
+    assert event.numbers.startswith(f"δ(1-2) = {format_number(o)}·{format_number(1 - o)}·(")
     assert stepper.current is net.node(1, 3)
     update = stepper.run_to("update", layer=2, node=1)
     assert update.label == "(1-0) -> (2-1)" and update.formula.endswith("← w − η·∂E/∂w")
@@ -197,4 +199,4 @@ def test_adam_events_and_back_restore_the_state_and_the_count():
 
 
 def f(value):
-    return f"{value:.4g}".replace("-", "−")
+    return format_number(value)

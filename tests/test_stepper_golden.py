@@ -97,7 +97,7 @@ def test_the_textbook_walk_through_numbers():
     events = {(e.phase, e.label): e for e in classic("sigmoid", "squared_error", False, digits=8).run()}
     assert events[("forward", "1-0")].numbers.endswith("o(1-0) = σ(0.3775) = 0.59326999")
     assert events[("output_delta", "2-0")].numbers == "δ(2-0) = 0.75136507·0.24863493·(0.75136507 − 0.01) = 0.13849856"
-    assert events[("gradient", "(1-0) -> (2-0)")].numbers == "∂E/∂w(1-0→2-0) = 0.13849856·0.59326999 = 0.082167041"
-    assert events[("update", "(1-0) -> (2-0)")].numbers == "w(1-0→2-0) ← 0.4 − 0.5·0.082167041 = 0.35891648"
+    assert events[("gradient", "(1-0) -> (2-0)")].numbers == "∂E/∂w(1-0→2-0) = 0.13849856·0.59326999 = 0.08216704"
+    assert events[("update", "(1-0) -> (2-0)")].numbers == "w(1-0→2-0) ← 0.4 − 0.5·0.08216704 = 0.35891648"
     four = {(e.phase, e.label): e for e in classic("sigmoid", "squared_error", False).run()}
-    assert four[("gradient", "(1-0) -> (2-0)")].numbers.endswith(" = 0.08217")
+    assert four[("gradient", "(1-0) -> (2-0)")].numbers.endswith(" = 0.0822")

@@ -25,12 +25,12 @@ def test_the_classic_walk_through_with_textbook_names():
         0: "[0] input i1: o(i1) = 0.05",
         2: "[2] forward h1: net(h1) = (0.15·0.05 + 0.2·0.1 + 0.35·1) = 0.3775;  o(h1) = σ(0.3775) = 0.59326999",
         6: "[6] output_delta o1: δ(o1) = 0.75136507·0.24863493·(0.75136507 − 0.01) = 0.13849856",
-        8: "[8] hidden_delta h1: δ(h1) = 0.59326999·0.40673001·(0.4·0.13849856 + 0.5·(−0.038098237)) = 0.0087713547",
-        16: "[16] gradient w5: ∂E/∂w5 = 0.13849856·0.59326999 = 0.082167041",
+        8: "[8] hidden_delta h1: δ(h1) = 0.59326999·0.40673001·(0.4·0.13849856 + 0.5·(−0.03809824)) = 0.00877135",
+        16: "[16] gradient w5: ∂E/∂w5 = 0.13849856·0.59326999 = 0.08216704",
         18: "[18] gradient b2→o1: ∂E/∂(b2→o1) = 0.13849856·1 = 0.13849856",
-        24: "[24] update b1→h1: b1→h1 ← 0.35 − 0.5·0.0087713547 = 0.34561432",
-        28: "[28] update w5: w5 ← 0.4 − 0.5·0.082167041 = 0.35891648",
-        33: "[33] update b2→o2: b2→o2 ← 0.6 − 0.5·(−0.038098237) = 0.61904912",
+        24: "[24] update b1→h1: b1→h1 ← 0.35 − 0.5·0.00877135 = 0.34561432",
+        28: "[28] update w5: w5 ← 0.4 − 0.5·0.08216704 = 0.35891648",
+        33: "[33] update b2→o2: b2→o2 ← 0.6 − 0.5·(−0.03809824) = 0.61904912",
     }
     assert {index: lines[index] for index in golden} == golden
     names = [line.split(":")[0].split()[-1] for line in lines[10:22]]
@@ -42,9 +42,9 @@ def test_textbook_names_change_only_the_names():
     named = textbook().run()
     assert [(e.phase, e.label, e.after) for e in graph] == [(e.phase, e.label, e.after) for e in named]
     assert all(e.name == e.label for e in graph)  # graph names: the label, lines as before
-    assert graph[28].numbers == "w(1-0→2-0) ← 0.4 − 0.5·0.082167041 = 0.35891648"
+    assert graph[28].numbers == "w(1-0→2-0) ← 0.4 − 0.5·0.08216704 = 0.35891648"
     assert named[28].label == "(1-0) -> (2-0)" and named[28].name == "w5"
-    assert textbook(digits=4).run()[16].numbers == "∂E/∂w5 = 0.1385·0.5933 = 0.08217"
+    assert textbook(digits=4).run()[16].numbers == "∂E/∂w5 = 0.1385·0.5933 = 0.0822"
 
 
 def test_the_rich_view_and_the_repr_use_the_names():
@@ -64,18 +64,18 @@ def test_optimizer_lines_with_textbook_names_and_the_steppers_digits():
     event = net.stepper([0.05, 0.10], [0.01, 0.99], optimizer=Momentum(), digits=8, names="textbook").run()[28]
     # v ← 0.9·0 − 0.5·0.082167041 = −0.0410835205; w5 ← 0.4 + (−0.0410835205) = 0.3589164795
     assert event.numbers == (
-        "w5: v ← μ·v − η·g = 0.9·0 − 0.5·0.082167041 = −0.04108352;  w ← w + v = 0.4 + (−0.04108352) = 0.35891648"
+        "w5: v ← μ·v − η·g = 0.9·0 − 0.5·0.08216704 = −0.04108352;  w ← w + v = 0.4 + (−0.04108352) = 0.35891648"
     )
     assert event.formula.startswith("w5: v ← μ·v − η·g")
 
 
 def test_explain_default_digits_unchanged_and_digits_honoured():
     assert SGD().explain(0.3, 0.02, None, 0.5) == "w ← 0.3 − 0.5·0.02 = 0.29"
-    assert SGD().explain(0.4, 0.082167041, None, 0.5, digits=8) == "w ← 0.4 − 0.5·0.082167041 = 0.35891648"
+    assert SGD().explain(0.4, 0.082167041, None, 0.5, digits=8) == "w ← 0.4 − 0.5·0.08216704 = 0.35891648"
     momentum = Momentum()
     state = momentum.new_state()
     assert momentum.explain(0.4, 0.082167041, state, 0.5) == (
-        "v ← μ·v − η·g = 0.9·0 − 0.5·0.08217 = −0.04108;  w ← w + v = 0.4 + (−0.04108) = 0.3589"
+        "v ← μ·v − η·g = 0.9·0 − 0.5·0.0822 = −0.0411;  w ← w + v = 0.4 + (−0.0411) = 0.3589"
     )
 
 
@@ -111,3 +111,13 @@ def test_unknown_names_are_refused(bad):
         net.stepper([1.0, 0.0], [1.0], names=bad)
     with pytest.raises(IncompatibleError, match="names must be one of"):
         net.dump(names=bad)
+
+
+def test_inputs_are_numbered_as_their_textbook_names():
+    events = textbook(digits=4).run()
+    assert [(e.shown_name, e.formula, e.numbers) for e in events[:2]] == [
+        ("i1", "o(i1) = x_1", "o(i1) = 0.05"),
+        ("i2", "o(i2) = x_2", "o(i2) = 0.1"),
+    ]
+    graph = Network([2, 2, 2], seed=0).stepper([0.05, 0.1], [0.01, 0.99]).run()
+    assert [e.formula for e in graph[:2]] == ["o(0-0) = x_0", "o(0-1) = x_1"]

@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from graphnet import Network
-from graphnet.math.activations import Sigmoid, format_number
+from graphnet.math.activations import Sigmoid
 from graphnet.math.errors import IncompatibleError
+from graphnet.math.numbers import format_number
 from graphnet.views.svg import NEGATIVE, POSITIVE, THICK, THIN, collapse, node_fill
 
 NS = {"svg": "http://www.w3.org/2000/svg"}
@@ -160,15 +161,15 @@ def text_of(root, element_id):
 def test_values_are_printed_on_the_drawing_not_only_in_tooltips():
     net = classic()
     root = parse(net.to_svg(names="textbook", target=[0.01, 0.99]))
-    assert text_of(root, "val-net-2-0") == "net = 1.106" and text_of(root, "val-delta-2-0") == "δ = 0.1385"
+    assert text_of(root, "val-net-2-0") == "net = 1.1059" and text_of(root, "val-delta-2-0") == "δ = 0.1385"
     assert root.find(".//svg:g[@id='node-2-0']", NS).findall("svg:text", NS)[0].text == "o1"
     assert root.find(".//svg:g[@id='node-0-0']/svg:g[@class='values']", NS) is None  # inputs: o only
-    assert text_of(root, "w-conn-1-0-2-0") == "w5 = 0.4" and text_of(root, "grad-conn-1-0-2-0") == "∂E/∂w5 = 0.08217"
+    assert text_of(root, "w-conn-1-0-2-0") == "w5 = 0.4" and text_of(root, "grad-conn-1-0-2-0") == "∂E/∂w5 = 0.0822"
     assert text_of(root, "w-conn-1-2-2-1") == "b2→o2 = 0.6"  # a bias weight is named with its target
     assert text_of(root, "target-2-1") == "t = 0.99" and text_of(root, "loss") == "E = 0.2983711088"
     eight = parse(net.to_svg(digits=8, target=[0.01, 0.99]))
-    # 8 significant digits: the textbook's ∂E/∂w5 = 0.082167041; E is printed with at least 10
-    assert text_of(eight, "grad-conn-1-0-2-0") == "∂E/∂w = 0.082167041" and text_of(eight, "loss") == "E = 0.2983711088"
+    # 8 decimal places: the textbook's ∂E/∂w5 = 0.082167041 to 8 places; E is printed with at least 10
+    assert text_of(eight, "grad-conn-1-0-2-0") == "∂E/∂w = 0.08216704" and text_of(eight, "loss") == "E = 0.2983711088"
     assert text_of(eight, "val-delta-2-0") == "δ = 0.13849856"
 
 
@@ -183,7 +184,9 @@ def test_show_picks_the_values_and_nothing_is_printed_before_it_is_computed():
     assert not by_class(root, "g", "edge-labels") and not by_class(root, "g", "values")
     with pytest.raises(IncompatibleError, match="show must name values among .*; got 'pi'"):
         classic().to_svg(show=["net", "pi"])
-    with pytest.raises(IncompatibleError, match="digits must be a whole number 1 … 17; got 30"):
+    with pytest.raises(
+        IncompatibleError, match=r"digits \(decimal places\) must be a whole number from 1 to 17 .*; got 30"
+    ):
         classic().to_svg(digits=30)
     with pytest.raises(IncompatibleError, match="target must have 2 values, one per output; got 1"):
         classic().to_svg(target=[0.5])

@@ -2,7 +2,7 @@
 
 :mod:`graphnet.cli.commands` registers the ``draw`` subcommand through :func:`add_draw_command`, adds
 :func:`add_picture_options` (``--show``, ``--digits``, ``--names``) to ``step`` and calls
-:func:`write_step_player` and :func:`write_training_plot` for the options.  A bad ``--show`` or
+:func:`write_step_player` for the option (``train --plot``: :mod:`graphnet.cli.training`).  A bad ``--show`` or
 ``--digits`` is an argparse error (one line, exit 2) before any work, with the library's own message.
 """
 
@@ -16,17 +16,17 @@ import numpy as np
 from rich.console import Console
 
 from graphnet.cli.options import add_network_options, add_sample_options, network_from_args, sample_from_args
-from graphnet.demos.options import output_file, whole_number
+from graphnet.demos.options import output_file, whole_at_least, whole_number
 from graphnet.graph.names import SCHEMES
 from graphnet.math.errors import GraphnetError
-from graphnet.views.graph_labels import ALIASES, VALUES, check_digits, check_show
+from graphnet.math.numbers import check_digits
+from graphnet.views.graph_labels import ALIASES, VALUES, check_show
 from graphnet.views.player import write_player
-from graphnet.views.plot import default_title, plot_history, require_matplotlib
+from graphnet.views.plot import require_matplotlib
 from graphnet.views.svg import MAX_NODES
 
 if TYPE_CHECKING:
     from graphnet.tools.stepper import Stepper
-    from graphnet.tools.train import History
 
 
 def show_option(text: str) -> str:
@@ -42,7 +42,7 @@ def digits_option(text: str) -> int:
     """Argparse type of ``--digits``: a whole number 1 … 17 in ASCII digits."""
     value = whole_number(text)
     if value is None:
-        raise argparse.ArgumentTypeError(f"digits must be a whole number 1 … 17; got {text!r}")
+        raise argparse.ArgumentTypeError(f"digits (decimal places) must be a whole number 1 … 17; got {text!r}")
     try:
         return check_digits(value)
     except GraphnetError as error:
@@ -64,7 +64,7 @@ def add_picture_options(parser: argparse.ArgumentParser, *, where: str = "") -> 
         type=digits_option,
         default=4,
         metavar="N",
-        help="significant digits of the printed values, 1 … 17 (default 4)",
+        help="decimal places of the printed values, 1 … 17 (default 4; below 0.001: significant digits)",
     )
     parser.add_argument(
         "--names",
@@ -92,12 +92,16 @@ def add_draw_command(commands: argparse._SubParsersAction) -> None:  # type: ign
     )
     draw.add_argument(
         "--max-nodes",
-        type=int,
+        type=whole_at_least(3),
         default=MAX_NODES,
         metavar="N",
         help=f"draw larger layers collapsed to their first and last few nodes (default {MAX_NODES})",
     )
-    draw.add_argument("--weights-only", action="store_true", help="draw the fresh network without running a sample")
+    draw.add_argument(
+        "--weights-only",
+        action="store_true",
+        help="draw the fresh network without running a sample (default: after one forward and backward pass)",
+    )
     add_picture_options(draw)
     draw.set_defaults(handler=run_draw)
 
@@ -149,12 +153,3 @@ def check_plot_option(path: str | Path | None) -> None:
         return
 
     require_matplotlib("--plot")
-
-
-def write_training_plot(history: History, path: str | Path | None, console: Console, *, subject: str = "") -> None:
-    """``graphnet train --plot FILE``: the loss per epoch as a PNG, titled with ``subject``."""
-    if path is None:
-        return
-
-    title = f"{subject} · {default_title(history)}" if subject else None
-    console.print(f"wrote {plot_history(history, path, title=title)}", markup=False, highlight=False, soft_wrap=True)

@@ -43,6 +43,15 @@ def check_differentiable(activations: Sequence[Activation]) -> None:
             )
 
 
+def check_forwarded(node_values: str) -> None:
+    """``backward`` needs a forward pass first: its δ start from the outputs of that pass."""
+    if node_values == "none":
+        raise IncompatibleError(
+            "backward() needs the outputs of a forward pass; got a network no sample has gone through yet: "
+            "call net.forward(x) first"
+        )
+
+
 def check_target(target: ArrayLike, *, sizes: Sequence[int], loss: Loss) -> list[float]:
     """One sample's target t: K numbers that ``loss`` accepts."""
     values = as_sample(target, sizes[-1], name="target", sizes=sizes)

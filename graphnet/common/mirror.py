@@ -22,6 +22,7 @@ from graphnet.math.activations import Activation
 from graphnet.math.dropout import MasksLike
 from graphnet.math.losses import Loss
 from graphnet.math.optimizers import Optimizer, ParameterState
+from graphnet.math.regularization import L2Term
 
 #: ``[(W, b), …]`` per layer, W of shape (n_out, n_in), b of shape (n_out,) or None.
 Params = list[tuple[NDArray[np.floating], NDArray[np.floating] | None]]
@@ -56,6 +57,12 @@ class ParameterGraph(Protocol):
     l2: float
     optimizer: Optimizer
     rng: np.random.Generator
+    #: "none", "graph" or "stale": see ``Network.node_values`` (the mirror marks "graph" values "stale")
+    node_values: str
+
+    @property
+    def l2_term(self) -> L2Term:
+        """λ, λ_b and the per-batch option of the L2 term."""
 
     @property
     def layers(self) -> Sequence[ParameterLayer]:
@@ -115,6 +122,7 @@ class Mirror(Protocol):
         checkpoint: str | os.PathLike[str] | None = None,
         checkpoint_every: int = 1,
         resume: str | os.PathLike[str] | None = None,
+        check_gradients: str | None = None,
     ) -> History:
         """Gradient descent on batches, the parameters owed back to the graph."""
 

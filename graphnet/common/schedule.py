@@ -23,13 +23,21 @@ REDUCTIONS = ("mean", "sum")
 
 
 def check_schedule(n_samples: int, batch_size: int | None, reduction: str) -> int:
-    """Validate a schedule and return the effective batch size (``None`` → full batch)."""
+    """Validate a schedule and return the effective batch size (``None`` → full batch).
+
+    A batch size larger than the data is refused rather than silently read as the full batch.
+    """
     if not isinstance(reduction, str) or reduction not in REDUCTIONS:
         raise IncompatibleError(f"reduction must be 'mean' or 'sum'; got {reduction!r}")
     if batch_size is None:
         return n_samples
     if isinstance(batch_size, bool) or not isinstance(batch_size, int | np.integer) or batch_size < 1:
         raise IncompatibleError(f"batch_size must be a positive integer or None; got {batch_size!r}")
+    if batch_size > n_samples:
+        raise IncompatibleError(
+            f"batch_size={batch_size} is more than the {n_samples} samples given; expected at most {n_samples} "
+            "(or None: one batch of all the samples)"
+        )
     return int(batch_size)
 
 

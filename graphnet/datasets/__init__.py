@@ -19,6 +19,7 @@ Contents
 :func:`decision_boundary_png`    the same as a PNG (needs matplotlib)
 :func:`one_hot`                  labels -> target rows (``on=0.9, off=0.1`` for soft ones)
 :func:`scale_unit`               pixel values 0..255 -> [0, 1]
+:func:`standardize`              each column to mean 0, standard deviation 1
 :func:`binary_subset`            two classes only, relabelled 1/0 (the "7 vs 1" problem)
 =============================== ====================================================
 
@@ -35,16 +36,20 @@ from graphnet.datasets.download import MNIST_MIRRORS, MNIST_SHA256, download_fil
 from graphnet.datasets.gates import GATE_NAMES, logic_gate, xor
 from graphnet.datasets.idx import read_idx, read_labelled_images, write_idx
 from graphnet.datasets.mnist import ENV_VAR, digit_text, load_bundled_mnist, load_mnist
-from graphnet.datasets.prep import binary_subset, one_hot, scale_unit
+from graphnet.datasets.prep import binary_subset, one_hot, scale_unit, standardize
 from graphnet.datasets.toy import (
+    DEFAULT_NOISE,
     TOY_NAMES,
     decision_boundary_png,
     decision_boundary_text,
+    decision_regions,
+    draw_decision_boundary,
     toy_dataset,
 )
 from graphnet.math.errors import MissingDependencyError
 
 __all__ = [
+    "DEFAULT_NOISE",
     "ENV_VAR",
     "GATE_NAMES",
     "MNIST_MIRRORS",
@@ -54,9 +59,11 @@ __all__ = [
     "binary_subset",
     "decision_boundary_png",
     "decision_boundary_text",
+    "decision_regions",
     "digit_text",
     "download_file",
     "download_mnist",
+    "draw_decision_boundary",
     "load_bundled_mnist",
     "load_csv",
     "load_mnist",
@@ -65,6 +72,7 @@ __all__ = [
     "read_idx",
     "read_labelled_images",
     "scale_unit",
+    "standardize",
     "toy_dataset",
     "write_idx",
     "xor",

@@ -34,6 +34,8 @@ import codecs
 import csv
 import io
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TypeAlias
 
 import numpy as np
@@ -53,6 +55,15 @@ from graphnet.math.errors import (
 from graphnet.math.validation import check_input_file
 
 StrPath: TypeAlias = str | os.PathLike[str]
+
+
+@contextmanager
+def _in_file(name: str) -> Iterator[None]:
+    """Errors about a line or a cell of the file start with the file's name: ``'data.csv', line 4, …``."""
+    try:
+        yield
+    except GraphnetError as error:
+        raise type(error)(f"{name!r}, {error}") from None
 
 
 def _read_rows(path: StrPath, delimiter: str) -> list[tuple[int, list[str]]]:
@@ -267,7 +278,8 @@ def load_csv(
     header: list[str] | None = None
     if has_header:
         header_line, header = rows[0]
-        _check_header(header, header_line)
+        with _in_file(name):
+            _check_header(header, header_line)
         rows = rows[1:]
         if not rows:
             raise EmptyDataError(f"{name!r}: expected data rows after the header on line {header_line}, got none")
@@ -282,7 +294,8 @@ def load_csv(
             raise FileFormatError(f"{name!r}, line {line}: expected {width} fields (as in {where}), got {len(fields)}")
 
     column_labels = [f"column {header[i]!r}" if header is not None else f"column {i + 1}" for i in range(width)]
-    table = _parse_table(rows, column_labels)
+    with _in_file(name):
+        table = _parse_table(rows, column_labels)
 
     feature_columns = [i for i in range(width) if i != target_column]
     features = table[:, feature_columns]
@@ -291,5 +304,6 @@ def load_csv(
     if not one_hot:
         return features, target_values.reshape(-1, 1), feature_names
 
-    targets = _one_hot_targets(target_values, rows, column_labels[target_column], n_classes)
+    with _in_file(name):
+        targets = _one_hot_targets(target_values, rows, column_labels[target_column], n_classes)
     return features, targets, feature_names

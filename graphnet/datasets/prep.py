@@ -10,6 +10,9 @@ one_hot
     elsewhere (``on=0.9, off=0.1`` gives the soft targets of sigmoid-output networks).
 scale_unit
     Pixel values 0..255 -> float64 in [0, 1].
+standardize
+    Each column to mean 0 and standard deviation 1, z = (x − μ)/σ, with μ and σ of the
+    training data (returned, to scale test data alike).
 binary_subset
     The samples of two classes only (by default the digits 1 and 7), relabelled 0/1.
 
@@ -280,6 +283,49 @@ def scale_unit(images: npt.ArrayLike) -> npt.NDArray[np.float64]:
             f"images[{_index_text(position)}]: expected a pixel value in 0..{PIXEL_MAX}, got {values[position]}"
         )
     return values.astype(np.float64) / PIXEL_MAX
+
+
+def standardize(
+    X: npt.ArrayLike, *, mean: npt.ArrayLike | None = None, std: npt.ArrayLike | None = None
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Standardise each column: z_ij = (x_ij − μ_j)/σ_j; return (Z, μ, σ).
+
+    μ_j is the column's mean and σ_j its population standard deviation √(Σ_i (x_ij − μ_j)²/n),
+    both over the rows of ``X``, unless ``mean`` and ``std`` are given (those of the training
+    data, to scale test data the same way).  A constant column (σ_j = 0) gets σ_j = 1, so it
+    becomes 0 rather than NaN.
+
+    Raises
+    ------
+    EmptyDataError
+        If ``X`` has no rows.
+    ShapeError
+        If ``X`` is not 2-D numbers, or ``mean``/``std`` do not have one value per column.
+    NonFiniteError
+        If a value is NaN or infinite.
+
+    Examples
+    --------
+    >>> Z, mean, std = standardize([[1.0, 10.0], [3.0, 10.0]])
+    >>> Z.tolist(), mean.tolist(), std.tolist()
+    ([[-1.0, 0.0], [1.0, 0.0]], [2.0, 10.0], [1.0, 1.0])
+    """
+    values = np.asarray(X)
+    if values.dtype.kind not in "biuf" or values.ndim != 2:
+        raise ShapeError(
+            f"X: expected a 2-D array of numbers (n_samples, n_features), got {values.dtype} {values.shape}"
+        )
+    if values.shape[0] == 0:
+        raise EmptyDataError(f"X: expected at least one row, got shape {values.shape}")
+    values = values.astype(np.float64)
+    if not np.isfinite(values).all():
+        raise NonFiniteError("X: expected finite values to standardise, got NaN or inf")
+    centre = values.mean(axis=0) if mean is None else np.asarray(mean, dtype=np.float64)
+    spread = values.std(axis=0) if std is None else np.asarray(std, dtype=np.float64)
+    if centre.shape != (values.shape[1],) or spread.shape != (values.shape[1],):
+        raise ShapeError(f"mean and std: expected {values.shape[1]} values each, got {centre.shape} and {spread.shape}")
+    spread = np.where(spread > 0.0, spread, 1.0)
+    return (values - centre) / spread, centre, spread
 
 
 def binary_subset(

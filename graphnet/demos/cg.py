@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from graphnet.datasets import load_mnist, one_hot
-from graphnet.demos.options import SPARK_WIDTH, non_negative_float, positive_int
+from graphnet.demos.options import SPARK_WIDTH, as_option, non_negative_float, positive_int, seed_number
 from graphnet.graph.network import Network
 from graphnet.math.errors import MissingDependencyError
 from graphnet.views.render import sparkline
@@ -34,7 +34,8 @@ def demo_cg(
         raise MissingDependencyError(
             f'the cg demo needs scipy, which is not installed ({error}); install it with: pip install "graphnet[scipy]"'
         ) from error
-    images, labels = load_mnist(kind="train", n_samples=samples)
+    with as_option("n_samples", "--samples"):
+        images, labels = load_mnist(kind="train", n_samples=samples)
     test_images, test_labels = load_mnist(kind="test")
     targets = one_hot(labels, 10)
     net = Network(
@@ -102,4 +103,4 @@ def add_cg_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--l2", type=non_negative_float, metavar="λ", default=1e-4, help="λ of the L2 term (default 1e-4)"
     )
-    parser.add_argument("--seed", type=int, metavar="S", default=0, help="weight seed (default 0)")
+    parser.add_argument("--seed", type=seed_number, metavar="S", default=0, help="weight seed (default 0)")

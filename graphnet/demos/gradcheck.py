@@ -18,11 +18,12 @@ GRADCHECK_SEED = 0
 
 
 class SloppySigmoid(Activation):
-    """A user-written sigmoid whose derivative has a planted bug: o·(1 − o)·1.1.
+    """A user-written sigmoid with a planted bug: f′ = o·(1 − o)·1.1.
 
-    Only the scalar forms are written; the base class applies them element by element for
-    the fast path, so both engines carry the same bug and agree with each other: only the
-    numeric gradient can tell that they are wrong.
+    Only the scalar forms are written; the base class applies them
+    element by element for the fast path, so both engines carry the
+    same bug and agree with each other: only the numeric gradient can
+    tell that they are wrong.
     """
 
     name = "sloppy_sigmoid"
@@ -31,10 +32,12 @@ class SloppySigmoid(Activation):
 
     def value(self, z: float) -> float:
         """σ(z) = 1 / (1 + e^(−z)), written to avoid overflow."""
-        return 1.0 / (1.0 + math.exp(-z)) if z >= 0.0 else math.exp(z) / (1.0 + math.exp(z))
+        if z >= 0.0:
+            return 1.0 / (1.0 + math.exp(-z))
+        return math.exp(z) / (1.0 + math.exp(z))
 
     def derivative(self, z: float) -> float:
-        """σ′(z) should be o·(1 − o); the planted bug multiplies it by 1.1."""
+        """σ′(z) should be o·(1 − o); the bug multiplies it by 1.1."""
         output = self.value(z)
         return output * (1.0 - output) * 1.1
 
@@ -54,7 +57,8 @@ def demo_gradcheck(console: Console) -> int:
     good = gradient_check(correct, x, t)
     console.print(good.render(max_rows=8))
     console.rule("A planted bug: a custom activation in layer 1 with a wrong derivative")
-    console.print(Syntax(inspect.getsource(SloppySigmoid), "python", theme="ansi_dark"))
+    # the class's lines are under 72 columns; narrower terminals wrap them at spaces, never mid-word
+    console.print(Syntax(inspect.getsource(SloppySigmoid), "python", theme="ansi_dark", word_wrap=True))
     buggy = Network([4, 5, 3], activation=[SloppySigmoid(), "sigmoid"], init="xavier", seed=GRADCHECK_SEED)
     bad = gradient_check(buggy, x, t)
     console.print(bad.render(max_rows=8))

@@ -17,11 +17,14 @@ from graphnet.datasets import ENV_VAR, load_mnist, one_hot
 from graphnet.demos.options import (
     SPARK_WIDTH,
     add_plot_option,
+    as_option,
+    check_batch_option,
     output_file,
     positive_float,
     positive_int,
     save_curve_png,
     save_png_or_explain,
+    seed_number,
 )
 from graphnet.graph.network import Network
 from graphnet.math.errors import MissingFileError
@@ -55,7 +58,9 @@ def demo_mnist(
         raise MissingFileError(
             f"--checkpoint {os.fspath(checkpoint)!r}: folder {os.fspath(checkpoint.parent)!r} does not exist"
         )
-    images, labels = load_mnist(kind="train", n_samples=samples)
+    check_batch_option(batch_size, samples)
+    with as_option("n_samples", "--samples"):
+        images, labels = load_mnist(kind="train", n_samples=samples)
     test_images, test_labels = load_mnist(kind="test")
     targets = one_hot(labels, 10, on=0.9, off=0.1)
     source = f"the folder in {ENV_VAR}" if os.environ.get(ENV_VAR) else "the bundled subset"
@@ -137,6 +142,7 @@ def demo_mnist(
                 title=f"MNIST {'-'.join(map(str, net.sizes))}: test accuracy",
                 xlabel="epoch",
                 ylabel="test accuracy",
+                zoom=True,
             ),
         )
     return 0
@@ -170,10 +176,12 @@ def add_mnist_options(parser: argparse.ArgumentParser) -> None:
         type=output_file,
         default=None,
         metavar="FILE",
-        help="save the network here (.npz; Network.load reads it)",
+        help="save the network here (.npz; Network.load reads it) (default: no file)",
     )
     parser.add_argument(
         "--checkpoint-every", type=positive_int, metavar="N", default=5, help="checkpoint every N epochs (default 5)"
     )
-    parser.add_argument("--seed", type=int, metavar="S", default=0, help="weight and shuffling seed (default 0)")
+    parser.add_argument(
+        "--seed", type=seed_number, metavar="S", default=0, help="weight and shuffling seed (default 0)"
+    )
     add_plot_option(parser, "the test accuracy per evaluation")

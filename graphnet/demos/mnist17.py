@@ -22,6 +22,7 @@ from graphnet.demos.options import (
     positive_int,
     save_curve_png,
     save_png_or_explain,
+    seed_number,
 )
 from graphnet.graph.network import Network
 from graphnet.math.errors import GraphnetError
@@ -48,7 +49,7 @@ def ones_and_sevens(
     """
     images, labels = binary_subset(*load_bundled_mnist(kind="train"), positive=7, negative=1)
     if not 1 <= n_train <= len(labels):
-        raise GraphnetError(f"samples: expected 1 … {len(labels)} ones and sevens, got {n_train}")
+        raise GraphnetError(f"--samples: expected 1 … {len(labels)} ones and sevens, got {n_train}")
     test_images, test_labels = binary_subset(*load_bundled_mnist(kind="test"), positive=7, negative=1)
     return images[:n_train], labels[:n_train], test_images, test_labels
 
@@ -98,6 +99,7 @@ def demo_mnist17(
 
     With the defaults the test accuracy ends at 98.0% (status 1 if below 96%).
     """
+    ones_and_sevens(n_train=samples)  # a bad --samples fails before anything is printed
     console.rule('"1" or "7"? 784-10-2 sigmoid on real digits, trained on the graph')
     start = time.perf_counter()
     _, accuracies = train_mnist17(samples=samples, rate=rate, seed=seed)
@@ -143,6 +145,7 @@ def demo_mnist17(
                 title='"1" or "7"? test accuracy',
                 xlabel="updates (training images seen)",
                 ylabel="test accuracy",
+                zoom=True,
             ),
         )
     return 0 if final >= MNIST17_TARGET else 1
@@ -155,6 +158,6 @@ def add_mnist17_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--rate", type=positive_float, metavar="R", default=0.5, help="learning rate (default 0.5)")
     parser.add_argument(
-        "--seed", type=int, metavar="S", default=MNIST17_SEED, help=f"weight seed (default {MNIST17_SEED})"
+        "--seed", type=seed_number, metavar="S", default=MNIST17_SEED, help=f"weight seed (default {MNIST17_SEED})"
     )
     add_plot_option(parser, "the accuracy curve")

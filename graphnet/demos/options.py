@@ -14,12 +14,14 @@ from __future__ import annotations
 import argparse
 import math
 import os
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from rich.console import Console
 
-from graphnet.math.errors import GraphnetError, MissingDependencyError
+from graphnet.math.errors import GraphnetError, IncompatibleError, MissingDependencyError
 from graphnet.math.validation import check_input_file, check_output_file
 from graphnet.views.charts import curves_png
 
@@ -43,34 +45,61 @@ def whole_number(text: str) -> int | None:
     return int(stripped)
 
 
+def _whole_at_least(text: str, minimum: int) -> int:
+    value = whole_number(text)
+    if value is None or value < minimum:
+        raise argparse.ArgumentTypeError(f"expected a whole number ≥ {minimum}, got {text!r}")
+    return value
+
+
 def positive_int(text: str) -> int:
     """Argparse type: a whole number ≥ 1."""
-    value = whole_number(text)
-    if value is None or value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number ≥ 1, got {text!r}")
+    return _whole_at_least(text, 1)
+
+
+def seed_number(text: str) -> int:
+    """Argparse type of ``--seed``: a whole number ≥ 0 (what numpy's generators accept)."""
+    return _whole_at_least(text, 0)
+
+
+def whole_at_least(minimum: int) -> Callable[[str], int]:
+    """Argparse type: a whole number ≥ ``minimum`` (``positive_int`` is the one for 1)."""
+
+    def parse(text: str) -> int:
+        return _whole_at_least(text, minimum)
+
+    return parse
+
+
+def _number(text: str, accept: Callable[[float], bool], expected: str) -> float:
+    """``text`` as a float that ``accept`` takes (NaN for text that is no number), else the argparse error."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not accept(value):
+        raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
     return value
+
+
+def probability(text: str) -> float:
+    """Argparse type of ``--dropout``: a number p with 0 ≤ p < 1."""
+    return _number(text, lambda p: 0.0 <= p < 1.0, "a probability 0 ≤ p < 1")  # NaN fails both
+
+
+def finite_float(text: str) -> float:
+    """Argparse type: a finite number (``nan`` and ``inf`` are refused)."""
+    return _number(text, math.isfinite, "a finite number")
 
 
 def positive_float(text: str) -> float:
     """Argparse type: a finite number > 0."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value) or value <= 0.0:
-        raise argparse.ArgumentTypeError(f"expected a finite number > 0, got {text!r}")
-    return value
+    return _number(text, lambda x: math.isfinite(x) and x > 0.0, "a finite number > 0")
 
 
 def non_negative_float(text: str) -> float:
     """Argparse type: a finite number ≥ 0."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value) or value < 0.0:
-        raise argparse.ArgumentTypeError(f"expected a finite number ≥ 0, got {text!r}")
-    return value
+    return _number(text, lambda x: math.isfinite(x) and x >= 0.0, "a finite number ≥ 0")
 
 
 class OutputFile(str):
@@ -115,6 +144,32 @@ def check_file_options(options: argparse.Namespace) -> argparse.Namespace:
     return options
 
 
+@contextmanager
+def as_option(name: str, option: str, *, assigned_only: bool = False) -> Iterator[None]:
+    """A library error naming the argument ``name`` (``n_samples``) names the option as typed (``--samples``).
+
+    ``name=5`` becomes ``--samples 5``; with ``assigned_only`` only that form is rewritten (so
+    ``target=5`` becomes ``--target-column 5`` while "unknown target column" stays as it is).
+    """
+    pattern = re.compile(rf"(?<![\w-]){re.escape(name)}(=)?" + ("" if assigned_only else r"\b"))
+    try:
+        yield
+    except GraphnetError as error:
+        message = pattern.sub(
+            lambda found: f"{option} " if found.group(1) else (option if not assigned_only else found.group(0)),
+            str(error),
+        )
+        raise type(error)(message) from None
+
+
+def check_batch_option(batch_size: int, samples: int) -> None:
+    """``--batch-size`` at most ``--samples``, checked before a demo prints anything."""
+    if batch_size > samples:
+        raise IncompatibleError(
+            f"--batch-size {batch_size} is more than --samples {samples}; expected at most {samples}"
+        )
+
+
 def add_plot_option(parser: argparse.ArgumentParser, what: str) -> None:
     """Add ``--plot FILE`` to ``parser``: also save ``what`` as a PNG."""
     parser.add_argument(
@@ -122,7 +177,7 @@ def add_plot_option(parser: argparse.ArgumentParser, what: str) -> None:
         type=output_file,
         default=None,
         metavar="FILE",
-        help=f'also save {what} as a PNG (needs matplotlib: pip install "graphnet[plot]")',
+        help=f'also save {what} as a PNG (needs matplotlib: pip install "graphnet[plot]") (default: no PNG)',
     )
 
 
@@ -137,8 +192,38 @@ def save_png_or_explain(console: Console, save: Callable[[], Path]) -> bool:
     return True
 
 
+def zoomed_range(values: list[float]) -> tuple[float, float]:
+    """The y range of an accuracy curve (0 … 1): 0.05 below its lowest value, rounded down to 0.05, to 1.005.
+
+    >>> zoomed_range([0.852, 0.918])
+    (0.8, 1.005)
+    """
+    return max(0.0, math.floor((min(values) - 0.05) * 20) / 20), 1.005
+
+
 def save_curve_png(
-    path: str | os.PathLike[str], steps: list[int], values: list[float], *, title: str, xlabel: str, ylabel: str
+    path: str | os.PathLike[str],
+    steps: list[int],
+    values: list[float],
+    *,
+    title: str,
+    xlabel: str,
+    ylabel: str,
+    zoom: bool = False,
 ) -> Path:
-    """One curve as a PNG (needs matplotlib)."""
-    return curves_png([(title, [(ylabel, steps, values)])], path, xlabel=xlabel, ylabel=ylabel)
+    """One curve as a 1000 × 600 PNG (needs matplotlib).
+
+    ``zoom=True`` (for accuracies, 0 … 1) draws the y axis from just below the lowest value
+    (5 points down, rounded down to 0.05) to 1, so the curve is not flattened at the top.
+    """
+    ylim = zoomed_range(values) if zoom and values else None
+    return curves_png(
+        [(title, [(ylabel, steps, values)])],
+        path,
+        xlabel=xlabel,
+        ylabel=ylabel,
+        panel_size=(10.0, 6.0),
+        ylim=ylim,
+        font_size=16,
+        markers=True,
+    )

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from graphnet.datasets import load_mnist, one_hot
-from graphnet.demos.options import positive_int
+from graphnet.demos.options import as_option, positive_int
 from graphnet.graph.network import Network
 from graphnet.math.errors import GraphnetError
 
@@ -19,9 +19,11 @@ def demo_speed(console: Console, *, sizes: tuple[int, ...] = (784, 30, 10), n_sa
     """The same per-sample SGD epoch on the graph and on the fast path, timed in one run."""
     if len(sizes) < 2 or sizes[0] != 784:
         raise GraphnetError(
-            f"sizes must start with 784 inputs (one per pixel) and have an output layer; got {list(sizes)}"
+            f"--sizes must start with 784 inputs (one per pixel) and have an output layer; got --sizes "
+            f"{' '.join(map(str, sizes))}"
         )
-    images, labels = load_mnist(kind="train", n_samples=n_samples)
+    with as_option("n_samples", "--samples"):
+        images, labels = load_mnist(kind="train", n_samples=n_samples)
     targets = one_hot(labels, sizes[-1])
     console.rule(f"Graph vs fast path: {'-'.join(map(str, sizes))} sigmoid, {n_samples} real digits, one epoch")
     graph_net = Network(list(sizes), seed=0)
@@ -35,8 +37,9 @@ def demo_speed(console: Console, *, sizes: tuple[int, ...] = (784, 30, 10), n_sa
     timings.append(("fast, per-sample SGD", time.perf_counter() - start))
     batch_net = Network(list(sizes), seed=0)
     start = time.perf_counter()
-    batch_net.train(images, targets, rate=0.5, epochs=1, batch_size=32, engine="fast", track_loss=False)
-    timings.append(("fast, mini-batch 32", time.perf_counter() - start))
+    batch = min(32, n_samples)  # a batch is at most the data
+    batch_net.train(images, targets, rate=0.5, epochs=1, batch_size=batch, engine="fast", track_loss=False)
+    timings.append((f"fast, mini-batch {batch}", time.perf_counter() - start))
     connections = graph_net.n_parameters
     table = Table(
         "engine",
@@ -63,7 +66,13 @@ def demo_speed(console: Console, *, sizes: tuple[int, ...] = (784, 30, 10), n_sa
 
 def add_speed_options(parser: argparse.ArgumentParser) -> None:
     """The options of ``graphnet demo speed``."""
-    parser.add_argument("--sizes", type=positive_int, nargs="+", default=[784, 30, 10], help="layer sizes, 784 first")
+    parser.add_argument(
+        "--sizes",
+        type=positive_int,
+        nargs="+",
+        default=[784, 30, 10],
+        help="layer sizes, 784 first (default 784 30 10)",
+    )
     parser.add_argument(
         "--samples", dest="n_samples", type=positive_int, metavar="N", default=200, help="digits (default 200)"
     )

@@ -30,9 +30,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from graphnet.math.activations import Activation, Sigmoid
+from graphnet.math.activations import Activation, Sigmoid, Softmax
 
 if TYPE_CHECKING:
+    from graphnet.math.losses import Loss
     from graphnet.math.optimizers import Optimizer
 
 Array = NDArray[np.floating]
@@ -49,7 +50,7 @@ class DenseLayer:
     dW, db : arrays of the same shapes
         ∂E/∂W and ∂E/∂b from the last backward pass (reduced over the batch, plus λ·W).
     weight_sum, bias_sum, scale : the batch sums Σ δᵀ·X and Σ δ, and the reduction's factor
-        dW = scale·weight_sum + λ·W and db = scale·bias_sum.  Plain SGD without L2 updates
+        dW = scale·weight_sum + λ·W and db = scale·bias_sum + λ_b·b.  Plain SGD without L2 updates
         from the sums with the step (rate·scale), as the classic loops do, so dW and db are
         only formed when read: two passes over small arrays fewer per batch.
     X, Z, Y, delta : arrays (n, ·)
@@ -60,11 +61,14 @@ class DenseLayer:
         The optimizer's state for W and for b (arrays of their shapes); None for plain SGD.
     """
 
-    def __init__(self, W: Array, b: Array | None, activation: Activation, *, l2: float = 0.0) -> None:
+    def __init__(
+        self, W: Array, b: Array | None, activation: Activation, *, l2: float = 0.0, l2_bias: float = 0.0
+    ) -> None:
         self.W = W
         self.b = b
         self.activation = activation
         self.l2 = l2
+        self.l2_bias = l2_bias
         #: True when only the stepped forms of the sums were kept (sgd_backward): formed from δ and X when read
         self._sum_scaled = False
         self.weight_sum = np.zeros_like(W)
@@ -183,7 +187,7 @@ class DenseLayer:
         return self.derivative() * dE_dY
 
     def backward_delta(self, delta: Array, *, scale: float = 1.0, propagate: bool = True) -> Array | None:
-        """Given δ = ∂E/∂Z: dW = scale·δᵀ·X + λ·W, db = scale·Σ_rows δ; return ∂E/∂X = δ·W.
+        """Given δ = ∂E/∂Z: dW = scale·δᵀ·X + λ·W, db = scale·Σ_rows δ + λ_b·b; return ∂E/∂X = δ·W.
 
         Mirrors the graph's ``gradient`` phase (∂E/∂w_ji = δ_j·o_i summed over the batch)
         and ``downstream_sum`` (Σ_k w_kj·δ_k) of the nodes below.  ``propagate=False`` (the
@@ -198,6 +202,8 @@ class DenseLayer:
         self._dW = self._db = None
         if self.l2 != 0.0:
             self._dW = self._scaled(self.weight_sum) + self.l2 * self.W
+        if self.l2_bias != 0.0 and self.b is not None and self.bias_sum is not None:
+            self._db = self._scaled(self.bias_sum) + self.l2_bias * self.b
         if not propagate:
             return None
         dE_dX: Array = delta @ self.W
@@ -212,7 +218,7 @@ class DenseLayer:
 
     @property
     def db(self) -> Array | None:
-        """∂E/∂b = scale·Σ_batch δ of the last backward pass (None without bias)."""
+        """∂E/∂b = scale·Σ_batch δ (+ λ_b·b) of the last backward pass (None without bias)."""
         if self._db is None and self.bias_sum is not None:
             self._db = self._scaled(self.bias_sum)
         return self._db
@@ -227,7 +233,7 @@ class DenseLayer:
         batch sums, which is the same update.
         """
         if optimizer is None:
-            if self._dW is None:
+            if self._dW is None and (self._db is None or self.l2_bias == 0.0):
                 step = rate * self.scale
                 self.W -= step * self.weight_sum
                 if self.b is not None and self.bias_sum is not None:
@@ -273,6 +279,19 @@ def train_forward(layers: Sequence[DenseLayer], X: Array) -> Array:
     return X
 
 
+def output_delta(output: DenseLayer, loss: Loss, targets: Array, *, canonical: bool) -> Array:
+    """δ of the output layer from the loss: y − t when it is the output activation's canonical loss."""
+    if canonical:
+        return output.Y - targets  # δ = y − t
+    if isinstance(output.activation, Softmax):
+        gradient = loss.output_gradient_array(output.Y, targets)
+        weighted = (output.Y * gradient).sum(axis=1, keepdims=True)
+        softmax_delta: Array = output.Y * (gradient - weighted)  # δ_j = o_j·(g_j − Σ_k o_k·g_k)
+        return softmax_delta
+    delta: Array = output.derivative() * loss.output_gradient_array(output.Y, targets)
+    return delta
+
+
 def first_bad_row(output_delta: Array) -> int | None:
     """The first row of a batch's output δ holding NaN or inf (None when every δ is finite).
 
@@ -306,7 +325,7 @@ def sgd_backward(layers: Sequence[DenseLayer], delta: Array, rate: float, scale:
     top = len(layers) - 1
     for index in range(top, -1, -1):
         layer = layers[index]
-        if layer.l2 != 0.0:
+        if layer.l2 != 0.0 or layer.l2_bias != 0.0:
             if index == top and (bad := first_bad_row(delta)) is not None:
                 return bad
             dE_dX = layer.backward_delta(delta, scale=scale, propagate=index > 0)

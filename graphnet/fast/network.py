@@ -54,11 +54,10 @@ from graphnet.common.checks import accuracy_from_outputs, check_differentiable, 
 from graphnet.common.mirror import ParameterGraph, Params
 from graphnet.common.schedule import check_schedule, reduction_scale
 from graphnet.common.training import BadInputs, History
-from graphnet.fast.dense import Array, DenseLayer, first_bad_row, sgd_backward, train_forward
+from graphnet.fast.dense import Array, DenseLayer, first_bad_row, output_delta, sgd_backward, train_forward
 from graphnet.fast.evaluation import ChunkedEvaluation, check_rows
 from graphnet.fast.sync import MirrorSync
 from graphnet.fast.threads import blas_threads_for
-from graphnet.math.activations import Softmax
 from graphnet.math.dropout import Masks, MasksLike
 from graphnet.math.errors import NumericalOverflowError, ShapeError
 from graphnet.math.optimizers import SGD, Optimizer, ParameterState
@@ -107,6 +106,7 @@ class FastNetwork(MirrorSync, ChunkedEvaluation):
                 )
             )
         self._weights_version = sync.version()
+        self._l2_each_batch = True  # False while a train call runs without L2 (λ = λ_b = 0 set once)
         #: the loss is the output activation's canonical one: δ = y − t (the loss and activations are fixed)
         self._canonical_output = self.loss_function.canonical_activation == network.activations[-1].name
 
@@ -271,6 +271,7 @@ class FastNetwork(MirrorSync, ChunkedEvaluation):
         checkpoint: str | os.PathLike[str] | None = None,
         checkpoint_every: int = 1,
         resume: str | os.PathLike[str] | None = None,
+        check_gradients: str | None = None,
     ) -> History:
         """Gradient descent on batches; same arguments and schedule as :meth:`Network.train`."""
         check_differentiable(self.network.activations)
@@ -279,10 +280,12 @@ class FastNetwork(MirrorSync, ChunkedEvaluation):
         check_seed(seed)
         rng = np.random.default_rng(seed) if seed is not None else self.network.rng
         chosen = self._start_updating(optimizer)
-        rows = batch_size if isinstance(batch_size, int) and batch_size > 0 else len(inputs)
-        try:
-            # one BLAS thread for small products (graphnet.fast.threads); σ's e^(−z) may overflow to inf
-            with blas_threads_for(self.sizes, min(rows, len(inputs))), _quiet():
+        if not self.network.l2_term.active:  # λ = λ_b = 0 for every batch: set once
+            self._set_l2(1)
+            self._l2_each_batch = False
+        rows = min(batch_size if isinstance(batch_size, int) and batch_size > 0 else len(inputs), len(inputs))
+        try:  # BLAS threads by product size (graphnet.fast.threads); σ's e^(−z) may overflow to inf
+            with blas_threads_for(self.sizes, rows), _quiet():
                 return extensions.train_loop(
                     self,
                     inputs,
@@ -302,8 +305,10 @@ class FastNetwork(MirrorSync, ChunkedEvaluation):
                     resume=resume,
                     optimizer=chosen,
                     recheck_inputs=lambda: self._inputs(X),
+                    check_gradients=check_gradients,
                 )
         finally:
+            self._l2_each_batch = True
             if self.parameters_finite():
                 self._changed_here()
             else:  # not reached: train_loop leaves finite parameters on every exit; the graph keeps its own
@@ -321,22 +326,17 @@ class FastNetwork(MirrorSync, ChunkedEvaluation):
         return activations
 
     def _output_delta(self, targets: Array) -> Array:
-        """δ of the output layer from the loss (y − t for the output activation's canonical loss)."""
-        output = self.layers[-1]
-        loss = self.loss_function
-        if self._canonical_output:
-            return output.Y - targets  # δ = y − t
-        if isinstance(output.activation, Softmax):
-            gradient = loss.output_gradient_array(output.Y, targets)
-            weighted = (output.Y * gradient).sum(axis=1, keepdims=True)
-            softmax_delta: Array = output.Y * (gradient - weighted)  # δ_j = o_j·(g_j − Σ_k o_k·g_k)
-            return softmax_delta
-        delta: Array = output.derivative() * loss.output_gradient_array(output.Y, targets)
-        return delta
+        return output_delta(self.layers[-1], self.loss_function, targets, canonical=self._canonical_output)
+
+    def _set_l2(self, n_batch: int) -> None:  # every layer's λ and λ_b for a batch of n_batch rows (l2_per_batch)
+        l2, l2_bias = self.network.l2_term.coefficients(n_batch)
+        for layer in self.layers:
+            layer.l2, layer.l2_bias = l2, l2_bias
 
     def _backward(self, targets: Array, scale: float) -> None:
         """Output δ from the loss, then each layer's backward, top to bottom (callers check differentiability)."""
         layers = self.layers
+        self._set_l2(len(targets))
         dE_dY = layers[-1].backward_delta(self._output_delta(targets), scale=scale, propagate=len(layers) > 1)
         for index in range(len(layers) - 2, -1, -1):
             assert dE_dY is not None
@@ -358,17 +358,19 @@ class FastNetwork(MirrorSync, ChunkedEvaluation):
         if inputs.dtype != self.dtype:  # (the data set may be float32 for float64: see train)
             inputs = inputs.astype(self.dtype)
         optimizer = self.network.optimizer
-        if masks is None and type(optimizer) is SGD:  # the fused loops of graphnet.fast.dense
+        fused = masks is None and type(optimizer) is SGD  # the fused loops of graphnet.fast.dense
+        if fused:
+            if self._l2_each_batch:
+                self._set_l2(len(inputs))
             train_forward(self.layers, inputs)
-            if not math.isfinite(np.add.reduce(self.layers[0].Z, axis=None)) and not all_finite(inputs):
-                raise BadInputs
-            return sgd_backward(self.layers, self._output_delta(targets), rate, scale)
-        self._forward(inputs, guarded=False, masks=None if masks is None else self.dropout_factors(masks))  # (quiet)
+        else:
+            self._forward(inputs, guarded=False, masks=self.dropout_factors(masks))  # (quiet)
         if not math.isfinite(np.add.reduce(self.layers[0].Z, axis=None)) and not all_finite(inputs):
             raise BadInputs
+        if fused:
+            return sgd_backward(self.layers, self._output_delta(targets), rate, scale)
         self._backward(targets, scale)
-        bad_row = first_bad_row(self.layers[-1].delta)
-        if bad_row is not None:
+        if (bad_row := first_bad_row(self.layers[-1].delta)) is not None:
             return bad_row
         plain = None if type(optimizer) is SGD else optimizer
         for layer in self.layers:
@@ -391,12 +393,17 @@ class FastNetwork(MirrorSync, ChunkedEvaluation):
         return self.reduced_loss(self.loss_function.value_array(output.Y, targets, output.Z), reduction)
 
     def reduced_loss(self, per_sample: Array, reduction: str = "mean") -> float:
-        """The mean or sum of per-sample losses plus (λ/2)·Σ W²."""
+        """The mean or sum of per-sample losses plus (λ/2)·Σ W² + (λ_b/2)·Σ b² (both /n with ``l2_per_batch``)."""
         data_loss = float(per_sample.mean() if reduction == "mean" else per_sample.sum())
         penalty = 0.0
-        if self.network.l2 != 0.0:
-            penalty = (
-                0.5 * self.network.l2 * float(sum((layer.W.astype(np.float64) ** 2).sum() for layer in self.layers))
+        term = self.network.l2_term
+        if term.active:
+            penalty = term.penalty(
+                weight_squares=float(sum((layer.W.astype(np.float64) ** 2).sum() for layer in self.layers)),
+                bias_squares=float(
+                    sum((layer.b.astype(np.float64) ** 2).sum() for layer in self.layers if layer.b is not None)
+                ),
+                n_batch=len(per_sample),
             )
         return data_loss + penalty
 

@@ -91,8 +91,13 @@ class MirrorSync:
         return chosen
 
     def _changed_here(self) -> None:
-        """W, b (and the state arrays) now hold newer values than the graph: owe them to it."""
+        """W, b (and the state arrays) now hold newer values than the graph: owe them to it.
+
+        The graph's node values (outputs, δ) then come from older weights: marked "stale".
+        """
         sync.owe(self._write_back)
+        if self.network.node_values == "graph":
+            self.network.node_values = "stale"
 
     def _forget(self) -> None:
         """Drop the working arrays' claim to be current: the next call copies from the graph again."""

@@ -19,9 +19,10 @@ from rich.console import RenderableType
 
 from graphnet.common import display, extensions
 from graphnet.common.mirror import Mirror
+from graphnet.graph import fused
 from graphnet.graph.parameters import ParameterMethods
 from graphnet.math.activations import Activation
-from graphnet.math.dropout import MasksLike
+from graphnet.math.dropout import Masks, MasksLike
 from graphnet.math.errors import IncompatibleError
 from graphnet.math.losses import Loss
 from graphnet.math.optimizers import Optimizer
@@ -34,6 +35,10 @@ class BuiltOnTheGraph(ParameterMethods):
 
     #: The fast mirrors made so far, by dtype name (one per dtype, see :meth:`vectorized`).
     _fast: dict[str, Mirror]
+    #: What the nodes' values come from: "none" (no pass yet), "graph" (the last graph pass: forward, the
+    #: stepper, graph training), "stale" (the fast path changed the weights since); see ``Network``.
+    node_values: str = "none"
+    loss_function: Loss
 
     def loss_and_gradient(self, vector: ArrayLike, X: ArrayLike, T: ArrayLike) -> tuple[float, NDArray[np.float64]]:
         """E(θ) (mean over X, plus L2) and ∂E/∂θ as a flat vector, for scipy.optimize.
@@ -49,6 +54,30 @@ class BuiltOnTheGraph(ParameterMethods):
             [np.concatenate([dW.ravel(), db]) if db is not None else dW.ravel() for dW, db in gradients]
         )
         return loss, flat.astype(np.float64)
+
+    def train_batch(
+        self,
+        inputs: NDArray[np.floating],
+        targets: NDArray[np.floating],
+        rate: float,
+        scale: float,
+        masks: Masks | None = None,
+    ) -> int | None:
+        """One update from one batch by the network's optimizer, ``rate`` being this update's η.
+
+        A single sample under plain SGD takes the fused SGD step.  Returns None, or (without
+        updating) the row of the first sample whose output δ is not finite.  Raises
+        :class:`~graphnet.common.training.BadInputs` first if the inputs hold NaN or inf.
+        """
+        return fused.train_batch(self, inputs, targets, rate, scale, masks)
+
+    def epoch_loss(self, inputs: NDArray[np.floating], targets: NDArray[np.floating]) -> float:
+        """E over validated data, on the fast mirror; NaN or inf are returned, not raised (for the training loop)."""
+        return self.vectorized().epoch_loss(inputs, targets)
+
+    def sample_losses(self, inputs: NDArray[np.floating], targets: NDArray[np.floating]) -> NDArray[np.floating]:
+        """E of each sample without the L2 term, on the fast mirror; NaN or inf are returned, not raised."""
+        return self.vectorized().sample_losses(inputs, targets)
 
     def vectorized(self, dtype: type = np.float64) -> Mirror:
         """The fast path: the same network on numpy arrays, sharing these parameters.
@@ -76,17 +105,21 @@ class BuiltOnTheGraph(ParameterMethods):
         masks: MasksLike | None = None,
         digits: int = 4,
         names: str = "graph",
+        ascii: bool | None = None,
     ) -> Any:
         """Step through one training step on (x, target), node by node; see :mod:`graphnet.tools.stepper`.
 
         Returns a :class:`~graphnet.tools.stepper.Stepper`.  ``optimizer`` is chosen as in
         :meth:`train`; with dropout, ``masks`` (one sample's) default to a draw from the
-        network's generator, as ``train`` would make.  ``digits``: significant digits of the
+        network's generator, as ``train`` would make.  ``digits``: decimal places of the
         numbers in the stepper's formulas (1 … 17).  ``names``: "graph" (``δ(2-0)``,
         ``w(1-0→2-0)``) or "textbook" (``δ(o1)``, ``w5``; see :mod:`graphnet.graph.names`).
+        ``ascii``: plain ASCII formulas whose numbers are Python arithmetic (None: as the
+        environment variable ``GRAPHNET_ASCII`` says).
         """
+        self.node_values = "graph"  # the stepper's input and forward steps fill the nodes
         return extensions.stepper(
-            self, x, target, rate=rate, optimizer=optimizer, masks=masks, digits=digits, names=names
+            self, x, target, rate=rate, optimizer=optimizer, masks=masks, digits=digits, names=names, ascii=ascii
         )
 
     # ------------------------------------------------------------------ files
@@ -135,7 +168,7 @@ class BuiltOnTheGraph(ParameterMethods):
         Large layers show their first and last few nodes; ``dropped`` names nodes
         (``"1-2"``) to draw as dropped, besides those dropout dropped for the last training
         sample.  ``show`` picks the printed values (net, o, δ, w, grad, E), ``digits`` their
-        significant digits, ``names`` "graph" (``1-2``) or "textbook" (``h1``, ``w5``);
+        decimal places, ``names`` "graph" (``1-2``) or "textbook" (``h1``, ``w5``);
         ``target`` adds t and E beside the outputs.  See :func:`graphnet.views.svg.network_svg`.
         """
         return display.svg(

@@ -53,6 +53,7 @@ from graphnet.math.activations import Softmax
 from graphnet.math.dropout import Masks, mask_rows
 from graphnet.math.losses import Loss
 from graphnet.math.optimizers import SGD, Optimizer
+from graphnet.math.regularization import L2Term
 from graphnet.math.validation import all_finite
 
 
@@ -64,6 +65,10 @@ class Network(Protocol):
     loss_function: Loss
     l2: float
     optimizer: Optimizer
+    node_values: str
+
+    @property
+    def l2_term(self) -> L2Term: ...
 
 
 def _outputs_with_bias(layer: Layer) -> list[float]:
@@ -87,6 +92,7 @@ def _forward(network: Network, x: Sequence[float], masks: RowMasks | None) -> li
     """:func:`forward`; returns, per layer above the input layer, the :class:`Zeros` of the outputs below it."""
     if owed:
         settle()
+    network.node_values = "graph"
     layers = network.layers
     for node, value in zip(layers[0].nodes, x, strict=True):
         node.output = value
@@ -197,10 +203,10 @@ def _deltas_below(layer: Layer, below: Layer) -> None:
 
 
 def gradients(network: Network) -> None:
-    """∂E/∂w_ji = δ_j·o_i + λ·w_ji on every connection (no λ on biases), from the current δ."""
+    """∂E/∂w_ji = δ_j·o_i + λ·w_ji on every connection (biases: δ_j + λ_b·b_j), from the current δ."""
     if owed:
         settle()
-    l2 = network.l2
+    l2, l2_bias = network.l2_term.coefficients(1)
     for below, layer in zip(network.layers, network.layers[1:], strict=False):
         outputs = [node.output for node in below.nodes]
         has_bias = below.bias is not None
@@ -213,7 +219,8 @@ def gradients(network: Network) -> None:
                 for connection, output in zip(node.upstream, outputs, strict=False):
                     connection.gradient = delta * output
             if has_bias:
-                node.upstream[-1].gradient = delta * 1.0
+                bias = node.upstream[-1]
+                bias.gradient = delta * 1.0 + l2_bias * bias._weight if l2_bias else delta * 1.0
 
 
 def accumulate_gradients(network: Network, *, first: bool) -> None:
@@ -288,13 +295,13 @@ def train_step(
     if not output_deltas_finite(network):
         return False
     layers = network.layers
-    l2 = network.l2
+    l2, l2_bias = network.l2_term.coefficients(1)
     for index in range(len(layers) - 1, 0, -1):
         layer, below = layers[index], layers[index - 1]
         if index > 1:
             _deltas_below(layer, below)  # uses the weights into ``layer`` before they change
         zeros = found[index - 1]
-        if zeros is not None and not l2:
+        if zeros is not None and not l2 and not l2_bias:
             _sparse_update(layer, zeros, rate)
             continue
         outputs = [node.output for node in below.nodes]
@@ -314,7 +321,7 @@ def train_step(
                     connection._weight -= rate * gradient
             if has_bias:
                 bias = upstream[-1]
-                gradient = delta * 1.0
+                gradient = delta * 1.0 + l2_bias * bias._weight if l2_bias else delta * 1.0
                 bias.gradient = gradient
                 bias._weight -= rate * gradient
     changed()
@@ -390,7 +397,7 @@ def accumulate_batch(
     scale: float,
     masks: Masks | None = None,
 ) -> int | None:
-    """Gradient = scale·Σ_samples δ_j·o_i + λ·w_ji on every connection (masks: row r for sample r).
+    """Gradient = scale·Σ_samples δ_j·o_i + λ·w_ji (biases: λ_b·b_j) on every connection (masks: row r for sample r).
 
     Stops at, and returns the row of, the first sample whose output δ is NaN or inf (the
     divergence guard: K numbers per sample); returns None when every sample is finite.
@@ -402,7 +409,7 @@ def accumulate_batch(
         if not all(isfinite(node.delta) for node in output_nodes):
             return number
         accumulate_gradients(network, first=number == 0)
-    l2 = network.l2
+    l2, l2_bias = network.l2_term.coefficients(len(inputs))
     for connection in network.connections:
-        connection.gradient = connection.gradient * scale + (0.0 if connection.is_bias else l2) * connection.weight
+        connection.gradient = connection.gradient * scale + (l2_bias if connection.is_bias else l2) * connection.weight
     return None

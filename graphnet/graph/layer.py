@@ -236,8 +236,9 @@ class Connections:
                 raise ShapeError(f"layer {layer - 1} has no bias node (built with bias=False)")
             source = below.size
         if not isinstance(source, int) or not 0 <= source < len(nodes[target].upstream):
+            bias = f", {below.size} (its bias node) or 'bias'" if below.bias is not None else " (no bias node)"
             raise ShapeError(
-                f"from must be a node index 0 … {below.size - 1} of layer {layer - 1} or 'bias'; got {source!r}"
+                f"from must be a node index 0 … {below.size - 1} of layer {layer - 1}{bias}; got {source!r}"
             )
         return nodes[target].upstream[source]
 

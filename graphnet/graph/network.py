@@ -33,6 +33,7 @@ from graphnet.common.checks import (
     check_data,
     check_differentiable,
     check_engine,
+    check_forwarded,
     check_masks,
     check_target,
     select_optimizer,
@@ -87,7 +88,10 @@ class Network(BuiltOnTheGraph):
     bias_init : float, default 0.0
         The constant every bias starts at.
     l2 : float, default 0.0
-        λ of the L2 term (λ/2)·Σ w² added to the loss (weights only, not biases).
+        λ of the L2 term (λ/2)·Σ w² added to the loss (weights only, unless ``l2_bias``).
+    l2_bias : float, default 0.0
+        λ_b of (λ_b/2)·Σ b² on the biases; ``l2_per_batch=True`` divides both terms by the
+        batch size (scikit-learn's α·W/n_b).  See :mod:`graphnet.math.regularization`.
     dropout : float or sequence of float, default 0.0
         p, the probability that training drops a hidden node (inverted dropout, see
         :mod:`graphnet.math.dropout`): one number for every hidden layer, or one per hidden layer.
@@ -101,6 +105,8 @@ class Network(BuiltOnTheGraph):
     optimizer : Optimizer
         The update rule training uses and its counts (plain SGD to begin with); see
         :meth:`train`.
+    node_values : {"none", "graph", "stale"}
+        The nodes' net inputs, outputs and δ: from no pass yet, the last graph pass, or stale (fast training since).
 
     Examples
     --------
@@ -122,6 +128,8 @@ class Network(BuiltOnTheGraph):
         init: str = "uniform",
         bias_init: float = 0.0,
         l2: float = 0.0,
+        l2_bias: float = 0.0,
+        l2_per_batch: bool = False,
         dropout: float | Sequence[float] = 0.0,
         seed: int | np.random.Generator | None = None,
     ) -> None:
@@ -138,6 +146,8 @@ class Network(BuiltOnTheGraph):
         initializer = get_initializer(init)
         self.bias_init = check_scalar(bias_init, name="bias_init")
         self.l2 = check_positive_number(l2, name="l2", allow_zero=True)
+        self.l2_bias = check_positive_number(l2_bias, name="l2_bias", allow_zero=True)
+        self.l2_per_batch = check_bool(l2_per_batch, name="l2_per_batch")
         check_seed(seed)
         self.rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
         self.seed = seed if not isinstance(seed, np.random.Generator) else None
@@ -194,8 +204,7 @@ class Network(BuiltOnTheGraph):
         """
         count = check_count(n_samples, name="n_samples")
         check_seed(seed)
-        rng = self.rng if seed is None else seed
-        rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+        rng = self.rng if seed is None else np.random.default_rng(seed)  # a Generator given is used as it is
         return draw_masks(rng, count, sizes=self.sizes[1:], rates=self.dropout)
 
     def _check_masks(self, masks: MasksLike | None, n_samples: int) -> Masks | None:
@@ -238,7 +247,7 @@ class Network(BuiltOnTheGraph):
         return outputs
 
     def backward(self, target: ArrayLike) -> None:
-        """Compute every node's δ and every connection's gradient for the last forward pass.
+        """Compute every node's δ and every connection's gradient for the last forward pass (none: an error).
 
         Raises
         ------
@@ -246,6 +255,7 @@ class Network(BuiltOnTheGraph):
             If a δ is NaN or inf (the last forward pass or the weights overflowed).
         """
         values = check_target(target, sizes=self.sizes, loss=self.loss_function)
+        check_forwarded(self.node_values)
         fused.deltas(self, values)
         for layer in self.layers[1:]:
             check_computed_finite(np.array(layer.deltas), what=f"δ of layer {layer.index}")
@@ -317,7 +327,7 @@ class Network(BuiltOnTheGraph):
         engine: Engine = "fast",
         masks: MasksLike | None = None,
     ) -> float:
-        """E over a data set: per-sample losses reduced by mean or sum, plus (λ/2)·Σ w².
+        """E over a data set: per-sample losses reduced by mean or sum, plus the L2 term.
 
         ``engine="fast"`` (default) evaluates with the vectorized mirror; ``"graph"`` runs
         every sample through the graph (same numbers to ~1e-12, much slower).  Evaluation
@@ -336,7 +346,7 @@ class Network(BuiltOnTheGraph):
             output_layer = self.layers[-1]
             per_sample.append(self.loss_function.value(output_layer.outputs, t, output_layer.net_inputs))
         data_loss = sum(per_sample) / len(per_sample) if reduction == "mean" else sum(per_sample)
-        total = data_loss + self.l2_penalty()
+        total = data_loss + self.l2_penalty(len(per_sample))
         check_computed_finite(np.array(total), what="the loss")
         return total
 
@@ -368,6 +378,7 @@ class Network(BuiltOnTheGraph):
         checkpoint: str | os.PathLike[str] | None = None,
         checkpoint_every: int = 1,
         resume: str | os.PathLike[str] | None = None,
+        check_gradients: str | None = None,
     ) -> History:
         """Train by gradient descent; see :mod:`graphnet.tools.train` for the schedules.
 
@@ -406,6 +417,9 @@ class Network(BuiltOnTheGraph):
             Continue the run saved in this checkpoint: same data and settings (the same
             optimizer too; its counts and state come from the file), ``epochs`` the total to
             reach.  The result equals the uninterrupted run's, bit for bit.
+        check_gradients : {None, "first"}, default None
+            "first": a sampled gradient check on the first batch; a wrong derivative stops
+            training with :class:`~graphnet.math.errors.WrongGradientError`.
 
         Returns
         -------
@@ -434,6 +448,7 @@ class Network(BuiltOnTheGraph):
                 checkpoint=checkpoint,
                 checkpoint_every=checkpoint_every,
                 resume=resume,
+                check_gradients=check_gradients,
             )
         check_differentiable(self.activations)
         inputs, targets = self._check_data(X, T, inputs_finite=False)  # train_loop looks for NaN and inf
@@ -459,32 +474,8 @@ class Network(BuiltOnTheGraph):
             resume=resume,
             optimizer=self.optimizer,
             recheck_inputs=lambda: self._check_data(X, T),
+            check_gradients=check_gradients,
         )
-
-    # ------------------------------------------------------------------ for the training loop
-    def train_batch(
-        self,
-        inputs: NDArray[np.floating],
-        targets: NDArray[np.floating],
-        rate: float,
-        scale: float,
-        masks: Masks | None = None,
-    ) -> int | None:
-        """One update from one batch by the network's optimizer, ``rate`` being this update's η.
-
-        A single sample under plain SGD takes the fused SGD step.  Returns None, or (without
-        updating) the row of the first sample whose output δ is not finite.  Raises
-        :class:`~graphnet.common.training.BadInputs` first if the inputs hold NaN or inf.
-        """
-        return fused.train_batch(self, inputs, targets, rate, scale, masks)
-
-    def epoch_loss(self, inputs: NDArray[np.floating], targets: NDArray[np.floating]) -> float:
-        """E over validated data, on the fast mirror; NaN or inf are returned, not raised."""
-        return self.vectorized().epoch_loss(inputs, targets)
-
-    def sample_losses(self, inputs: NDArray[np.floating], targets: NDArray[np.floating]) -> NDArray[np.floating]:
-        """E of each sample without the L2 term, on the fast mirror; NaN or inf are returned, not raised."""
-        return self.vectorized().sample_losses(inputs, targets)
 
     def __repr__(self) -> str:
         names = [a.name for a in self.activations]

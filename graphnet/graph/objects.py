@@ -38,6 +38,7 @@ from graphnet.common import display
 from graphnet.common.sync import changed, owed, settle
 from graphnet.math.activations import Activation
 from graphnet.math.errors import NumericalOverflowError
+from graphnet.math.validation import check_parameter
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -104,7 +105,9 @@ class Node:
         return self.mask == 0.0
 
     def set_input(self, value: float) -> None:
-        """o_i = x_i: an input node's output is its input value."""
+        """o_i = x_i: an input node's output is its input value (a finite number, else refused at once)."""
+        if type(value) is not float or value - value != 0.0:
+            value = check_parameter(value, name=f"the input o({self.label})")
         self.output = value
 
     def compute_net_input(self) -> float:
@@ -221,6 +224,8 @@ class Connection:
 
     @weight.setter
     def weight(self, value: float) -> None:
+        if type(value) is not float or value - value != 0.0:  # the fast test passes every finite float
+            value = check_parameter(value, name=f"the {'bias' if self.is_bias else 'weight'} of {self.label}")
         if owed:
             settle()
         self._weight = value
@@ -260,7 +265,7 @@ class Connection:
         return f"({self.upstream.label}) -> ({self.downstream.label})"
 
     def compute_gradient(self, l2: float = 0.0) -> float:
-        """∂E/∂w_ji = δ_j·o_i + λ·w_ji (λ = ``l2``; pass 0 for a bias)."""
+        """∂E/∂w_ji = δ_j·o_i + λ·w_ji (λ = ``l2``; for a bias the network's λ_b, 0 by default)."""
         self.gradient = self.downstream.delta * self.upstream.output + l2 * self.weight
         return self.gradient
 
@@ -293,7 +298,7 @@ class Connection:
 
     def __repr__(self) -> str:
         state = f" {self.state.short()}" if self.state is not None else ""
-        return f"{self.label} = {self.weight:.4f}{state}"
+        return f"{self.label} = {self.weight:.4f} gradient={self.gradient:.4g}{state}"
 
     def __rich__(self) -> RenderableType:
         return display.rich(self)

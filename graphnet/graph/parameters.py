@@ -19,6 +19,7 @@ from graphnet.common.mirror import Params
 from graphnet.graph.layer import Connections, Layer
 from graphnet.math.errors import ShapeError
 from graphnet.math.optimizers import Optimizer
+from graphnet.math.regularization import L2Term
 from graphnet.math.validation import as_float_array
 
 
@@ -30,6 +31,8 @@ class ParameterMethods:
     connections: Connections
     bias: bool
     l2: float
+    l2_bias: float
+    l2_per_batch: bool
     optimizer: Optimizer
 
     @property
@@ -109,11 +112,19 @@ class ParameterMethods:
             params.append((weights, biases))
         self.set_params(params)
 
-    def l2_penalty(self) -> float:
-        """(λ/2)·Σ w² over the weights (not the biases)."""
-        if self.l2 == 0.0:
+    @property
+    def l2_term(self) -> L2Term:
+        """λ, λ_b and the per-batch option as one :class:`~graphnet.math.regularization.L2Term`."""
+        return L2Term(self.l2, self.l2_bias, self.l2_per_batch)
+
+    def l2_penalty(self, n_batch: int = 1) -> float:
+        """(λ/2)·Σ w² over the weights plus (λ_b/2)·Σ b² over the biases (both /n_b with ``l2_per_batch``)."""
+        term = self.l2_term
+        if not term.active:
             return 0.0
-        return 0.5 * self.l2 * sum(c.weight * c.weight for c in self.connections if not c.is_bias)
+        weight_squares = sum(c.weight * c.weight for c in self.connections if not c.is_bias)
+        bias_squares = sum(c.weight * c.weight for c in self.connections if c.is_bias) if self.l2_bias else 0.0
+        return term.penalty(weight_squares=weight_squares, bias_squares=bias_squares, n_batch=n_batch)
 
     def reset_optimizer(self) -> None:
         """Start the network's optimizer afresh: counts back to 0 and every connection's state cleared."""

@@ -92,11 +92,11 @@ def hidden_delta_steps(layers: Sequence[Layer]) -> Iterator[Step]:
             node.compute_hidden_delta()
 
 
-def gradient_steps(connections: Connections, l2: float) -> Iterator[Step]:
-    """∂E/∂w_ji = δ_j·o_i + λ·w_ji for every connection (no λ on biases)."""
+def gradient_steps(connections: Connections, l2: float, l2_bias: float = 0.0) -> Iterator[Step]:
+    """∂E/∂w_ji = δ_j·o_i + λ·w_ji for every connection (biases: δ_j + λ_b·b_j, λ_b = ``l2_bias``)."""
     for connection in connections:
         yield "gradient", connection
-        connection.compute_gradient(0.0 if connection.is_bias else l2)
+        connection.compute_gradient(l2_bias if connection.is_bias else l2)
 
 
 def update_steps(connections: Connections, optimizer: Optimizer, rate: float) -> Iterator[Step]:

@@ -28,7 +28,9 @@ only; there its delta comes from the loss (see :mod:`graphnet.math.losses`).
 
 Your own activation: subclass :class:`Activation`, set ``name``, and implement ``value``
 and ``derivative`` (the array forms default to applying them element by element; override
-them with numpy code for speed).
+them with numpy code for speed).  If f has kinks (points without a derivative, like ReLU's
+0), you may list them in a ``kinks`` attribute; the gradient checker finds kinks without it
+(see :mod:`graphnet.tools.kinks`), the declaration only makes it step back from them sooner.
 
 Examples
 --------
@@ -70,6 +72,14 @@ class Activation:
         False for the step function: a network refuses to backpropagate through it.
     layerwise : bool
         True for softmax: an output depends on all net inputs of the layer.
+    kinks : tuple of float, optional
+        Not set on the base class.  A custom activation may declare the net inputs where
+        it has no derivative, e.g. ``kinks = (0.0,)`` for a ReLU; built-in ReLU and leaky
+        ReLU are known to have theirs at 0.  :func:`~graphnet.tools.gradcheck.gradient_check`
+        needs no declaration (it compares one-sided difference quotients, see
+        :mod:`graphnet.tools.kinks`); a declared kink the stencil reaches over makes it retry
+        with smaller steps at once.  ``derivative`` at a kink may return either one-sided
+        value (or one between): the checker accepts any.
     """
 
     name: ClassVar[str] = "activation"
@@ -365,30 +375,6 @@ class Softmax(Activation):
     def derivative_array(self, z: Array) -> Array:
         """Refuse: softmax has a Jacobian, not an element-wise derivative."""
         raise IncompatibleError("softmax has a Jacobian, not an element-wise derivative")
-
-
-def format_number(value: float, digits: int = 4) -> str:
-    """A number as the stepper shows it: ``digits`` (4) significant digits and a real minus sign.
-
-    Examples
-    --------
-    >>> format_number(-0.000612345), format_number(1.0), format_number(12345.678)
-    ('−0.0006123', '1', '1.235e+04')
-    >>> format_number(0.3589164795, 8)
-    '0.35891648'
-    """
-    return f"{value + 0.0:.{digits}g}".replace("-", "−")  # + 0.0 shows −0.0 as 0
-
-
-def format_factor(value: float, digits: int = 4) -> str:
-    """A number as a factor of a product: negative ones in parentheses, ``0.5·(−0.2)``.
-
-    Examples
-    --------
-    >>> format_factor(0.5), format_factor(-0.2)
-    ('0.5', '(−0.2)')
-    """
-    return format_number(value, digits) if value >= 0 else f"({format_number(value, digits)})"
 
 
 BUILTIN_ACTIVATIONS: dict[str, type[Activation]] = {

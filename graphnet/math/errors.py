@@ -23,6 +23,10 @@ class NonFiniteError(GraphnetError):
     """A value is NaN or infinite where a finite number is required."""
 
 
+class NotANumberError(GraphnetError, TypeError):
+    """A value that must be a real number is text, None, a container or another object."""
+
+
 class EmptyDataError(GraphnetError):
     """A data set, batch or file holds no samples."""
 
@@ -64,6 +68,17 @@ class MissingDependencyError(GraphnetError, ImportError):
 
 class NumericalOverflowError(GraphnetError, OverflowError):
     """A computation on finite numbers overflowed to inf or NaN: the inputs or weights are too large."""
+
+
+class WrongGradientError(GraphnetError):
+    """The analytic gradient disagrees with central differences: a derivative is wrong.
+
+    Raised by ``train(..., check_gradients="first")``; ``report`` is the gradient check's report.
+    """
+
+    def __init__(self, message: str, *, report: object = None) -> None:
+        super().__init__(message)
+        self.report = report
 
 
 class TrainingDiverged(GraphnetError, ArithmeticError):

@@ -22,7 +22,34 @@ loss is computed from the net inputs z, which stays finite when y rounds to 0 or
 * categorical: E = Σ_k t_k·(logsumexp(z) − z_k)        (targets sum to 1)
 
 Other pairings are refused by :meth:`Loss.check_output_activation`.  L2 regularisation
-(λ/2)·Σ w² is added by the network, not here.
+(λ/2)·Σ w² is added by the network, not here (:mod:`graphnet.math.regularization`).
+
+Your own loss
+-------------
+Subclass :class:`Loss`, set ``name`` and write four methods: the value of one sample
+``value(outputs, targets, net_inputs)`` (Python floats) and of a batch ``value_array`` (one
+value per row), and ∂E/∂y: ``output_gradient(output, target, n_outputs)`` for one output
+unit and ``output_gradient_array(outputs, targets)`` element by element.  The network then
+computes the output δ_k = f′(net_k)·∂E/∂y_k (softmax: its Jacobian times ∂E/∂y).  Set
+``canonical_activation`` only for a loss whose δ with that output activation is y − t (the
+cross-entropies); leave it None otherwise.  ``check_targets`` may refuse targets outside the
+loss's domain.  A loss with kinks (the hinge max(0, 1 − y·t) at y·t = 1, |y − t| at y = t)
+needs nothing more: the gradient checker finds them numerically; a ``kinks`` attribute
+documents where they are, in the loss's own input (e.g. ``kinks = (1.0,)`` for y·t = 1), and
+is not read by graphnet.  The README has the hinge loss of micrograd's demo as an example:
+
+>>> class AbsoluteError(Loss):
+...     name = "absolute_error"
+...     def value(self, outputs, targets, net_inputs):
+...         return sum(abs(y - t) for y, t in zip(outputs, targets))
+...     def value_array(self, outputs, targets, net_inputs):
+...         return np.abs(outputs - targets).sum(axis=1)
+...     def output_gradient(self, output, target, n_outputs):
+...         return float(np.sign(output - target))
+...     def output_gradient_array(self, outputs, targets):
+...         return np.sign(outputs - targets)
+>>> AbsoluteError().value([0.5, 2.0], [1.0, 1.0], [0.5, 2.0])
+1.5
 """
 
 from __future__ import annotations
@@ -54,6 +81,11 @@ class Loss:
         E in symbols.
     canonical_activation : str or None
         The output activation this loss pairs with; with it the output delta is y − t.
+    kinks : tuple of float, optional
+        Not set on the base class; a custom loss may document where it has no derivative,
+        in its own input (the hinge: y·t = 1).  The gradient checker finds kinks without it
+        (:mod:`graphnet.tools.kinks`) and accepts, at a kink, any ∂E/∂y between the two
+        one-sided values.
     """
 
     name: ClassVar[str] = "loss"

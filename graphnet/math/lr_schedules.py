@@ -9,6 +9,7 @@ schedule       η of an update            counts
 constant       η = η₀                    nothing (the default)
 step decay     η = η₀·γ^⌊e/k⌋            e = epochs completed before this update
 1/t decay      η = η₀/(1 + κ·t)          t = updates made before this one (0 first)
+linear         η = η₀ + (η₁ − η₀)·min(t, n)/n   t as above; η₁ after n updates, then held
 ============== ========================= ==========================================
 
 A schedule belongs to its optimizer (``Adam(schedule=StepDecay(every=10, factor=0.5))``),
@@ -127,7 +128,46 @@ class InverseTimeDecay(Schedule):
         return {"decay": self.decay}
 
 
-SCHEDULES: dict[str, type[Schedule]] = {cls.name: cls for cls in (ConstantRate, StepDecay, InverseTimeDecay)}
+class LinearDecay(Schedule):
+    """η = η₀ + (η₁ − η₀)·min(t, n)/n: from η₀ to η₁ (``end``) over n (``updates``) updates, then held.
+
+    t counts the updates made before this one, so the first update uses η₀ and update n + 1
+    and every later one η₁.  micrograd's demo, ``1.0 − 0.9·k/100`` for its updates k = 0 … 99,
+    is ``LinearDecay(end=0.1, updates=100)`` with ``rate=1.0``.
+
+    Examples
+    --------
+    >>> schedule = LinearDecay(end=0.1, updates=3)
+    >>> [round(schedule.rate(1.0, updates=t, epochs=0), 12) for t in range(5)]
+    [1.0, 0.7, 0.4, 0.1, 0.1]
+    >>> schedule.rate(1.0, updates=3, epochs=0)
+    0.1
+    """
+
+    name = "linear"
+    formula = "η = η₀ + (η₁ − η₀)·min(t, n)/n"
+    counts = "updates"
+
+    def __init__(self, *, end: float = 0.0, updates: int = 100) -> None:
+        if isinstance(updates, bool) or not isinstance(updates, int | np.integer) or updates < 1:
+            raise IncompatibleError(f"updates must be a whole number of updates ≥ 1; got {updates!r}")
+        self.end = check_range(end, name="end", low=0.0, high=math.inf, include_low=True, include_high=False)
+        self.updates = int(updates)
+
+    def rate(self, base_rate: float, *, updates: int, epochs: int) -> float:
+        """η₀ + (η₁ − η₀)·t/n for t < n; η₁ from then on (exactly)."""
+        if updates >= self.updates:
+            return self.end
+        return base_rate + (self.end - base_rate) * updates / self.updates
+
+    def config(self) -> dict[str, float]:
+        """``end`` (η₁) and ``updates`` (n)."""
+        return {"end": self.end, "updates": self.updates}
+
+
+SCHEDULES: dict[str, type[Schedule]] = {
+    cls.name: cls for cls in (ConstantRate, StepDecay, InverseTimeDecay, LinearDecay)
+}
 
 
 def get_schedule(spec: str | Schedule | None, config: dict[str, Any] | None = None) -> Schedule:

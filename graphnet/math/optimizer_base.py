@@ -129,7 +129,7 @@ class Optimizer:
         raise NotImplementedError
 
     def explain(self, weight: float, gradient: float, state: Any, rate: float, *, digits: int = 4) -> str:
-        """The update of one weight written with its numbers to ``digits`` significant digits (``state`` before it).
+        """The update of one weight written with its numbers to ``digits`` decimal places (``state`` before it).
 
         An optimizer of your own may leave ``digits`` out: the stepper then shows its own digits.
         """

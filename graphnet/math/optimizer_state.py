@@ -34,7 +34,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 import numpy as np
 from numpy.typing import NDArray
 
-from graphnet.math.activations import format_number
+from graphnet.math.numbers import format_number
 
 Array = NDArray[np.floating]
 #: A state holds Python floats (graph) or arrays (fast path).

@@ -61,9 +61,17 @@ from functools import partial
 
 import numpy as np
 
-from graphnet.math.activations import format_factor, format_number
 from graphnet.math.errors import unknown_name
-from graphnet.math.lr_schedules import SCHEDULES, ConstantRate, InverseTimeDecay, Schedule, StepDecay, get_schedule
+from graphnet.math.lr_schedules import (
+    SCHEDULES,
+    ConstantRate,
+    InverseTimeDecay,
+    LinearDecay,
+    Schedule,
+    StepDecay,
+    get_schedule,
+)
+from graphnet.math.numbers import format_factor, format_number
 from graphnet.math.optimizer_base import Optimizer
 from graphnet.math.optimizer_state import Array, Moments, ParameterState, SquareMean, SquareSum, Value, Velocity
 from graphnet.math.validation import check_range
@@ -77,6 +85,7 @@ __all__ = [
     "Array",
     "ConstantRate",
     "InverseTimeDecay",
+    "LinearDecay",
     "Moments",
     "Momentum",
     "Nesterov",
@@ -97,7 +106,7 @@ Formatter = Callable[[float], str]
 
 
 def formatters(digits: int = 4) -> tuple[Formatter, Formatter]:
-    """``(number, factor)``: :func:`format_number` and :func:`format_factor` to ``digits`` significant digits.
+    """``(number, factor)``: :func:`format_number` and :func:`format_factor` to ``digits`` decimal places.
 
     The ``explain`` methods write their numbers with these (``digits=``, 4 unless the stepper says otherwise).
 

@@ -23,6 +23,7 @@ from graphnet.math.errors import (
     IncompatibleError,
     MissingFileError,
     NonFiniteError,
+    NotANumberError,
     NumericalOverflowError,
     PathError,
     ShapeError,
@@ -261,6 +262,26 @@ def check_scalar(value: object, *, name: str) -> float:
     if array.size != 1:
         raise ShapeError(f"{name} must be one number; got an array of shape {array.shape}")
     return float(array.reshape(()))
+
+
+def check_parameter(value: object, *, name: str) -> float:
+    """A value to store as a weight or bias: a finite real number (bool, text and NaN/inf refused).
+
+    Raises
+    ------
+    NotANumberError
+        (a TypeError) for anything that is not a real number, e.g. the text ``"0.5"``.
+    NonFiniteError
+        For NaN and ±inf.
+    """
+    if isinstance(value, bool | np.bool_) or not isinstance(value, int | float | np.integer | np.floating):
+        raise NotANumberError(
+            f"{name} must be a real number (a float); got {value!r:.80} of type {type(value).__name__}"
+        )
+    number = float(value)
+    if not math.isfinite(number):
+        raise NonFiniteError(f"{name} must be finite; got {value!r}")
+    return number
 
 
 def check_network_size(sizes: Sequence[int], *, bias: bool) -> None:

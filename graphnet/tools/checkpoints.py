@@ -40,6 +40,7 @@ from graphnet.tools.networkfiles import (
 from graphnet.tools.networkheader import (
     ARCHITECTURE_KEYS,
     build_optimizer,
+    header_value,
     network_arrays,
     network_header,
     optimizer_entry,
@@ -228,9 +229,10 @@ def read_resume_state(
         raise IncompatibleError(f"resume needs a training checkpoint; {path} holds a network file")
     expected = network_header(network, kind="checkpoint")
     for key in ARCHITECTURE_KEYS:
-        if header[key] != expected[key]:
+        if header_value(header, key) != expected[key]:
             raise IncompatibleError(
-                f"the checkpoint {path} is for a network with {key}={header[key]!r}; this network has {expected[key]!r}"
+                f"the checkpoint {path} is for a network with {key}={header_value(header, key)!r}; "
+                f"this network has {expected[key]!r}"
             )
     training = header["training"]
     saved = training["settings"]

@@ -25,9 +25,9 @@ Examples
 >>> expression.symbols()
 '(1−o²)·Σ_k w_kj·δ_k'
 >>> expression.numbers(4)
-'(1−(−0.01689)²)·(0.3·(−0.04006))'
+'(1−(−0.0169)²)·(0.3·(−0.0401))'
 >>> Equation("δ(1-0)", expression, -0.0120).numbers(4)
-'δ(1-0) = (1−(−0.01689)²)·(0.3·(−0.04006)) = −0.012'
+'δ(1-0) = (1−(−0.0169)²)·(0.3·(−0.0401)) = −0.012'
 """
 
 from __future__ import annotations
@@ -35,19 +35,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from graphnet.math.numbers import DEFAULT_DIGITS, format_number
+
 #: Terms of a long sum shown before the rest is counted (and summed).
 MAX_TERMS = 6
-#: Significant digits of the stepper's numbers unless ``digits=`` says otherwise.
-DEFAULT_DIGITS = 4
-
-
-def number(value: float, digits: int = DEFAULT_DIGITS) -> str:
-    """``value`` to ``digits`` significant digits with a real minus sign (−0 shown as 0).
-
-    >>> number(-0.000612345), number(1.0), number(0.08216704, 8)
-    ('−0.0006123', '1', '0.08216704')
-    """
-    return f"{value + 0.0:.{digits}g}".replace("-", "−")
+#: Every number of a formula is written by the one writer of :mod:`graphnet.math.numbers`.
+number = format_number
 
 
 class Expr:
@@ -57,7 +50,7 @@ class Expr:
     kind = "atom"
 
     def write(self, digits: int | None) -> str:
-        """In symbols (``digits`` None), or with its numbers to ``digits`` significant digits."""
+        """In symbols (``digits`` None), or with its numbers to ``digits`` decimal places."""
         raise NotImplementedError
 
     def symbols(self) -> str:

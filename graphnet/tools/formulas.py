@@ -3,7 +3,7 @@
 Each function here builds the :class:`~graphnet.tools.expressions.Equation` list of one step
 from the network's values *after* the step, with the symbols of the textbook; the stepper
 writes it in symbols (``formula``) and with its numbers (``numbers``, to ``digits``
-significant digits).  The activation's derivative and the loss's gradient are trees too
+decimal places).  The activation's derivative and the loss's gradient are trees too
 (:func:`derivative_term`, :func:`loss_gradient_term`), so ``1−o²`` is one factor of a
 product and every symbol, K included, is given its number.
 
@@ -92,8 +92,10 @@ def weighted_sum(node: Node) -> Sum:
 
 
 def input_formula(node: Node, x: float, names: Names | None = None) -> Equations:
-    """An input node's output o_i = x_i."""
-    return [Equation(f"o({name_of(node.label, names)})", Num(x, f"x_{node.node_index}"), node.output)]
+    """An input node's output o_i = x_i: ``o(0-1) = x_1``, with textbook names ``o(i2) = x_2`` (numbered as i2)."""
+    name = name_of(node.label, names)
+    number = name[1:] if name != node.label and name[:1] == "i" and name[1:].isdigit() else str(node.node_index)
+    return [Equation(f"o({name})", Num(x, f"x_{number}"), node.output)]
 
 
 def net_input_formula(node: Node, names: Names | None = None) -> Equations:
@@ -165,12 +167,13 @@ def weight_name(c: Connection, names: Names | None = None) -> str:
     return graph if names is None else names.get(c.label, graph)
 
 
-def gradient_formula(c: Connection, l2: float, names: Names | None = None) -> Equations:
-    """The gradient ∂E/∂w_ji = δ_j·o_i (+ λ·w_ji; never for a bias)."""
+def gradient_formula(c: Connection, l2: float, names: Names | None = None, l2_bias: float = 0.0) -> Equations:
+    """The gradient ∂E/∂w_ji = δ_j·o_i (+ λ·w_ji; a bias: + λ_b·b_j, λ_b = ``l2_bias``)."""
     up, down = name_of(c.upstream.label, names), name_of(c.downstream.label, names)
     expression: Expr = Product([Num(c.downstream.delta, f"δ({down})"), Num(c.upstream.output, f"o({up})")])
-    if l2 and not c.is_bias:
-        expression = Sum([expression, Product([Num(l2, "λ"), Num(c.weight, "w")])], symbol=None)
+    strength, symbols = (l2_bias, ("λ_b", "b")) if c.is_bias else (l2, ("λ", "w"))
+    if strength:
+        expression = Sum([expression, Product([Num(strength, symbols[0]), Num(c.weight, symbols[1])])], symbol=None)
     w = weight_name(c, names)
     of = w if w.startswith("w") else f"({w})"  # ∂E/∂(b2→o1): the bias weight's name in one piece
     return [Equation(f"∂E/∂{of}", _unbracketed(expression), c.gradient)]

@@ -57,6 +57,7 @@ from graphnet.graph.network import Network
 from graphnet.math.activations import Activation, LeakyReLU, ReLU
 from graphnet.math.errors import IncompatibleError
 from graphnet.math.validation import check_choice, check_count, check_positive_number
+from graphnet.tools.gradient_rows import GradientRow, LayerSummary, Verdict
 from graphnet.tools.perturbations import (
     CHUNK_ELEMENTS,
     DEFAULT_EPSILON,
@@ -79,9 +80,6 @@ from graphnet.tools.verdicts import (
     VERDICTS,
     WRONG_RELATIVE_ERROR,
     GradientReport,
-    GradientRow,
-    LayerSummary,
-    Verdict,
 )
 
 if TYPE_CHECKING:
@@ -196,9 +194,9 @@ def gradient_check(
 
     Notes
     -----
-    **The loss.**  E = reduction over the samples of E(y, t), plus (λ/2)·Σ w² when the
-    network has ``l2 > 0``: the same E that training descends, so the L2 term λ·w is part of
-    every weight's gradient.
+    **The loss.**  E = reduction over the samples of E(y, t), plus the network's L2 term
+    (λ/2)·Σ w² + (λ_b/2)·Σ b² (both divided by the n samples with ``l2_per_batch``): the same
+    E that training descends, so λ·w (and λ_b·b) is part of every gradient.
 
     **The numeric gradient** is computed on the fast path's arrays, never by backprop.
     A weight w_ji of layer l acts only through unit j's net input, net_j = Σ_i w_ji·o_i + b_j:
@@ -234,15 +232,21 @@ def gradient_check(
     ε whatever the size of o_i.  Activations have their features at net inputs of order 1
     whatever the size of the weight, so ε is not scaled by |w|.
 
-    **Kinks.**  ReLU and leaky ReLU have no derivative at 0 (a custom activation lists its
-    kinks in a ``kinks`` attribute, e.g. ``kinks = (0.0,)``).  A row's stencil *reaches over
-    a kink* when, in some sample, some unit of a kinked layer has net inputs over the
-    stencil's perturbed passes that do not all lie on one side of the kink (for the perturbed
-    unit itself: |net_j − kink| ≤ s_max·h·|o_i|, s_max = order/2; order 6 reaches 3ε ≈ 0.016).
-    The difference quotient then mixes two slopes and means nothing, so the row is
-    recomputed with steps 10, 100 and 1000 times smaller (``near_kink``); these are still
-    accurate to about 1e-11.  Only if even the smallest step reaches over the kink (a net
-    input within about 1e-5 of it, or on it) does the row keep the ``kink`` flag.
+    **Kinks.**  Where the loss along a row's perturbation is not smooth (a ReLU unit's net
+    input at 0, a hinge loss at y·t = 1, |y − t| at y = t), the difference quotient mixes two
+    slopes.  The checker finds such rows numerically, declared or not (see
+    :mod:`graphnet.tools.kinks`): from the same points it forms the left and right one-sided
+    quotients of every sample's loss, and a sample whose two disagree beyond their
+    truncation and round-off is *rough*.  A row with a rough sample (or whose stencil
+    reaches over a declared kink, a custom activation's ``kinks`` attribute) is recomputed
+    with steps 10, 100 and 1000 times smaller (``near_kink``); these are still accurate to
+    about 1e-11.  If a sample is still rough at the smallest step (a net input within about
+    1e-5 of a kink, or on it), the row is a **kink** row: graded by a bracket, not a number.
+    The smooth samples give their part numerically; each rough sample's own analytic part
+    (one backward pass of that sample) must lie between its two one-sided derivatives.  A
+    kink row within its bracket says "kink" (it passes, and is reported apart: ``kink_rows``,
+    with the sample and the net input or loss input near the kink, ``row.kink_at``); one
+    outside it is "wrong".  The summary's errors are over the rows that count.
 
     **The verdict** of a row, with a = the graph's and then the fast path's gradient and
     n = the numeric one, taking the worse of the two:
@@ -250,14 +254,18 @@ def gradient_check(
     * "ok" when |a − n| ≤ atol + 1e-7·max(|a|, |n|);
     * "suspicious" when |a − n| ≤ atol + 1e-4·max(|a|, |n|) (but not ok);
     * "wrong" otherwise;
-    * "kink" instead of "suspicious" or "wrong" when the row keeps the ``kink`` flag (see
-      Kinks): the loss is not differentiable there, so no number is wrong;
+    * "kink" instead of "ok" or "suspicious" for a kink row (see Kinks), graded against
+      its reference: the numeric part of its smooth samples plus each rough sample's own
+      analytic part clipped into its one-sided bracket;
     * "mismatch" when graph and fast disagree by more than 1e-9 relative (plus 1e-12 of the
-      largest gradient): the two engines must agree whatever the numbers say.
+      largest gradient): the two engines must agree whatever the numbers say (except on a
+      kink row, where they may round a net input to different sides of the kink).
 
     The relative error |a − n| / max(|a|, |n|) alone explodes on gradients near zero,
     where both values are dominated by round-off; the absolute tolerance atol (default
-    1e-9) accepts those.  The float64 guidance: below 1e-7 all is well, above 1e-4 a
+    1e-9) accepts those, and so does a floor for a row whose samples cancel: its estimated
+    round-off (8·u·|e|·Σ|c_s|/h over the samples) plus 1e-11 (order 2: 1e-8) of the sum of
+    the samples' |∂e_r/∂w|.  The float64 guidance: below 1e-7 all is well, above 1e-4 a
     derivative is almost certainly wrong.  "wrong" and "mismatch" fail the check.
 
     Examples
@@ -292,7 +300,8 @@ def gradient_check(
     # pull, forward, backward
     fast_gradients = fast.gradients(inputs, targets, reduction=reduction, masks=checked_masks)
     kinks = [kinks_of(layer.activation) for layer in fast.layers]
-    engine = Perturbations(fast, inputs, targets, stencil, reduction, kinks, fast.dropout_factors(checked_masks))
+    factors = fast.dropout_factors(checked_masks)
+    engine = Perturbations(fast, inputs, targets, stencil, reduction, kinks, factors, checked_masks, graph.gradients)
     if mode == "directional":
         columns = engine.directional(graph_gradients, fast_gradients, step_epsilon, directions, rng)
     else:

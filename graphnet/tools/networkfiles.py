@@ -41,6 +41,7 @@ from graphnet.tools.networkheader import (
     build_optimizer,
     builtin_activation,
     check_arrays,
+    header_value,
     instantiate_activation,
     network_arrays,
     network_header,
@@ -167,6 +168,8 @@ def build_network(
             init=header["init"],
             bias_init=header["bias_init"],
             l2=header["l2"],
+            l2_bias=header_value(header, "l2_bias"),
+            l2_per_batch=header_value(header, "l2_per_batch"),
             dropout=header.get("dropout", 0.0),
             seed=header["seed"],
         )

@@ -13,8 +13,9 @@ Besides the container's own (``format``, ``format_version``, ``arrays``, ``check
 - ``kind`` (``"network"`` or ``"checkpoint"``), ``graphnet_version`` (the version that wrote it);
 - the architecture: ``sizes``, ``activations`` (one per non-input layer, each
   ``{"name", "config", "custom"}``, e.g. leaky_relu's ``{"alpha": 0.01}``), ``loss``
-  (``{"name", "custom"}``), ``bias``, ``init``, ``bias_init``, ``l2``, ``dropout`` (p of
-  each hidden layer) and ``seed``;
+  (``{"name", "custom"}``), ``bias``, ``init``, ``bias_init``, ``l2``, ``l2_bias`` and
+  ``l2_per_batch`` (absent in older files: 0 and false), ``dropout`` (p of each hidden layer)
+  and ``seed``;
 - ``optimizer``: ``{"name", "config", "schedule": {"name", "config"}, "step_count",
   "epoch_count", "current_rate"}``, e.g. adam's config ``{"beta1": 0.9, "beta2": 0.999,
   "epsilon": 1e-08}``; its per-parameter state is in the ``F_W1`` … members, so training
@@ -50,7 +51,14 @@ from graphnet.tools.fileformat import FORMAT_NAME, FORMAT_VERSION, Arrays, Heade
 from graphnet.version import __version__
 
 #: Header fields that must match for a checkpoint to continue on a network.
-ARCHITECTURE_KEYS = ("sizes", "activations", "loss", "bias", "l2", "dropout")
+ARCHITECTURE_KEYS = ("sizes", "activations", "loss", "bias", "l2", "l2_bias", "l2_per_batch", "dropout")
+#: Fields a file written before them lacks, and what their absence stands for.
+OPTIONAL_FIELDS: dict[str, Any] = {"l2_bias": 0.0, "l2_per_batch": False}
+
+
+def header_value(header: Header, key: str) -> Any:
+    """``header[key]``, or what its absence stands for in an older file (:data:`OPTIONAL_FIELDS`)."""
+    return header[key] if key in header or key not in OPTIONAL_FIELDS else OPTIONAL_FIELDS[key]
 
 
 def network_header(network: Network, *, kind: str) -> Header:
@@ -74,6 +82,8 @@ def network_header(network: Network, *, kind: str) -> Header:
         "init": network.init,
         "bias_init": network.bias_init,
         "l2": network.l2,
+        "l2_bias": network.l2_bias,
+        "l2_per_batch": network.l2_per_batch,
         "dropout": list(network.dropout),
         "seed": None if network.seed is None else int(network.seed),
         "rng": encode_rng_state(network.rng.bit_generator.state),
@@ -265,6 +275,10 @@ def _check_header(header: Header, path: Path) -> None:
             raise fail(field, "a finite number")
     if header["l2"] < 0:
         raise fail("l2", "a finite number ≥ 0")
+    if "l2_bias" in header and not (is_number(header["l2_bias"]) and header["l2_bias"] >= 0):
+        raise fail("l2_bias", "a finite number ≥ 0")
+    if "l2_per_batch" in header and not isinstance(header["l2_per_batch"], bool):
+        raise fail("l2_per_batch", "true or false")
     if "seed" not in header or (header["seed"] is not None and not (is_int(header["seed"]) and header["seed"] >= 0)):
         raise fail("seed", "null or a whole number ≥ 0")
     try:

@@ -9,7 +9,7 @@ never by writing the network's parameters (directional mode puts back the very s
 * :data:`DEFAULT_EPSILON`: their best steps, ε = u^(1/(order+1)) in net-input units;
 * :class:`Perturbations`: the engine: a perturbed weight w_ji moves only net_j, so all the
   perturbations of a layer run as one batch of that unit's net inputs through the layers above;
-* the kink tracker: whether a stencil's passes put some net input on both sides of a kink
+* the kinks (:mod:`graphnet.tools.kinks`): whether the loss along a row is smooth (one-sided quotients)
   (then the row is recomputed with smaller steps, :data:`KINK_SHRINK`, :data:`KINK_RETRIES`).
 
 The grading of the numbers is :mod:`graphnet.tools.verdicts`'s job.
@@ -25,10 +25,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from graphnet.common.schedule import reduction_scale
+from graphnet.tools.kinks import KinkTracker, Quotients, RoughRow, quotients, resolve
 
 if TYPE_CHECKING:
     from graphnet.fast.dense import DenseLayer
     from graphnet.fast.network import FastNetwork
+    from graphnet.math.dropout import Masks
 
 Array = NDArray[np.floating]
 
@@ -62,36 +64,6 @@ KINK_RETRIES = 3
 CHUNK_ELEMENTS = 1 << 18
 
 
-class _KinkTracker:
-    """Running min and max of net inputs over a stencil's passes, to see if any straddle a kink."""
-
-    def __init__(self, kinks: tuple[float, ...]) -> None:
-        self.kinks = kinks
-        self.low: Array | None = None
-        self.high: Array | None = None
-
-    def add(self, net_inputs: Array) -> None:
-        if not self.kinks:
-            return
-        if self.low is None or self.high is None:
-            self.low = net_inputs.copy()
-            self.high = net_inputs.copy()
-        else:
-            np.minimum(self.low, net_inputs, out=self.low)
-            np.maximum(self.high, net_inputs, out=self.high)
-
-    def straddles(self, n_rows: int) -> NDArray[np.bool_]:
-        """Per leading row: True if an element has low ≤ kink ≤ high and low < high."""
-        result = np.zeros(n_rows, dtype=bool)
-        if self.low is None or self.high is None:
-            return result
-        low = self.low.reshape(n_rows, -1)
-        high = self.high.reshape(n_rows, -1)
-        for kink in self.kinks:
-            result |= ((low <= kink) & (kink <= high) & (low < high)).any(axis=1)
-        return result
-
-
 class Perturbations:
     """Loss differences under perturbed parameters, on the fast path's arrays.
 
@@ -121,16 +93,23 @@ class Perturbations:
         reduction: str,
         kinks: Sequence[tuple[float, ...]],
         factors: list[Array | None] | None = None,
+        masks: Masks | None = None,
+        graph_gradients: Any = None,
     ) -> None:
         self.fast = fast
+        #: the graph's ``gradients`` (one sample's backward pass at a kink); default: the mirror's
+        self.graph_gradients = graph_gradients if graph_gradients is not None else fast.gradients
         self.factors = factors  # dropout's m/q per layer, fixed (None: no dropout)
+        self.masks = masks  # the masks themselves, for one sample's backward pass at a kink
         self.layers: list[DenseLayer] = fast.layers
         self.inputs = inputs
         self.targets = targets
         self.stencil = stencil
         self.reduction = reduction
         self.scale = reduction_scale(reduction, len(inputs))  # 1/n for "mean", 1 for "sum"
-        self.l2 = fast.network.l2
+        self.l2_coefficients = fast.network.l2_term.coefficients(len(inputs))  # λ and λ_b of this batch
+        self.rough_rows: list[RoughRow] = []  # the kink rows, graded by their brackets
+        self.epsilon = DEFAULT_EPSILON[2 * max(multiple for multiple, _ in stencil)]
         self.kinks = list(kinks)
         self.base_loss = fast.batch_loss(inputs, targets, reduction, masks=factors)  # E, one unperturbed forward pass
         output = self.layers[-1]
@@ -148,7 +127,9 @@ class Perturbations:
         rng: np.random.Generator,
     ) -> dict[str, NDArray[Any]]:
         """Numeric ∂E/∂w for every parameter (or a sample per layer), and the analytic ones."""
+        self.epsilon = epsilon
         parts: dict[str, list[NDArray[Any]]] = {name: [] for name in _COLUMNS}
+        offset = 0
         for index, layer in enumerate(self.layers):
             n_out, n_in = layer.W.shape
             width = n_in + (1 if layer.b is not None else 0)
@@ -158,7 +139,9 @@ class Perturbations:
             else:
                 flat = np.arange(n_parameters)
             targets, sources = np.divmod(flat, width)
-            numeric, steps, kinks, near_kinks = self._layer_numeric(index, targets, sources, epsilon)
+            numeric, steps, kinks, near_kinks, magnitudes, noises = self._layer_numeric(
+                index, targets, sources, epsilon, offset
+            )
             parts["layer"].append(np.full(flat.size, index + 1, dtype=np.intp))
             parts["target"].append(targets.astype(np.intp))
             parts["source"].append(sources.astype(np.intp))
@@ -169,15 +152,23 @@ class Perturbations:
             parts["step"].append(steps)
             parts["kink"].append(kinks)
             parts["near_kink"].append(near_kinks)
-        return {name: np.concatenate(values) for name, values in parts.items()}
+            parts["magnitude"].append(magnitudes)
+            parts["noise"].append(noises)
+            offset += flat.size
+        columns = {name: np.concatenate(values) for name, values in parts.items()}
+        self._resolve_kinks(columns)
+        return columns
 
     def _layer_numeric(
-        self, index: int, targets: NDArray[np.intp], sources: NDArray[np.intp], epsilon: float
-    ) -> tuple[Array, Array, NDArray[np.bool_], NDArray[np.bool_]]:
+        self, index: int, targets: NDArray[np.intp], sources: NDArray[np.intp], epsilon: float, offset: int
+    ) -> tuple[Array, Array, NDArray[np.bool_], NDArray[np.bool_], Array, Array]:
         """Central differences for the given w_ji of layer ``index`` (0-based), in blocks.
 
-        Returns the estimates, their steps, whether the final stencil still reaches over a
-        kink, and whether the first one did (the step was then made smaller).
+        Returns the estimates, their steps, whether a sample is still rough (a kink) at the
+        final step, and whether the first step reached over a kink (the step was then made
+        smaller), the magnitude scale·Σ_r |c_r| + |L2 part| of the terms each estimate sums,
+        and its round-off (see :class:`~graphnet.tools.kinks.Quotients`).
+        Kink rows are kept in :attr:`rough_rows` (``offset``: the first row's index).
         """
         layer = self.layers[index]
         n_samples = len(self.inputs)
@@ -188,6 +179,8 @@ class Perturbations:
         steps = np.empty(targets.size)
         kinks = np.empty(targets.size, dtype=bool)
         near_kinks = np.empty(targets.size, dtype=bool)
+        magnitudes = np.empty(targets.size)
+        noises = np.empty(targets.size)
         source_outputs = _with_ones(layer.X) if layer.b is not None else layer.X  # o_i, bias o = 1
         for start in range(0, targets.size, block):
             part = slice(start, start + block)
@@ -195,48 +188,99 @@ class Perturbations:
             o = source_outputs[:, i].T  # (p, n): o_i of each parameter, per sample
             net = layer.Z[:, j].T  # (p, n): net_j, per sample
             h = epsilon / np.maximum(np.abs(o).max(axis=1), MIN_SOURCE_SCALE)
-            estimate, kink = self._block(index, j, i, o, net, h)
-            near_kinks[part] = kink
+            estimate, straddles, found, l2_part = self._block(index, j, i, o, net, h)
+            first = Quotients(found.central.copy(), found.left, found.right, found.rough.copy(), found.pad, found.noise)
+            rough: NDArray[np.bool_] = np.asarray(found.rough.any(axis=1))
+            near_kinks[part] = straddles | rough
+            retry_rows = near_kinks[part].copy()
             for _ in range(KINK_RETRIES):  # step back from kinks where a smaller step can
-                retry = np.flatnonzero(kink)
+                retry = np.flatnonzero(retry_rows)
                 if retry.size == 0:
                     break
                 h[retry] /= KINK_SHRINK
-                estimate[retry], kink[retry] = self._block(index, j[retry], i[retry], o[retry], net[retry], h[retry])
-            numeric[part], kinks[part], steps[part] = estimate, kink, h
-        return numeric, steps, kinks, near_kinks
+                again, straddles_again, found_again, l2_again = self._block(
+                    index, j[retry], i[retry], o[retry], net[retry], h[retry]
+                )
+                estimate[retry], l2_part[retry] = again, l2_again
+                for name in ("central", "left", "right", "rough", "pad", "noise"):
+                    getattr(found, name)[retry] = getattr(found_again, name)
+                rough[retry] = found_again.rough.any(axis=1)
+                retry_rows[:] = False
+                retry_rows[retry] = straddles_again | rough[retry]
+            numeric[part], kinks[part], steps[part] = estimate, rough, h
+            magnitudes[part] = self.scale * np.abs(found.central).sum(axis=1) + np.abs(l2_part)
+            noises[part] = self.scale * found.noise.sum(axis=1)
+            for local in np.flatnonzero(rough):
+                self._keep_rough(offset + start + int(local), found, int(local), float(l2_part[local]), first)
+        return numeric, steps, kinks, near_kinks, magnitudes, noises
+
+    def _keep_rough(
+        self, row: int, found: Quotients, local: int, l2_part: float, first: Quotients, direction: Any = None
+    ) -> None:
+        """Remember a kink row: its rough samples' one-sided pair, the smooth samples' numeric part.
+
+        A sample smooth at the first step keeps that step's quotient (the most precise one).
+        """
+        rough = found.rough[local]
+        samples = np.flatnonzero(rough)
+        central = np.where(first.rough[local], found.central[local], first.central[local])
+        rest = self.scale * float(central[~rough].sum()) + l2_part
+        self.rough_rows.append(
+            RoughRow(
+                row,
+                samples,
+                found.left[local][samples],
+                found.right[local][samples],
+                rest,
+                found.pad[local][samples],
+                direction,
+            )
+        )
 
     def _block(
         self, index: int, j: NDArray[np.intp], i: NDArray[np.intp], o: Array, net: Array, h: Array
-    ) -> tuple[Array, NDArray[np.bool_]]:
-        """Σ_s c_s·E(w + s·h) / h for a block of p parameters of layer ``index``."""
+    ) -> tuple[Array, NDArray[np.bool_], Quotients, Array]:
+        """Σ_s c_s·E(w + s·h) / h for a block of p parameters of layer ``index``.
+
+        Also: whether a declared kink was straddled, the per-sample quotients
+        (:func:`graphnet.tools.kinks.quotients`) and the L2 part of each estimate.
+        """
         layer = self.layers[index]
         p, n = net.shape
-        weighted = np.zeros((p, n))  # Σ_s c_s·(e_r(s) − e_r) per parameter and sample
-        trackers = [_KinkTracker(kinks) for kinks in self.kinks[index:]]
-        for multiple, coefficient in self.stencil:
+        differences: dict[int, Array] = {}  # e_r(s) − e_r per stencil point, parameter and sample
+        magnitude = np.broadcast_to(np.abs(self.base_losses), (p, n)).copy()
+        trackers = [KinkTracker(kinks) for kinks in self.kinks[index:]]
+        for multiple, _ in self.stencil:
             shifted = net + (multiple * h)[:, None] * o  # net_j + s·h·o_i, (p, n)
             trackers[0].add(shifted)
             per_sample = self._losses_above(index, j, shifted, trackers)
             # Σ_s c_s = 0: subtracting the unperturbed e_r changes nothing but the round-off
-            weighted += coefficient * (per_sample - self.base_losses)
+            differences[multiple] = per_sample - self.base_losses
+            np.maximum(magnitude, np.abs(per_sample), out=magnitude)
             self.evaluations += p
-        numeric: Array = weighted.sum(axis=1) * self.scale / h
-        if self.l2 != 0.0:
-            weight = layer.W[j, np.minimum(i, layer.W.shape[1] - 1)]
-            is_weight = i < layer.W.shape[1]
+        found = quotients(differences, self.stencil, h[:, None], magnitude, self.scale)
+        numeric: Array = found.central.sum(axis=1) * self.scale
+        l2_part = np.zeros(p)
+        weight_l2, bias_l2 = self.l2_coefficients
+        if weight_l2 != 0.0 or bias_l2 != 0.0:
+            n_in = layer.W.shape[1]
+            is_weight = i < n_in
+            weight = layer.W[j, np.minimum(i, n_in - 1)]
+            if layer.b is not None:
+                weight = np.where(is_weight, weight, layer.b[j])
+            coefficient = np.where(is_weight, weight_l2, bias_l2)
             # change of (λ/2)·w² when w moves by Δw: (λ/2)·Δw·(2w + Δw), computed without cancellation
             penalty = sum(
-                coefficient * 0.5 * self.l2 * (multiple * h) * (2.0 * weight + multiple * h)
-                for multiple, coefficient in self.stencil
+                c * 0.5 * coefficient * (multiple * h) * (2.0 * weight + multiple * h) for multiple, c in self.stencil
             )
-            numeric += np.where(is_weight, penalty / h, 0.0)
-        kinks = np.zeros(p, dtype=bool)
+            l2_part = np.asarray(penalty / h, dtype=np.float64)
+            numeric = numeric + l2_part
+        straddles = np.zeros(p, dtype=bool)
         for tracker in trackers:
-            kinks |= tracker.straddles(p)
-        return numeric, kinks
+            straddles |= tracker.straddles(p)
+        return numeric, straddles, found, l2_part
 
-    def _losses_above(self, index: int, j: NDArray[np.intp], shifted: Array, trackers: list[_KinkTracker]) -> Array:
+    def _losses_above(self, index: int, j: NDArray[np.intp], shifted: Array, trackers: list[KinkTracker]) -> Array:
         """Per-sample losses e_r when unit j of layer ``index`` has the net inputs ``shifted``."""
         layer = self.layers[index]
         p, n = shifted.shape
@@ -285,6 +329,7 @@ class Perturbations:
         rng: np.random.Generator,
     ) -> dict[str, NDArray[Any]]:
         """g·v against the difference quotient of E along v, ``directions`` per layer."""
+        self.epsilon = epsilon
         parts: dict[str, list[Any]] = {name: [] for name in _COLUMNS}
         originals = [(dense.W, dense.b) for dense in self.layers]
         # the unperturbed pass, before the passes along the directions overwrite the caches
@@ -299,15 +344,30 @@ class Perturbations:
                     net_change = below_outputs @ V.T + (v_b if v_b is not None else 0.0)
                     change_scale = max(float(np.abs(net_change).max()), MIN_SOURCE_SCALE)
                     h = epsilon / change_scale
-                    numeric, realized, kink = self._along(index, V, v_b, h)
-                    parts["near_kink"].append(kink)
+                    numeric, realized, straddles, found = self._along(index, V, v_b, h)
+                    first = found
+                    near = straddles or bool(found.rough.any())
+                    parts["near_kink"].append(near)
                     for _ in range(KINK_RETRIES):  # step back from kinks where a smaller step can
-                        if not kink:
+                        if not near:
                             break
                         h /= KINK_SHRINK
-                        numeric, realized, kink = self._along(index, V, v_b, h)
+                        numeric, realized, straddles, found = self._along(index, V, v_b, h)
+                        near = straddles or bool(found.rough.any())
                     graph_W, graph_b = graph_gradients[index]
                     fast_W, fast_b = fast_gradients[index]
+                    kink = bool(found.rough.any())
+                    if kink:
+                        # the L2 part, exactly: a central difference of a quadratic is its derivative
+                        weight_l2, bias_l2 = self.l2_coefficients
+                        l2_part = weight_l2 * float(np.sum(W0 * realized[0]))
+                        if b0 is not None and realized[1] is not None:
+                            l2_part += bias_l2 * float(np.dot(b0, realized[1]))
+                        direction = [
+                            realized if at == index else (np.zeros_like(W), None if b is None else np.zeros_like(b))
+                            for at, (W, b) in enumerate(originals)
+                        ]
+                        self._keep_rough(len(parts["layer"]), found, 0, l2_part, first, direction)
                     parts["layer"].append(index + 1)
                     parts["target"].append(-1)
                     parts["source"].append(number)
@@ -317,18 +377,22 @@ class Perturbations:
                     parts["fast"].append(_dot(fast_W, fast_b, realized))
                     parts["step"].append(h)
                     parts["kink"].append(kink)
+                    parts["magnitude"].append(self.scale * float(np.abs(found.central).sum()))
+                    parts["noise"].append(self.scale * float(found.noise.sum()))
         finally:
             for dense, (W0, b0) in zip(self.layers, originals, strict=True):
                 dense.W, dense.b = W0, b0
         dtypes = {"layer": np.intp, "target": np.intp, "source": np.intp, "kink": bool, "near_kink": bool}
-        return {name: np.array(values, dtype=dtypes.get(name, np.float64)) for name, values in parts.items()}
+        columns = {name: np.array(values, dtype=dtypes.get(name, np.float64)) for name, values in parts.items()}
+        self._resolve_kinks(columns)
+        return columns
 
     def _along(
         self, index: int, V: Array, v_b: Array | None, h: float
-    ) -> tuple[float, tuple[Array, Array | None], bool]:
-        """Σ_s c_s·E(θ + s·h·v) / h, the realized direction Σ_s c_s·Δθ_s / h, and the kink flag.
+    ) -> tuple[float, tuple[Array, Array | None], bool, Quotients]:
+        """Σ_s c_s·E(θ + s·h·v) / h, the realized direction Σ_s c_s·Δθ_s / h, the kink flag, the quotients.
 
-        Each E is one forward pass of the fast network (``_loss``) with layer ``index``'s
+        Each E is one forward pass of the fast network (``batch_loss``) with layer ``index``'s
         W and b replaced by new arrays; the caller puts the original arrays back.
         """
         dense = self.layers[index]
@@ -336,7 +400,10 @@ class Perturbations:
         estimate = 0.0
         realized_W = np.zeros_like(W0)
         realized_b = np.zeros_like(b0) if b0 is not None else None
-        trackers = [_KinkTracker(kinks) for kinks in self.kinks]
+        trackers = [KinkTracker(kinks) for kinks in self.kinks]
+        differences: dict[int, Array] = {}
+        magnitude = np.abs(self.base_losses)[None, :].copy()
+        output = self.layers[-1]
         for multiple, coefficient in self.stencil:
             dense.W = W0 + (multiple * h) * V
             realized_W += coefficient * (dense.W - W0)
@@ -345,15 +412,49 @@ class Perturbations:
                 realized_b += coefficient * (dense.b - b0)
             loss = self.fast.batch_loss(self.inputs, self.targets, self.reduction, masks=self.factors)
             estimate += coefficient * (loss - self.base_loss)
+            per_sample = self.fast.loss_function.value_array(output.Y, self.targets, output.Z)
+            differences[multiple] = (per_sample - self.base_losses)[None, :]
+            np.maximum(magnitude, np.abs(per_sample)[None, :], out=magnitude)
             self.evaluations += 1
             for tracker, layer in zip(trackers, self.layers, strict=True):
                 tracker.add(layer.Z)
         dense.W, dense.b = W0, b0
-        kink = any(bool(tracker.straddles(1)[0]) for tracker in trackers)
-        return estimate / h, (realized_W / h, None if realized_b is None else realized_b / h), kink
+        straddles = any(bool(tracker.straddles(1)[0]) for tracker in trackers)
+        found = quotients(differences, self.stencil, np.array([[h]]), magnitude, self.scale)
+        realized = (realized_W / h, None if realized_b is None else realized_b / h)
+        return estimate / h, realized, straddles, found
+
+    # ------------------------------------------------------------------ kink rows
+    def _resolve_kinks(self, columns: dict[str, NDArray[Any]]) -> None:
+        """Grade kink rows by their brackets (:func:`graphnet.tools.kinks.resolve`), after every perturbed pass."""
+        reach = max(multiple for multiple, _ in self.stencil) * self.epsilon / KINK_SHRINK**KINK_RETRIES
+        resolve(
+            self.rough_rows,
+            columns,
+            self.fast,
+            self.graph_gradients,
+            self.inputs,
+            self.targets,
+            self.masks,
+            self.scale,
+            reach,
+        )
 
 
-_COLUMNS = ("layer", "target", "source", "weight", "numeric", "graph", "fast", "step", "kink", "near_kink")
+_COLUMNS = (
+    "layer",
+    "target",
+    "source",
+    "weight",
+    "numeric",
+    "graph",
+    "fast",
+    "step",
+    "kink",
+    "near_kink",
+    "magnitude",
+    "noise",
+)
 
 
 def _augmented(W: Array, b: Array | None) -> Array:

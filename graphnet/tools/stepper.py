@@ -13,7 +13,10 @@ with its numbers (built once, by :mod:`graphnet.tools.formulas`), e.g.::
     δ(1-2) = 0.4512·0.5488·(0.13·0.021 + (−0.07)·0.004) = 0.0005988
 
 The numbers are plain arithmetic (negative numbers and compound factors in parentheses)
-to ``digits`` significant digits (4 unless ``net.stepper(..., digits=8)`` says otherwise).
+to ``digits`` decimal places (4 unless ``net.stepper(..., digits=8)`` says otherwise).
+
+``ascii=True`` (or the environment variable ``GRAPHNET_ASCII=1``) writes every formula in
+plain ASCII, its numbers valid Python arithmetic: ``delta(1-2) = 0.5075*0.4925*(…) = -0.00217``.
 
 ``names="textbook"`` writes the classic walk-through's names (:mod:`graphnet.graph.names`)
 in the lines and formulas: ``[28] update w5: w5 ← 0.4 − 0.5·0.082167041 = 0.35891648``,
@@ -63,10 +66,11 @@ from graphnet.graph.objects import Connection, Node
 from graphnet.math.activations import Softmax
 from graphnet.math.dropout import mask_rows
 from graphnet.math.errors import GraphnetError, IncompatibleError
+from graphnet.math.numbers import DEFAULT_DIGITS, ascii_wanted, check_digits, to_ascii
 from graphnet.math.optimizers import SGD
-from graphnet.math.validation import as_sample, check_count, check_positive_number
+from graphnet.math.validation import as_sample, check_positive_number
 from graphnet.tools import formulas
-from graphnet.tools.expressions import DEFAULT_DIGITS, Equation, join_numbers, join_symbols
+from graphnet.tools.expressions import Equation, join_numbers, join_symbols
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -76,8 +80,6 @@ if TYPE_CHECKING:
 
 #: Phases in the order they run, and the names :meth:`Stepper.run_to` also accepts.
 PHASES = ("input", "forward", "output_delta", "hidden_delta", "gradient", "update")
-#: Most significant digits ``digits=`` accepts.
-MAX_DIGITS = 17
 #: Event phases that belong to the ``forward`` phase (softmax layers split it in two).
 FORWARD_PARTS = ("forward", "net_input", "output")
 
@@ -150,6 +152,10 @@ class Event:
     def __rich__(self) -> RenderableType:
         return display.rich(self)
 
+    def _repr_html_(self) -> str:
+        """In a notebook: the line, then the formula and its numbers typeset with MathML."""
+        return display.html(self)
+
 
 class Stepper:
     """One training step of ``network`` on (x, target), taken one step at a time.
@@ -177,10 +183,13 @@ class Stepper:
         masks: MasksLike | None = None,
         digits: int = DEFAULT_DIGITS,
         names: str = "graph",
+        ascii: bool | None = None,
     ) -> None:
         check_differentiable(network.activations)
-        #: Significant digits of the numbers in each event (17 reproduce every float64 exactly).
+        #: Decimal places of the numbers in each event (17: every float64 exactly).
         self.digits = check_digits(digits)
+        #: Plain ASCII formulas and names (``-``, ``*``, ``delta``); None: as ``GRAPHNET_ASCII`` says.
+        self.ascii = ascii_wanted(ascii)
         #: The naming scheme of the formulas and lines: "graph" (``1-0``) or "textbook" (``h1``, ``w5``).
         self.names = check_scheme(names)
         #: Node and connection label → the name the formulas write (see :mod:`graphnet.graph.names`).
@@ -213,7 +222,7 @@ class Stepper:
             phases.forward_steps(net.layers, self.masks),
             phases.output_delta_steps(net.layers, net.loss_function, self.target),
             phases.hidden_delta_steps(net.layers),
-            phases.gradient_steps(net.connections, net.l2),
+            phases.gradient_steps(net.connections, net.l2, net.l2_bias),
             phases.update_steps(net.connections, self.optimizer, self.rate),
         )
 
@@ -342,6 +351,9 @@ class Stepper:
             dropped = phase in ("forward", "hidden_delta") and target.dropped
             if dropped:
                 numbers += " (dropped)"
+        name = self.shown(target.label)
+        if self.ascii:
+            formula, numbers, name = to_ascii(formula), to_ascii(numbers), to_ascii(name)
         return Event(
             index,
             phase,
@@ -355,7 +367,7 @@ class Stepper:
             before,
             after,
             dropped,
-            self.shown(target.label),
+            name,
         )
 
     def shown(self, label: str) -> str:
@@ -379,7 +391,7 @@ class Stepper:
 
     def _connection_formula(self, phase: str, c: Connection, before: float, state: Any = None) -> tuple[str, str, str]:
         if phase == "gradient":
-            equations = formulas.gradient_formula(c, self.network.l2, self.name_of)
+            equations = formulas.gradient_formula(c, self.network.l2, self.name_of, self.network.l2_bias)
             return join_symbols(equations), join_numbers(equations, self.digits), "∂E/∂w"
         optimizer = self.optimizer
         rate = optimizer.current_rate if optimizer.current_rate is not None else self.rate
@@ -414,19 +426,8 @@ class Stepper:
         return display.html(self, player=False)
 
 
-def check_digits(digits: int) -> int:
-    """Significant digits for the stepper's numbers: a whole number from 1 to :data:`MAX_DIGITS`."""
-    checked = check_count(digits, name="digits", minimum=1)
-    if checked > MAX_DIGITS:
-        raise IncompatibleError(
-            f"digits must be a whole number from 1 to {MAX_DIGITS} (17 already give every float64 exactly); "
-            f"got {digits!r}"
-        )
-    return checked
-
-
 def explain_update(optimizer: Optimizer, weight: float, gradient: float, state: Any, rate: float, digits: int) -> str:
-    """``optimizer.explain(...)`` to ``digits`` significant digits (one of your own without ``digits``: its own)."""
+    """``optimizer.explain(...)`` to ``digits`` decimal places (one of your own without ``digits``: its own)."""
     if "digits" in inspect.signature(optimizer.explain).parameters:
         return optimizer.explain(weight, gradient, state, rate, digits=digits)
     return optimizer.explain(weight, gradient, state, rate)

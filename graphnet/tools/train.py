@@ -38,10 +38,11 @@ from graphnet.common.schedule import EpochSchedule, check_schedule, reduction_sc
 from graphnet.common.training import BadInputs, History, Snapshot, Trainable
 from graphnet.graph.network import Network
 from graphnet.math.dropout import draw_masks
-from graphnet.math.errors import IncompatibleError, NonFiniteError, TrainingDiverged
+from graphnet.math.errors import IncompatibleError, NonFiniteError, TrainingDiverged, WrongGradientError
 from graphnet.math.optimizers import SGD, Optimizer
-from graphnet.math.validation import check_bool, check_count, check_path, check_positive_number
+from graphnet.math.validation import check_bool, check_choice, check_count, check_path, check_positive_number
 from graphnet.tools import checkpoints
+from graphnet.tools.gradcheck import gradient_check
 
 PathArg = str | os.PathLike[str]
 #: Batch members listed in a divergence message before the rest is elided.
@@ -71,6 +72,7 @@ def train_loop(
     resume: PathArg | None = None,
     optimizer: Optimizer | None = None,
     recheck_inputs: Callable[[], object] | None = None,
+    check_gradients: str | None = None,
 ) -> History:
     """Run ``epochs`` passes of gradient descent over (X, T) on ``model``.
 
@@ -115,8 +117,20 @@ def train_loop(
     put back as the call found them, and ``recheck_inputs()`` raises the caller's usual
     error naming the value.  With ``resume``, or no epoch to run, it is called up front.
 
+    Gradient guard
+    --------------
+    ``check_gradients="first"`` runs a sampled gradient check
+    (:func:`~graphnet.tools.gradcheck.gradient_check`, ``mode="sample"``, no dropout, seed 0)
+    on the first batch of the call, before its update, and stops with
+    :class:`~graphnet.math.errors.WrongGradientError` if a row is wrong: a custom activation
+    or loss with a wrong derivative cannot train silently.  Kinks do not count (see
+    :mod:`graphnet.tools.kinks`).  The check changes no parameter and draws nothing from the
+    training generator, so a run that passes it is bit for bit the run without it.
+
     Raises
     ------
+    WrongGradientError
+        With ``check_gradients="first"``, if the first batch's gradient check fails.
     TrainingDiverged
         If an output δ, a weight or the loss becomes NaN or infinite.
     IncompatibleError
@@ -133,6 +147,10 @@ def train_loop(
     shuffle = check_bool(shuffle, name="shuffle")
     track_loss = check_bool(track_loss, name="track_loss")
     checkpoint_every = check_count(checkpoint_every, name="checkpoint_every")
+    if check_gradients is not None:
+        check_choice(check_gradients, ("first",), name="check_gradients")
+    if check_gradients is not None and network is None:
+        raise IncompatibleError("check_gradients needs the graph network; train through Network.train")
     checkpoint_path = None if checkpoint is None else check_path(checkpoint, name="checkpoint")
     resume_path = None if resume is None else check_path(resume, name="resume")
     optimizer = optimizer if optimizer is not None else SGD()
@@ -179,6 +197,10 @@ def train_loop(
         call_start = call_start or snapshot
         schedule = EpochSchedule.draw(X, T, size, shuffle=shuffle, rng=rng)
         for number, inputs, targets in schedule.batches():
+            if check_gradients == "first" and epoch == first_epoch and number == 0:
+                assert network is not None
+                model.sync_to_graph()
+                _check_first_batch(network, schedule, reduction)
             counts = optimizer.counts()
             try:
                 bad_row = updates.apply_batch(model, inputs, targets, rng)
@@ -217,6 +239,18 @@ def train_loop(
                 data_sha256=data_sha256,
             )
     return history
+
+
+def _check_first_batch(network: Network, schedule: EpochSchedule, reduction: str) -> None:
+    """The gradient guard: a sampled gradient check on the first batch; raise if a row is wrong."""
+    rows = schedule.rows(0)
+    report = gradient_check(network, schedule.inputs[rows], schedule.targets[rows], mode="sample", reduction=reduction)
+    if not report.passed:
+        raise WrongGradientError(
+            f"the gradient check on the first batch failed, so training did not start: {report.summary} "
+            "Check the derivative of a custom activation or loss (gradient_check(net, X, T) shows every row).",
+            report=report,
+        )
 
 
 def _diverged(

@@ -15,15 +15,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from graphnet.common import display
 from graphnet.math.validation import check_count
+from graphnet.tools.gradient_rows import GradientRow, LayerSummary, Verdict
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -31,7 +31,6 @@ if TYPE_CHECKING:
     from graphnet.graph.network import Network
 
 Array = NDArray[np.floating]
-Verdict = Literal["ok", "kink", "suspicious", "wrong", "mismatch"]
 
 #: Relative error at or below which a gradient is "ok" (float64 guidance).
 OK_RELATIVE_ERROR = 1e-7
@@ -43,6 +42,13 @@ ABSOLUTE_TOLERANCE = 1e-9
 MIRROR_RELATIVE_TOLERANCE = 1e-9
 #: … or to this absolute precision, times max(1, the largest gradient).
 MIRROR_ABSOLUTE_TOLERANCE = 1e-12
+#: The precision of a central difference of each order relative to the magnitude of the terms it sums
+#: (scale·Σ_r |∂e_r/∂w|): added to the absolute tolerance, so that a gradient whose samples cancel
+#: is not judged by a relative error of round-off.
+NUMERIC_PRECISION = {2: 1e-8, 4: 1e-10, 6: 1e-11}
+#: Multiples of a row's estimated round-off (u·|e|·Σ|c_s|/h, summed over the samples) also accepted:
+#: the steps made smaller near a kink cost precision, most for order 2.
+NOISE_FACTOR = 8.0
 #: Rows shown by the rich view and the text view unless told otherwise.
 DEFAULT_MAX_ROWS = 20
 
@@ -57,104 +63,6 @@ VERDICT_STYLES: dict[str, str] = {
     "mismatch": "bold magenta",
 }
 _OK, _KINK, _SUSPICIOUS, _WRONG, _MISMATCH = range(5)
-
-
-@dataclass(frozen=True)
-class GradientRow:
-    """One checked parameter (or, in directional mode, one direction) of a report.
-
-    Attributes
-    ----------
-    label : str
-        The connection, ``(i-layer-i) -> (j-layer-j)``, or ``layer l · direction d``.
-    layer : int
-        The layer the connection leads into (1 … L).
-    target, source : int or None
-        j and i of w_ji (``source`` is the bias node's index for a bias); None in
-        directional mode.
-    is_bias : bool
-    weight : float
-        w_ji (NaN in directional mode).
-    numeric, graph, fast : float
-        ∂E/∂w_ji from central differences, from the graph and from the fast path
-        (directional mode: the derivative along the direction, g·v).
-    relative_error : float
-        |a − n| / max(|a|, |n|), the worse of a = graph and a = fast (0 when both are 0).
-    absolute_error : float
-        |a − n|, the worse of the two.
-    mirror_error : float
-        |graph − fast|.
-    step : float
-        The step h of the central difference in units of this parameter.
-    kink : bool
-        A kinked activation had a net input within the reach of the perturbation even at
-        the smallest step tried.
-    near_kink : bool
-        The default step reached over a kink, so the row was recomputed with smaller steps
-        (it is less precise: about 1e-11 instead of 1e-14 absolute).
-    verdict : str
-        "ok", "kink", "suspicious", "wrong" or "mismatch" (see :func:`~graphnet.tools.gradcheck.gradient_check`).
-    """
-
-    label: str
-    layer: int
-    target: int | None
-    source: int | None
-    is_bias: bool
-    weight: float
-    numeric: float
-    graph: float
-    fast: float
-    relative_error: float
-    absolute_error: float
-    mirror_error: float
-    step: float
-    kink: bool
-    near_kink: bool
-    verdict: Verdict
-
-    @property
-    def failed(self) -> bool:
-        """True for "wrong" and "mismatch"."""
-        return self.verdict in ("wrong", "mismatch")
-
-
-@dataclass(frozen=True)
-class LayerSummary:
-    """The rows of one layer at a glance.
-
-    Attributes
-    ----------
-    layer : int
-        1 … L.
-    activation : str
-        The name of the layer's activation.
-    n_parameters, n_checked : int
-        Parameters in the layer (W and b) and rows checked (directions in directional mode).
-    counts : dict
-        Rows per verdict.
-    max_relative_error : float
-        The largest relative error among the layer's non-tiny rows (see
-        :attr:`GradientReport.max_relative_error`).
-    worst : GradientRow or None
-        The row that looks worst.
-    near_kink : int
-        Rows recomputed with smaller steps because the default one reached over a kink.
-    """
-
-    layer: int
-    activation: str
-    n_parameters: int
-    n_checked: int
-    counts: dict[str, int]
-    max_relative_error: float
-    worst: GradientRow | None
-    near_kink: int = 0
-
-    @property
-    def failed(self) -> bool:
-        """True when a row of this layer is "wrong" or "mismatch"."""
-        return self.counts["wrong"] + self.counts["mismatch"] > 0
 
 
 class GradientReport:
@@ -191,7 +99,12 @@ class GradientReport:
     numeric, graph, fast, weights, steps : float arrays
     relative_errors, absolute_errors, mirror_errors : float arrays
     kinks, near_kinks : bool arrays
-        The final stencil reaches over a kink; the first one did (see :func:`~graphnet.tools.gradcheck.gradient_check`).
+        The loss is still not smooth at the final step (a kink row); the first step reached
+        over a kink (see :func:`~graphnet.tools.gradcheck.gradient_check`).
+    lows, highs : float arrays
+        A kink row's bracket (NaN for the other rows).
+    kink_at : object array of str
+        A kink row's sample and what is near the kink ("" for the other rows).
     verdict_codes : int array
         Index into :data:`VERDICTS`.
     relative_tolerance, wrong_tolerance, absolute_tolerance : float
@@ -244,6 +157,14 @@ class GradientReport:
         self.steps: Array = columns["step"]
         self.kinks: NDArray[np.bool_] = columns["kink"]
         self.near_kinks: NDArray[np.bool_] = columns["near_kink"]
+        n_rows = self.numeric.size
+        self.magnitudes: Array = columns.get("magnitude", np.zeros(n_rows))
+        self.noises: Array = columns.get("noise", np.zeros(n_rows))
+        #: what the graph's gradient is graded against: ``numeric``, but at a kink row its own reference
+        self.graph_numeric: Array = columns.get("graph_numeric", self.numeric)
+        self.lows: Array = columns.get("low", np.full(n_rows, math.nan))
+        self.highs: Array = columns.get("high", np.full(n_rows, math.nan))
+        self.kink_at: NDArray[Any] = columns.get("kink_at", np.full(n_rows, "", dtype=object))
         self._grade()
 
     # ------------------------------------------------------------------ verdicts
@@ -256,13 +177,18 @@ class GradientReport:
         badness = np.zeros_like(numeric)
         codes = np.full(numeric.shape, _OK, dtype=np.intp)
         with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-            for analytic in (self.graph, self.fast):
+            for analytic, numeric in ((self.graph, self.graph_numeric), (self.fast, self.numeric)):
                 # |a − n| against atol + rtol·max(|a|, |n|)
                 absolute = np.abs(analytic - numeric)
                 scale = np.maximum(np.abs(analytic), np.abs(numeric))
                 relative = np.where(scale > 0, absolute / np.where(scale > 0, scale, 1.0), 0.0)
-                ok_bound = self.absolute_tolerance + self.relative_tolerance * scale
-                wrong_bound = self.absolute_tolerance + self.wrong_tolerance * scale
+                floor = (
+                    self.absolute_tolerance
+                    + NUMERIC_PRECISION.get(self.order, 0.0) * self.magnitudes
+                    + NOISE_FACTOR * self.noises
+                )
+                ok_bound = floor + self.relative_tolerance * scale
+                wrong_bound = floor + self.wrong_tolerance * scale
                 code = np.where(absolute > wrong_bound, _WRONG, np.where(absolute > ok_bound, _SUSPICIOUS, _OK))
                 codes = np.maximum(codes, code)
                 worst_absolute = np.maximum(worst_absolute, absolute)
@@ -271,13 +197,15 @@ class GradientReport:
                 badness = np.maximum(
                     badness, np.where(ok_bound > 0, absolute / np.where(ok_bound > 0, ok_bound, 1.0), 0.0)
                 )
-        codes[(codes != _OK) & self.kinks] = _KINK
+        # a kink row passes as "kink" unless its analytic value left the bracket (then it is wrong)
+        codes[(codes != _WRONG) & self.kinks] = _KINK
         self.mirror_errors: Array = np.abs(self.graph - self.fast)
         largest = float(np.abs(self.graph[finite]).max()) if finite.any() else 0.0
         mirror_bound = MIRROR_ABSOLUTE_TOLERANCE * max(1.0, largest) + MIRROR_RELATIVE_TOLERANCE * np.maximum(
             np.abs(self.graph), np.abs(self.fast)
         )
-        codes[self.mirror_errors > mirror_bound] = _MISMATCH
+        # (not at a kink: there the two engines may round a net input to different sides of it)
+        codes[(self.mirror_errors > mirror_bound) & ~self.kinks] = _MISMATCH
         # a NaN or infinite value anywhere is wrong, whatever the comparisons said
         codes[~finite] = _WRONG
         worst_absolute[~finite] = math.inf
@@ -320,6 +248,9 @@ class GradientReport:
             kink=bool(self.kinks[index]),
             near_kink=bool(self.near_kinks[index]),
             verdict=VERDICTS[int(self.verdict_codes[index])],
+            low=float(self.lows[index]),
+            high=float(self.highs[index]),
+            kink_at=str(self.kink_at[index]),
         )
 
     @cached_property
@@ -330,9 +261,21 @@ class GradientReport:
     def __iter__(self) -> Iterator[GradientRow]:
         return iter(self.rows)
 
+    @property
+    def bound_ratios(self) -> Array:
+        """Each row's |analytic − numeric| ÷ (atol + round-off + rtol·max(|analytic|, |numeric|)), the worse engine's.
+
+        The round-off is the numeric derivative's own (its stencil's precision times the
+        size of the loss, and the noise measured between step sizes).
+
+        The error as a multiple of the "ok" bound: above 1 a row is suspicious or wrong; inf
+        for a NaN or inf value.  Within a verdict, :attr:`worst_order` sorts by it.
+        """
+        return self._badness
+
     @cached_property
     def worst_order(self) -> NDArray[np.intp]:
-        """Row indices, worst first: by verdict severity, then by distance past the ok bound."""
+        """Row indices, worst first: by verdict severity, then by :attr:`bound_ratios` (error ÷ ok bound)."""
         severity = np.array([SEVERITY[v] for v in VERDICTS])[self.verdict_codes]
         order: NDArray[np.intp] = np.lexsort((-self._badness, -severity))
         return order
@@ -370,8 +313,19 @@ class GradientReport:
 
     @property
     def max_absolute_error(self) -> float:
-        """The largest absolute error |a − n| over all rows."""
-        return float(self.absolute_errors.max()) if len(self) else 0.0
+        """The largest absolute error |a − n| over the rows that count (kink rows are reported apart)."""
+        counted = ~self.kinks
+        return float(self.absolute_errors[counted].max()) if counted.any() else 0.0
+
+    @property
+    def kink_rows(self) -> list[GradientRow]:
+        """The kink rows, graded by their brackets (see :mod:`graphnet.tools.kinks`), worst first."""
+        return [self.row(int(index)) for index in self.worst_order if self.kinks[index]]
+
+    @property
+    def kink_max_absolute_error(self) -> float:
+        """The largest |a − reference| over the kink rows (0.0 if there are none)."""
+        return float(self.absolute_errors[self.kinks].max()) if self.kinks.any() else 0.0
 
     @cached_property
     def layers(self) -> list[LayerSummary]:
@@ -427,7 +381,14 @@ class GradientReport:
             f"{len(self)} {what} checked ({self.mode}, order {self.order}, ε={self.epsilon:.1e}); "
             f"max relative error {self.max_relative_error:.1e}"
         )
-        notes = [f"{counts[v]} {v}" for v in ("kink", "suspicious") if counts[v]]
+        notes = [f"{counts[v]} {v}" for v in ("suspicious",) if counts[v]]
+        if self.kinks.any():
+            example = next((row.kink_at for row in self.kink_rows if row.kink_at), "")
+            notes.append(
+                f"{int(self.kinks.sum())} at a kink (not counted; bracketed to {self.kink_max_absolute_error:.1e}"
+                + (f"; e.g. {example}" if example else "")
+                + ")"
+            )
         near = int(self.near_kinks.sum())
         if near:
             notes.append(f"{near} near a kink (smaller steps)")

@@ -5,4 +5,4 @@ Importing this package imports the modules that register drawers with
 (``import graphnet`` does it).
 """
 
-from graphnet.views import player, render, report, svg  # noqa: F401
+from graphnet.views import mathml, player, render, report, svg  # noqa: F401

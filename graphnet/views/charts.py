@@ -154,6 +154,11 @@ def curves_png(
     ylabel: str = "y",
     columns: int = 3,
     dpi: int = 100,
+    panel_size: tuple[float, float] = (4.0, 3.2),
+    log_y: bool = False,
+    ylim: tuple[float, float] | None = None,
+    font_size: float | None = None,
+    markers: bool = False,
 ) -> Path:
     """Save one panel per title, each with its named curves, as a PNG (needs matplotlib).
 
@@ -169,6 +174,16 @@ def curves_png(
     columns : int, default 3
         Panels per row.
     dpi : int, default 100
+    panel_size : (width, height), default (4.0, 3.2)
+        Inches per panel.
+    log_y : bool, default False
+        A logarithmic y axis (the values must be positive).
+    ylim : (low, high), optional
+        The y range; default matplotlib's fit.
+    font_size : float, optional
+        Points of all text (default matplotlib's 10).
+    markers : bool, default False
+        Give each curve its own line style and marker, so curves that overlap stay apart.
 
     Returns
     -------
@@ -190,18 +205,45 @@ def curves_png(
     figure_class = matplotlib_figure("saving a PNG")
     n_columns = min(check_count(columns, name="columns"), max(len(panels), 1))
     n_rows = -(-len(panels) // n_columns)
-    figure = figure_class(figsize=(4.0 * n_columns, 3.2 * n_rows), dpi=check_count(dpi, name="dpi"))
-    for number, (title, curves) in enumerate(panels, start=1):
-        axes = figure.add_subplot(n_rows, n_columns, number)
-        for index, (label, xs, ys) in enumerate(curves):
-            axes.plot(np.asarray(xs), np.asarray(ys), linestyle="-" if index == 0 else "--", label=label)
-        axes.axhline(0.0, color="grey", linewidth=0.5)
-        axes.set_title(title)
-        axes.set_xlabel(xlabel)
-        axes.set_ylabel(ylabel)
-        axes.grid(alpha=0.3)
-        if len(curves) > 1:
-            axes.legend(fontsize="small")
-    figure.tight_layout()
-    figure.savefig(target, format="png")
+    from matplotlib import rc_context  # optional: matplotlib_figure checked it is there
+
+    width, height = panel_size
+    style: dict[str, Any] = {"font.size": font_size} if font_size is not None else {}
+    with rc_context(style):  # type: ignore[arg-type]
+        figure = figure_class(figsize=(width * n_columns, height * n_rows), dpi=check_count(dpi, name="dpi"))
+        for number, (title, curves) in enumerate(panels, start=1):
+            axes = figure.add_subplot(n_rows, n_columns, number)
+            for index, (label, xs, ys) in enumerate(curves):
+                x_values, y_values = np.asarray(xs), np.asarray(ys)
+                if markers:
+                    axes.plot(
+                        x_values,
+                        y_values,
+                        linestyle=_LINE_STYLES[index % len(_LINE_STYLES)],
+                        marker=_MARKERS[index % len(_MARKERS)],
+                        markevery=max(1, len(x_values) // 10),
+                        linewidth=2.2,
+                        markersize=8,
+                        label=label,
+                    )
+                else:
+                    axes.plot(x_values, y_values, linestyle="-" if index == 0 else "--", label=label)
+            if log_y:
+                axes.set_yscale("log")
+            else:
+                axes.axhline(0.0, color="grey", linewidth=0.5)
+            if ylim is not None:
+                axes.set_ylim(*ylim)
+            axes.set_title(title)
+            axes.set_xlabel(xlabel)
+            axes.set_ylabel(f"{ylabel} (log scale)" if log_y else ylabel)
+            axes.grid(alpha=0.3, which="both")
+            if len(curves) > 1:
+                axes.legend(fontsize="small")
+        figure.tight_layout()
+        figure.savefig(target, format="png")
     return target
+
+
+_LINE_STYLES = ("-", "--", "-.", ":")
+_MARKERS = ("o", "s", "^", "D", "v", "x", "P", "*")

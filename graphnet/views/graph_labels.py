@@ -11,15 +11,15 @@
   sample (when the target is known).
 
 ``show`` picks among ``net``, ``o``, ``δ`` (or ``delta``), ``w``, ``grad`` (or ``∂E/∂w``)
-and ``E``; ``digits`` is the number of significant digits (E is printed with at least 10,
-the precision a worked example quotes it with).
+and ``E``; ``digits`` is the number of decimal places (E is printed with at least 10, the
+precision a worked example quotes it with).
 
 Examples
 --------
 >>> sorted(check_show("net δ E"))
 ['E', 'delta', 'net']
 >>> format_value(-0.0821670405, 4), format_value(0.0821670405, 8)
-('−0.08217', '0.08216704')
+('−0.0822', '0.08216704')
 """
 
 from __future__ import annotations
@@ -31,9 +31,8 @@ from html import escape
 
 from graphnet.graph.network import Network
 from graphnet.graph.objects import Connection, Node
-from graphnet.math.activations import format_number
 from graphnet.math.errors import IncompatibleError
-from graphnet.math.validation import check_count
+from graphnet.math.numbers import format_number
 
 #: Every value the picture can print, in canonical names.
 VALUES: tuple[str, ...] = ("net", "o", "delta", "w", "grad", "E")
@@ -86,19 +85,9 @@ def check_show(show: str | Collection[str] | None) -> frozenset[str]:
     return frozenset(chosen)
 
 
-def check_digits(digits: int) -> int:
-    """Significant digits: a whole number 1 … 17."""
-    digits = check_count(digits, name="digits", minimum=1)
-    if digits > 17:
-        raise IncompatibleError(f"digits must be a whole number 1 … 17; got {digits}")
-    return digits
-
-
 def format_value(value: float, digits: int = 4) -> str:
-    """``value`` with ``digits`` significant digits (Python's ``g``) and a real minus sign."""
-    if not math.isfinite(value):
-        return "—"
-    return f"{value + 0.0:.{digits}g}".replace("-", "−")
+    """``value`` to ``digits`` decimal places (:func:`~graphnet.math.numbers.format_number`); — when not finite."""
+    return format_number(value, digits) if math.isfinite(value) else "—"
 
 
 def loss_digits(digits: int) -> int:
@@ -258,7 +247,7 @@ class NodeValues:
         return boxes
 
     def edge_lines(self, connection: Connection, name: str, *, sizing: bool = False) -> list[tuple[str, str]]:
-        """(kind, text) of an edge label: ``w5 = 0.4``, ``∂E/∂w5 = 0.08217`` (empty until computed)."""
+        """(kind, text) of an edge label: ``w5 = 0.4``, ``∂E/∂w5 = 0.0822`` (empty until computed)."""
         # a bias weight keeps its target (b1→h1, b1→h2 are two weights); graph names show just "w"
         short = "w" if name.startswith("w(") else name
         lines = []

@@ -55,9 +55,11 @@ from graphnet.common import display
 from graphnet.graph.names import connection_names, node_names
 from graphnet.graph.objects import Connection, ConstNode, Node
 from graphnet.math.errors import IncompatibleError, MissingFileError
+from graphnet.math.numbers import check_digits
 from graphnet.math.validation import check_count
 from graphnet.tools.stepper import FORWARD_PARTS, Event, Stepper, network_state, restore_state
-from graphnet.views.graph_labels import check_digits, sample_loss
+from graphnet.views.graph_labels import sample_loss
+from graphnet.views.mathml import event_mathml
 from graphnet.views.render import to_html
 from graphnet.views.step_focus import dropped_labels, keep_biases, loss_after, replica, uses
 from graphnet.views.svg import MAX_NODES, layout, network_svg
@@ -148,7 +150,7 @@ class Recording:
     start : int
         The position of the stepper that was recorded; the player opens there.
     digits : int
-        Significant digits of the printed values.
+        Decimal places of the printed values.
     node_names, connection_names : list of str
         Names on the picture (graph labels or textbook names, :mod:`graphnet.graph.names`).
     loss : dict
@@ -257,6 +259,7 @@ def _step_data(step: RecordedStep) -> dict[str, Any]:
         "quantity": event.quantity,
         "formula": event.formula,
         "numbers": event.numbers,
+        "mathml": event_mathml(event),
         "before": _number(event.before),
         "after": _number(event.after),
         "kind": step.kind,

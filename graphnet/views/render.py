@@ -209,7 +209,13 @@ def render_network(network: Network) -> RenderableType:
         ("  optimizer ", "dim"),
         f"{network.optimizer!r} (t={network.optimizer.step_count})",
     )
-    return Group(header, *(render_layer(layer) for layer in network.layers))
+    notes = {
+        "none": "no sample has gone through yet: every net input, output and delta is 0 (net.forward(x) fills them)",
+        "stale": "the net inputs, outputs and deltas are from the last graph pass, before the fast path changed "
+        "the weights (net.forward(x) and net.backward(t) refresh them)",
+    }
+    note = [Text(notes[network.node_values], style="yellow")] if network.node_values in notes else []
+    return Group(header, *note, *(render_layer(layer) for layer in network.layers))
 
 
 @display.rich.register(Connection)
@@ -337,19 +343,19 @@ def render_stepper(stepper: Stepper) -> RenderableType:
     for layer in network.layers:
         kind = "input" if layer.activation is None else layer.activation.name
         table.add_column(f"layer {layer.index} ({kind})")
-    height = min(max(layer.size for layer in network.layers), MAX_ROWS_PER_LAYER)
-    for row in range(height):
-        cells: list[Text | str] = []
-        for layer in network.layers:
-            if row < layer.size:
-                node = layer.nodes[row]
-                highlight = (
-                    "reverse" if node.label in next_nodes else ("underline" if node.label in last_nodes else None)
-                )
-                cells.append(_node_cell(node, highlight, stepper.digits, computed, stepper.shown(node.label)))
-            else:
-                cells.append("")
-        table.add_row(*cells)
+    columns: list[list[Text]] = []
+    for layer in network.layers:
+        column = []
+        for node in layer.nodes[:MAX_ROWS_PER_LAYER]:
+            highlight = "reverse" if node.label in next_nodes else ("underline" if node.label in last_nodes else None)
+            column.append(_node_cell(node, highlight, stepper.digits, computed, stepper.shown(node.label)))
+        if layer.size > MAX_ROWS_PER_LAYER:
+            column.append(Text(f"… {layer.size - MAX_ROWS_PER_LAYER} more", style="dim"))
+        if layer.bias is not None:  # o = 1 always: its weights into the next layer are the biases
+            column.append(Text.assemble((stepper.shown(layer.bias.label), "bold"), "  o 1  (bias)", style="dim"))
+        columns.append(column)
+    for row in range(max(len(column) for column in columns)):
+        table.add_row(*(column[row] if row < len(column) else "" for column in columns))
     status = Text.assemble(
         ("step ", "dim"),
         f"{stepper.position}/{stepper.total}",

@@ -47,15 +47,14 @@ from graphnet.common import display
 from graphnet.graph.layer import Layer
 from graphnet.graph.names import connection_names, node_names
 from graphnet.graph.network import Network
-from graphnet.math.activations import format_number
 from graphnet.math.errors import IncompatibleError
+from graphnet.math.numbers import check_digits, format_number
 from graphnet.math.validation import check_count
 from graphnet.views.graph_labels import (
     EDGE_LABEL_LIMIT,
     LABEL_STYLE,
     Geometry,
     NodeValues,
-    check_digits,
     check_show,
     computed_values,
     connection_tooltip,

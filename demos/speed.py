@@ -1,6 +1,6 @@
 """Train the same network for the same samples on the graph and on the fast path, and time both.
 
-Run: ``python demos/speed_graph_vs_fast.py [--sizes 784 300 10] [--samples 200]``
+Run: ``python demos/speed.py [--sizes 784 300 10] [--samples 200]``
 (the same as ``graphnet demo speed``).  Prints the measured times and the speed ratio;
 nothing here asserts a time.
 """
