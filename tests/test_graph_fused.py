@@ -137,3 +137,16 @@ def test_the_zero_shortcut_is_taken_on_blank_pixels():
     assert fused.Zeros.of([*x, 1.0]) is not None  # (the bias node's 1 last)
     assert fused.Zeros.of([0.5] * 8) is None
     assert fused.Zeros.of([0.0] * 6 + [-0.0, 1.0]) is None  # −0 present: the plain loops
+
+
+@settings(max_examples=60)
+@given(case=cases(), l2_bias=st.sampled_from([0.0, 0.05]))
+def test_blank_inputs_with_l2_on_the_biases_still_give_the_reference(case, l2_bias):
+    """λ_b changes the bias gradient: the +0 shortcut then steps aside, and the numbers stay the reference's."""
+    sizes, kwargs, seed, x, t = case
+    x = [0.0 if i % 3 else value for i, value in enumerate(x)]
+    reference = Network(sizes, seed=seed, l2_bias=l2_bias, **kwargs)
+    reference.stepper(x, t, rate=0.1).run()
+    net = Network(sizes, seed=seed, l2_bias=l2_bias, **kwargs)
+    fused.train_step(net, x, t, 0.1)
+    assert state(net) == state(reference)
