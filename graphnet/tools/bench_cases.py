@@ -264,8 +264,9 @@ def adam_cases(sizes: list[int], batch_size: int, n_samples: int) -> dict[str, C
     def ours() -> None:
         fast.train(images, targets, rate=1e-3, epochs=1, batch_size=batch_size, track_loss=False)
 
-    def reference() -> None:
-        steps[0] = reference_adam_epoch(params, moments, images, targets, 1e-3, batch_size, steps[0])
+    def reference() -> None:  # on the fast path's BLAS threads, as the SGD yardstick
+        with blas_threads_for(sizes, batch_size):
+            steps[0] = reference_adam_epoch(params, moments, images, targets, 1e-3, batch_size, steps[0])
 
     return {f"fast epoch {label}": ours, f"numpy loop {label}": reference}
 
