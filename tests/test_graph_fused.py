@@ -88,3 +88,65 @@ def test_fused_training_with_optimizers_and_dropout_equals_the_reference_bit_for
         reference.stepper(x, t, rate=0.1, optimizer=optimizer, masks=one).run()
     net.train([x, x], [t, t], rate=0.1, epochs=1, seed=train_seed, optimizer=optimizer, track_loss=False)
     assert full_state(net) == full_state(reference)
+
+
+def bits(values):
+    """Floats as their exact bits (float.hex tells −0 from +0), nested in the same structure."""
+    if isinstance(values, float):
+        return values.hex()
+    if isinstance(values, (list, tuple)):
+        return [bits(v) for v in values]
+    return values
+
+
+@settings(max_examples=150)
+@given(
+    case=cases(),
+    zero_share=st.sampled_from([0.3, 0.6, 0.9]),
+    minus_zero=st.booleans(),
+    zero_weights=st.booleans(),
+    rate=st.sampled_from([0.1, 0.9]),
+)
+def test_inputs_of_zero_take_the_shortcut_and_still_give_the_reference_bit_for_bit(
+    case, zero_share, minus_zero, zero_weights, rate
+):
+    """Outputs of exactly 0 (blank pixels, ReLUs that are off) skip their terms: the same bits, −0 included."""
+    sizes, kwargs, seed, x, t = case
+    rng = np.random.default_rng(seed)
+    x = [0.0 if rng.uniform() < zero_share else value for value in x]
+    if minus_zero and x:
+        x[0] = -0.0
+    nets = [Network(sizes, seed=seed, **kwargs) for _ in range(2)]
+    if zero_weights:  # weights of ±0 on connections from zero inputs: w − rate·(±0) may flip the sign of 0
+        for net in nets:
+            for number, connection in enumerate(net.connections):
+                if number % 3 == 0:
+                    connection.weight = -0.0 if number % 2 else 0.0
+    reference, net = nets
+    reference.stepper(x, t, rate=rate).run()  # the per-node methods, one at a time
+    fused.train_step(net, x, t, rate)
+    (nodes, connections), (reference_nodes, reference_connections) = state(net), state(reference)
+    assert bits(nodes) == bits(reference_nodes)
+    assert bits([w for w, _ in connections]) == bits([w for w, _ in reference_connections])
+    # gradients as numbers: a zero δ·o is ±0 in the fused loops (as before), δ·o + 0·w in compute_gradient
+    assert [g for _, g in connections] == [g for _, g in reference_connections]
+
+
+def test_the_zero_shortcut_is_taken_on_blank_pixels():
+    x = [0.0] * 6 + [0.5, 1.0]
+    assert fused.Zeros.of([*x, 1.0]) is not None  # (the bias node's 1 last)
+    assert fused.Zeros.of([0.5] * 8) is None
+    assert fused.Zeros.of([0.0] * 6 + [-0.0, 1.0]) is None  # −0 present: the plain loops
+
+
+@settings(max_examples=60)
+@given(case=cases(), l2_bias=st.sampled_from([0.0, 0.05]))
+def test_blank_inputs_with_l2_on_the_biases_still_give_the_reference(case, l2_bias):
+    """λ_b changes the bias gradient: the +0 shortcut then steps aside, and the numbers stay the reference's."""
+    sizes, kwargs, seed, x, t = case
+    x = [0.0 if i % 3 else value for i, value in enumerate(x)]
+    reference = Network(sizes, seed=seed, l2_bias=l2_bias, **kwargs)
+    reference.stepper(x, t, rate=0.1).run()
+    net = Network(sizes, seed=seed, l2_bias=l2_bias, **kwargs)
+    fused.train_step(net, x, t, 0.1)
+    assert state(net) == state(reference)

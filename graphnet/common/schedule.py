@@ -10,6 +10,7 @@ for one batch, not for a reordered copy of the data set.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -94,6 +95,16 @@ class EpochSchedule:
     def n_batches(self) -> int:
         """Updates in the epoch (the last batch may be shorter)."""
         return -(-len(self.X) // self.size)
+
+    def batches(self) -> Iterator[tuple[int, NDArray[np.floating], NDArray[np.floating]]]:
+        """``(number, inputs, targets)`` of every batch in turn: ``inputs[rows(number)]``, ``targets[…]``."""
+        X, T, size, order = self.X, self.T, self.size, self.order
+        for number, start in enumerate(range(0, len(X), size)):
+            if order is None:
+                yield number, X[start : start + size], T[start : start + size]
+            else:
+                rows = order[start : start + size]
+                yield number, X[rows], T[rows]
 
     def rows(self, number: int) -> slice:
         """Rows of batch ``number`` in visiting order."""

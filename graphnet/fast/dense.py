@@ -10,18 +10,30 @@ Shapes for a batch of n samples: X (n, n_in), W (n_out, n_in), b (n_out,), Z and
 
 Dropout (training only): ``forward(X, mask=F)`` with F = M/q of shape (n, n_out) gives
 Y = f(Z)·F, and ``backward`` then uses δ = f′(Z)·F·∂E/∂Y, as the graph's nodes do.
+
+Training reuses its arrays: :func:`train_forward` writes Z into an array kept for batches
+of that length, and :func:`sgd_backward` (plain SGD) writes (step·δ)ᵀ·X into one kept
+array of W's shape and subtracts it from W in place: no new array of W's size per batch,
+and one pass over it fewer than ``W -= step·(δᵀ·X)``.  Both are one loop over the layers,
+with no call per layer: the training batch's Python work is the numpy calls.  The numbers
+are those of :meth:`DenseLayer.forward`, :meth:`DenseLayer.backward_delta` and
+:meth:`DenseLayer.update` (the weights' to rounding: the step multiplies δ before the
+product, not after).
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from graphnet.math.activations import Activation
+from graphnet.math.activations import Activation, Sigmoid, Softmax
 
 if TYPE_CHECKING:
+    from graphnet.math.losses import Loss
     from graphnet.math.optimizers import Optimizer
 
 Array = NDArray[np.floating]
@@ -57,6 +69,8 @@ class DenseLayer:
         self.activation = activation
         self.l2 = l2
         self.l2_bias = l2_bias
+        #: True when only the stepped forms of the sums were kept (sgd_backward): formed from δ and X when read
+        self._sum_scaled = False
         self.weight_sum = np.zeros_like(W)
         self.bias_sum = np.zeros_like(b) if b is not None else None
         self.scale = 1.0
@@ -67,10 +81,71 @@ class DenseLayer:
         self.Z = empty
         self.Y = empty
         self.delta = empty
+        #: the batch's δ and X behind the sums, when only their stepped forms were kept
+        self._sums_of: tuple[Array, Array] = (self.delta, self.X)
         self.mask: Array | None = None
         self.activated = empty  # f(Z) before the dropout factors
         self.weight_state: Any = None
         self.bias_state: Any = None
+        #: arrays kept for training, by (name, shape): written again by every batch
+        self._buffers: dict[tuple[str, tuple[int, ...]], Array] = {}
+        self._batch_buffers: dict[int, tuple[Array, Array, Array, Array]] = {}
+
+    @property
+    def weight_sum(self) -> Array:
+        """Σ_batch δᵀ·X of the last backward pass."""
+        if self._sum_scaled:
+            self._form_sums()
+        weight_sum: Array = self._weight_sum
+        return weight_sum
+
+    @weight_sum.setter
+    def weight_sum(self, value: Array) -> None:
+        self._weight_sum = value
+
+    @property
+    def bias_sum(self) -> Array | None:
+        """Σ_batch δ of the last backward pass (None without bias)."""
+        if self._sum_scaled:
+            self._form_sums()
+        return self._bias_sum
+
+    @bias_sum.setter
+    def bias_sum(self, value: Array | None) -> None:
+        self._bias_sum = value
+
+    def _form_sums(self) -> None:
+        """The sums δᵀ·X and Σ δ from that batch's δ and X, after :func:`sgd_backward` kept only their stepped forms."""
+        self._sum_scaled = False
+        delta, X = self._sums_of
+        self._weight_sum = delta.T @ X
+        self._bias_sum = delta.sum(axis=0) if self.b is not None else None
+
+    def buffers(self, n: int) -> tuple[Array, Array, Array, Array]:
+        """Kept arrays of a training batch of n rows: Z (n, n_out), the product (W's shape), ∂E/∂X, step·δ."""
+        kept = self._batch_buffers.get(n)
+        if kept is None:
+            if len(self._batch_buffers) > 4:  # many batch lengths over time: keep memory bounded
+                self._batch_buffers.clear()
+            n_out, n_in = self.W.shape
+            kept = self._batch_buffers[n] = (
+                self._buffer("Z", (n, n_out)),
+                self._buffer("weight_sum", (n_out, n_in)),
+                self._buffer("dE_dX", (n, n_in)),
+                self._buffer("step·δ", (n, n_out)),
+            )
+        return kept
+
+    def _buffer(self, name: str, shape: tuple[int, ...]) -> Array:
+        """The kept array ``name`` of this shape (made on first use; the last batch of an epoch may be shorter)."""
+        key = (name, shape)
+        buffer = self._buffers.get(key)
+        if buffer is None:
+            if len(self._buffers) > 16:  # many batch lengths over time: keep memory bounded
+                self._buffers.clear()
+                self._batch_buffers.clear()
+            buffer = self._buffers[key] = np.empty(shape, dtype=self.W.dtype)
+        return buffer
 
     def forward(self, X: Array, *, guarded: bool = True, mask: Array | None = None) -> Array:
         """Z = X·Wᵀ + b; Y = f(Z) (with dropout factors F = M/q: Y = f(Z)·F).
@@ -103,9 +178,13 @@ class DenseLayer:
 
         Mirrors ``compute_hidden_delta``.
         """
+        return self.backward_delta(self.delta_from(dE_dY), scale=scale, propagate=propagate)
+
+    def delta_from(self, dE_dY: Array) -> Array:
+        """δ = f′(Z)·∂E/∂Y (dropout: f′(Z)·F·∂E/∂Y) of the last batch."""
         if self.mask is not None:
-            return self.backward_delta(self.derivative() * self.mask * dE_dY, scale=scale, propagate=propagate)
-        return self.backward_delta(self.derivative() * dE_dY, scale=scale, propagate=propagate)
+            return self.derivative() * self.mask * dE_dY
+        return self.derivative() * dE_dY
 
     def backward_delta(self, delta: Array, *, scale: float = 1.0, propagate: bool = True) -> Array | None:
         """Given δ = ∂E/∂Z: dW = scale·δᵀ·X + λ·W, db = scale·Σ_rows δ + λ_b·b; return ∂E/∂X = δ·W.
@@ -116,6 +195,7 @@ class DenseLayer:
         Σ δ; dW and db are formed from them when read (with L2 at once, from this W).
         """
         self.delta = delta
+        self._sum_scaled = False  # both sums set here
         self.weight_sum = delta.T @ self.X
         self.bias_sum = delta.sum(axis=0) if self.b is not None else None
         self.scale = scale
@@ -175,3 +255,109 @@ class DenseLayer:
     def __repr__(self) -> str:
         bias = "" if self.b is not None else ", no bias"
         return f"DenseLayer({self.W.shape[1]} → {self.W.shape[0]}, {self.activation.name}{bias}, {self.W.dtype})"
+
+
+def train_forward(layers: Sequence[DenseLayer], X: Array) -> Array:
+    """Every layer's Z = X·Wᵀ + b (into its kept array) and Y = f(Z), no dropout; returns the output Y.
+
+    The same numbers as ``forward(X, guarded=False)`` layer by layer; callers
+    silence numpy's overflow warnings (the training loop).
+    """
+    n = len(X)
+    for layer in layers:
+        W = layer.W
+        Z = np.matmul(X, W.T, out=layer.buffers(n)[0])
+        if layer.b is not None:
+            Z += layer.b
+        layer.X = X
+        layer.Z = Z
+        layer.mask = None
+        if type(layer.activation) is Sigmoid:  # Sigmoid.value_array_unguarded, without the call
+            X = layer.Y = 1.0 / (1.0 + np.exp(-Z))
+        else:
+            X = layer.Y = layer.activation.value_array_unguarded(Z)
+    return X
+
+
+def output_delta(output: DenseLayer, loss: Loss, targets: Array, *, canonical: bool) -> Array:
+    """δ of the output layer from the loss: y − t when it is the output activation's canonical loss."""
+    if canonical:
+        return output.Y - targets  # δ = y − t
+    if isinstance(output.activation, Softmax):
+        gradient = loss.output_gradient_array(output.Y, targets)
+        weighted = (output.Y * gradient).sum(axis=1, keepdims=True)
+        softmax_delta: Array = output.Y * (gradient - weighted)  # δ_j = o_j·(g_j − Σ_k o_k·g_k)
+        return softmax_delta
+    delta: Array = output.derivative() * loss.output_gradient_array(output.Y, targets)
+    return delta
+
+
+def first_bad_row(output_delta: Array) -> int | None:
+    """The first row of a batch's output δ holding NaN or inf (None when every δ is finite).
+
+    One pass when all is well: the sum of the δs is finite when every δ is (else the rows
+    are looked at: a sum of finite δs may merely overflow).
+    """
+    if math.isfinite(np.add.reduce(output_delta, axis=None)):
+        return None
+    bad_rows = np.flatnonzero(~np.isfinite(output_delta).all(axis=1))
+    return int(bad_rows[0]) if bad_rows.size else None
+
+
+def sgd_backward(layers: Sequence[DenseLayer], delta: Array, rate: float, scale: float) -> int | None:
+    """Given the output δ: from the top, each layer's ∂E/∂X = δ·W, then W ← W − rate·dW, b ← b − rate·db.
+
+    ∂E/∂X is taken before W changes, as ``backward`` on every layer, then ``update(rate)`` on
+    every layer, would.  Without L2, W ← W − ((rate·scale)·δ)ᵀ·X in two passes over the array
+    kept at W's shape: the product into it (for one row the outer product: the same numbers
+    as the one-term matrix product, without the BLAS call), then subtracted from W.  The
+    step scales δ (n × n_out) rather than the product (W's size): a pass over W fewer, and
+    numbers that differ from step·(δᵀ·X) only by rounding; b ← b − Σ_rows step·δ likewise.
+    ``weight_sum`` and ``bias_sum`` (hence ``dW`` and ``db``) are formed from δ and X only if
+    read before the next batch.
+
+    Returns the first row of the output δ that holds NaN or inf, having changed nothing (the
+    divergence guard); None after the update.  The check costs nothing when the output layer
+    has a bias: Σ_rows step·δ, which its update needs anyway, is finite when every δ is.
+    """
+    step = rate * scale
+    n = len(delta)
+    top = len(layers) - 1
+    for index in range(top, -1, -1):
+        layer = layers[index]
+        if layer.l2 != 0.0 or layer.l2_bias != 0.0:
+            if index == top and (bad := first_bad_row(delta)) is not None:
+                return bad
+            dE_dX = layer.backward_delta(delta, scale=scale, propagate=index > 0)
+            layer.update(rate)
+        else:
+            W = layer.W
+            _, product, into, stepped = layer.buffers(n)
+            np.multiply(delta, step, out=stepped)
+            bias_step = None if layer.b is None else np.add.reduce(stepped, axis=0)
+            if index == top:  # the output δ, checked before any update
+                finite = math.isfinite(sum(bias_step.tolist())) if bias_step is not None else False
+                if not finite and (bad := first_bad_row(delta)) is not None:
+                    return bad
+            dE_dX = np.matmul(delta, W, out=into) if index else None
+            if n == 1:
+                np.multiply(stepped.T, layer.X, out=product)
+            else:
+                np.matmul(stepped.T, layer.X, out=product)
+            W -= product
+            if layer.b is not None and bias_step is not None:
+                layer.b -= bias_step
+            layer.delta = delta
+            layer.scale = scale
+            layer._dW = layer._db = None
+            layer._sums_of = (delta, layer.X)  # (arrays of this batch only: no kept array among them)
+            layer._sum_scaled = True
+        if index:
+            assert dE_dX is not None
+            below = layers[index - 1]
+            if type(below.activation) is Sigmoid and below.mask is None:  # delta_from, without the calls
+                outputs = below.Y
+                delta = outputs * (1.0 - outputs) * dE_dX
+            else:
+                delta = below.delta_from(dE_dX)
+    return None

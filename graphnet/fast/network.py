@@ -54,10 +54,10 @@ from graphnet.common.checks import accuracy_from_outputs, check_differentiable, 
 from graphnet.common.mirror import ParameterGraph, Params
 from graphnet.common.schedule import check_schedule, reduction_scale
 from graphnet.common.training import BadInputs, History
-from graphnet.fast.dense import Array, DenseLayer
+from graphnet.fast.dense import Array, DenseLayer, first_bad_row, output_delta, sgd_backward, train_forward
 from graphnet.fast.evaluation import ChunkedEvaluation, check_rows
 from graphnet.fast.sync import MirrorSync
-from graphnet.math.activations import Softmax
+from graphnet.fast.threads import blas_threads_for
 from graphnet.math.dropout import Masks, MasksLike
 from graphnet.math.errors import NumericalOverflowError, ShapeError
 from graphnet.math.optimizers import SGD, Optimizer, ParameterState
@@ -106,6 +106,7 @@ class FastNetwork(MirrorSync, ChunkedEvaluation):
                 )
             )
         self._weights_version = sync.version()
+        self._l2_each_batch = True  # False while a train call runs without L2 (λ = λ_b = 0 set once)
         #: the loss is the output activation's canonical one: δ = y − t (the loss and activations are fixed)
         self._canonical_output = self.loss_function.canonical_activation == network.activations[-1].name
 
@@ -279,8 +280,12 @@ class FastNetwork(MirrorSync, ChunkedEvaluation):
         check_seed(seed)
         rng = np.random.default_rng(seed) if seed is not None else self.network.rng
         chosen = self._start_updating(optimizer)
-        try:
-            with _quiet():  # also σ's e^(−z), which may overflow to inf: the exact limit
+        if not self.network.l2_term.active:  # λ = λ_b = 0 for every batch: set once
+            self._set_l2(1)
+            self._l2_each_batch = False
+        rows = min(batch_size if isinstance(batch_size, int) and batch_size > 0 else len(inputs), len(inputs))
+        try:  # BLAS threads by product size (graphnet.fast.threads); σ's e^(−z) may overflow to inf
+            with blas_threads_for(self.sizes, rows), _quiet():
                 return extensions.train_loop(
                     self,
                     inputs,
@@ -303,6 +308,7 @@ class FastNetwork(MirrorSync, ChunkedEvaluation):
                     check_gradients=check_gradients,
                 )
         finally:
+            self._l2_each_batch = True
             if self.parameters_finite():
                 self._changed_here()
             else:  # not reached: train_loop leaves finite parameters on every exit; the graph keeps its own
@@ -319,23 +325,19 @@ class FastNetwork(MirrorSync, ChunkedEvaluation):
             activations = layer.forward(activations, guarded=guarded, mask=mask)
         return activations
 
+    def _output_delta(self, targets: Array) -> Array:
+        return output_delta(self.layers[-1], self.loss_function, targets, canonical=self._canonical_output)
+
+    def _set_l2(self, n_batch: int) -> None:  # every layer's λ and λ_b for a batch of n_batch rows (l2_per_batch)
+        l2, l2_bias = self.network.l2_term.coefficients(n_batch)
+        for layer in self.layers:
+            layer.l2, layer.l2_bias = l2, l2_bias
+
     def _backward(self, targets: Array, scale: float) -> None:
         """Output δ from the loss, then each layer's backward, top to bottom (callers check differentiability)."""
-        output = self.layers[-1]
-        loss = self.loss_function
-        if self._canonical_output:
-            delta = output.Y - targets  # δ = y − t
-        elif isinstance(output.activation, Softmax):
-            gradient = loss.output_gradient_array(output.Y, targets)
-            weighted = (output.Y * gradient).sum(axis=1, keepdims=True)
-            delta = output.Y * (gradient - weighted)  # δ_j = o_j·(g_j − Σ_k o_k·g_k)
-        else:
-            delta = output.derivative() * loss.output_gradient_array(output.Y, targets)
         layers = self.layers
-        l2, l2_bias = self.network.l2_term.coefficients(len(targets))  # λ and λ_b of this batch
-        for layer in layers:
-            layer.l2, layer.l2_bias = l2, l2_bias
-        dE_dY = output.backward_delta(delta, scale=scale, propagate=len(layers) > 1)
+        self._set_l2(len(targets))
+        dE_dY = layers[-1].backward_delta(self._output_delta(targets), scale=scale, propagate=len(layers) > 1)
         for index in range(len(layers) - 2, -1, -1):
             assert dE_dY is not None
             dE_dY = layers[index].backward(dE_dY, scale=scale, propagate=index > 0)
@@ -353,17 +355,23 @@ class FastNetwork(MirrorSync, ChunkedEvaluation):
         NaN or inf (inf·0 is NaN), so the sum of the first layer's Z is not finite; only then
         are the rows looked at, to tell bad data from net inputs that overflowed.
         """
-        inputs = inputs.astype(self.dtype, copy=False)  # (the data set may be float32 for float64: see train)
-        self._forward(inputs, guarded=False, masks=None if masks is None else self.dropout_factors(masks))  # (quiet)
+        if inputs.dtype != self.dtype:  # (the data set may be float32 for float64: see train)
+            inputs = inputs.astype(self.dtype)
+        optimizer = self.network.optimizer
+        fused = masks is None and type(optimizer) is SGD  # the fused loops of graphnet.fast.dense
+        if fused:
+            if self._l2_each_batch:
+                self._set_l2(len(inputs))
+            train_forward(self.layers, inputs)
+        else:
+            self._forward(inputs, guarded=False, masks=self.dropout_factors(masks))  # (quiet)
         if not math.isfinite(np.add.reduce(self.layers[0].Z, axis=None)) and not all_finite(inputs):
             raise BadInputs
+        if fused:
+            return sgd_backward(self.layers, self._output_delta(targets), rate, scale)
         self._backward(targets, scale)
-        output_delta = self.layers[-1].delta
-        if not math.isfinite(np.add.reduce(output_delta, axis=None)):  # one pass: finite when every δ is
-            bad_rows = np.flatnonzero(~np.isfinite(output_delta).all(axis=1))
-            if bad_rows.size:  # (else the sum of finite δs merely overflowed)
-                return int(bad_rows[0])
-        optimizer = self.network.optimizer
+        if (bad_row := first_bad_row(self.layers[-1].delta)) is not None:
+            return bad_row
         plain = None if type(optimizer) is SGD else optimizer
         for layer in self.layers:
             layer.update(rate, plain)

@@ -6,20 +6,23 @@ which call one method per node or connection (``compute_net_input``, ``compute_o
 functions here compute *exactly the same numbers* — the same products, summed in the same
 order with the same ``sum`` — but read and write the connections' plain-float slots
 (``_weight``, ``_state``: the storage behind the ``weight`` and ``state`` properties) in
-C-level ``map`` calls and one fused loop per node.  So each function that reads them
+list comprehensions and one fused loop per node.  So each function that reads them
 settles first, and each that writes them records one change, as the properties would (see
 :mod:`graphnet.common.sync`).  A property test holds them to bit
 identity with the reference on random networks.
 
 What is fused, per training sample:
 
-1. forward: ``net_j = sum(map(mul, weights_j, outputs_below))`` with the layer below's
-   outputs collected once (the bias node contributes 1);
+1. forward: ``net_j = sum([w_ji·o_i for each connection])`` with the layer below's
+   outputs collected once (the bias node contributes 1), over the outputs that are not
+   exactly +0 when a quarter or more are and the layer's connections are few enough to
+   stay in the CPU's caches (:class:`Zeros`: the same sums, bit for bit);
 2. output deltas: the nodes' own ``compute_output_delta`` (a few nodes);
 3. for each layer from the top: the deltas of the layer below,
    ``δ_i = f′(net_i)·Σ_k w_ki·δ_k``, computed *before* the weights into this layer
    change, then one pass over each node's upstream connections that stores
-   ``gradient = δ_j·o_i (+ λ·w_ji)`` and updates ``w_ji ← w_ji − rate·gradient``.
+   ``gradient = δ_j·o_i (+ λ·w_ji)`` and updates ``w_ji ← w_ji − rate·gradient`` (from an
+   output of +0, without L2, only the gradient δ_j·(+0) is stored: w_ji stays the same).
 
 The update of the weights into layer l cannot change the deltas of layer l−1 (computed
 first) nor the deltas below (they use other weights), so the result equals
@@ -35,8 +38,8 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from math import isfinite
-from operator import attrgetter, mul
+from math import copysign, isfinite
+from operator import itemgetter
 from typing import Protocol
 
 import numpy as np
@@ -52,8 +55,6 @@ from graphnet.math.losses import Loss
 from graphnet.math.optimizers import SGD, Optimizer
 from graphnet.math.regularization import L2Term
 from graphnet.math.validation import all_finite
-
-weight_of = attrgetter("_weight")
 
 
 class Network(Protocol):
@@ -84,30 +85,83 @@ def forward(network: Network, x: Sequence[float], masks: RowMasks | None = None)
     With ``masks`` (training with dropout) a dropout layer's outputs become f(net_j)·m_j/q;
     without, its nodes' masks are reset to None (evaluation: no mask, no scaling).
     """
+    _forward(network, x, masks)
+
+
+def _forward(network: Network, x: Sequence[float], masks: RowMasks | None) -> list[Zeros | None]:
+    """:func:`forward`; returns, per layer above the input layer, the :class:`Zeros` of the outputs below it."""
     if owed:
         settle()
     network.node_values = "graph"
     layers = network.layers
     for node, value in zip(layers[0].nodes, x, strict=True):
         node.output = value
+    found: list[Zeros | None] = []
     for number, (below, layer) in enumerate(itertools.pairwise(layers)):
         if layer.keep < 1.0:
             _dropout_forward(below, layer, None if masks is None else masks[number])
+            found.append(None)
             continue
         outputs = _outputs_with_bias(below)
+        zeros = Zeros.of(outputs) if len(outputs) * len(layer.nodes) <= SPARSE_CONNECTIONS else None
+        found.append(zeros)
+        if zeros is not None:  # the terms w_ji·(+0) add nothing: the sum of the others is the same number
+            take, outputs = zeros.take_others, zeros.others
         activation = layer.activation
         if isinstance(activation, Softmax):
             for node in layer.nodes:
-                node.net_input = sum(map(mul, map(weight_of, node.upstream), outputs))
+                upstream = node.upstream if zeros is None else take(node.upstream)
+                node.net_input = sum([c._weight * o for c, o in zip(upstream, outputs, strict=True)])
             for node, output in zip(layer.nodes, Softmax.layer_values(layer.net_inputs), strict=True):
                 node.output = output
             continue
         assert activation is not None
         activate = activation.value
         for node in layer.nodes:
-            net_input = sum(map(mul, map(weight_of, node.upstream), outputs))
+            upstream = node.upstream if zeros is None else take(node.upstream)
+            net_input = sum([c._weight * o for c, o in zip(upstream, outputs, strict=True)])
             node.net_input = net_input
             node.output = activate(net_input)
+    return found
+
+
+#: Connections into a layer up to which the terms of outputs of +0 are skipped (:class:`Zeros`).  Beyond,
+#: the connections (Python objects, about 150 bytes each with their floats) no longer stay in the CPU's
+#: caches from one sample to the next, and one pass over them all in memory order is faster than picking
+#: (measured: 784·30 connections gain 1.3x, 784·300 lose 1.2x).
+SPARSE_CONNECTIONS = 100_000
+
+
+class Zeros:
+    """The outputs of a layer that are exactly +0 (at least a quarter of them), and the others.
+
+    An input pixel of 0 (most of an MNIST digit) or a ReLU that is off sends w·(+0) = ±0 up
+    its connections.  Adding ±0 to a sum that starts from +0 leaves it the same number, bit
+    for bit (x + ±0 = x for x ≠ 0, and +0 + ±0 = +0), so the net inputs are summed over the
+    other terms alone, in their order; and the update of such a connection, w ← w − η·(δ·(+0)),
+    leaves w as it is, except that η·(−0) turns a weight of −0 into +0, which is done.
+    (A weight of inf or NaN would make the skipped term NaN: training never runs with one.)
+    ``take_others(connections)`` picks the connections from the other outputs, ``take_zeros``
+    those from the zero ones.
+    """
+
+    __slots__ = ("others", "take_others", "take_zeros")
+
+    def __init__(self, zero: list[int], other: list[int], outputs: list[float]) -> None:
+        self.take_zeros = itemgetter(*zero)
+        self.take_others = itemgetter(*other)
+        self.others = [outputs[i] for i in other]
+
+    @classmethod
+    def of(cls, outputs: list[float]) -> Zeros | None:
+        """The split of ``outputs``, or None when fewer than a quarter (or fewer than 2, or all but 1) are +0."""
+        zero = [i for i, output in enumerate(outputs) if not output]
+        if len(zero) < max(2, len(outputs) // 4) or len(zero) > len(outputs) - 2:
+            return None
+        if any(copysign(1.0, outputs[i]) < 0.0 for i in zero):  # −0 (rare): δ·(−0) has the other sign
+            return None
+        skipped = set(zero)
+        return cls(zero, [i for i in range(len(outputs)) if i not in skipped], outputs)
 
 
 def _dropout_forward(below: Layer, layer: Layer, mask: list[float] | None) -> None:
@@ -117,7 +171,7 @@ def _dropout_forward(below: Layer, layer: Layer, mask: list[float] | None) -> No
     activate = layer.activation.value
     keep = layer.keep
     for index, node in enumerate(layer.nodes):
-        net_input = sum(map(mul, map(weight_of, node.upstream), outputs))
+        net_input = sum([c._weight * o for c, o in zip(node.upstream, outputs, strict=True)])
         node.net_input = net_input
         if mask is None:
             node.mask = None
@@ -135,7 +189,7 @@ def _deltas_below(layer: Layer, below: Layer) -> None:
     if below.keep < 1.0:
         keep = below.keep
         for node in below.nodes:
-            downstream_sum = sum(map(mul, map(weight_of, node.downstream), deltas))
+            downstream_sum = sum([c._weight * d for c, d in zip(node.downstream, deltas, strict=True)])
             mask = node.mask
             if mask is None:
                 node.delta = derivative(node.net_input) * downstream_sum
@@ -143,7 +197,9 @@ def _deltas_below(layer: Layer, below: Layer) -> None:
                 node.delta = derivative(node.net_input) * (mask / keep) * downstream_sum
         return
     for node in below.nodes:
-        node.delta = derivative(node.net_input) * sum(map(mul, map(weight_of, node.downstream), deltas))
+        node.delta = derivative(node.net_input) * sum(
+            [c._weight * d for c, d in zip(node.downstream, deltas, strict=True)]
+        )
 
 
 def gradients(network: Network) -> None:
@@ -233,7 +289,7 @@ def train_step(
     Returns False, having changed no weight, when an output δ is NaN or inf (the divergence
     guard of :mod:`graphnet.tools.train`: K numbers per sample); True after the step.
     """
-    forward(network, x, masks)
+    found = _forward(network, x, masks)
     for _ in output_delta_steps(network.layers, network.loss_function, target):
         pass
     if not output_deltas_finite(network):
@@ -244,6 +300,10 @@ def train_step(
         layer, below = layers[index], layers[index - 1]
         if index > 1:
             _deltas_below(layer, below)  # uses the weights into ``layer`` before they change
+        zeros = found[index - 1]
+        if zeros is not None and not l2 and not l2_bias:
+            _sparse_update(layer, zeros, rate)
+            continue
         outputs = [node.output for node in below.nodes]
         has_bias = below.bias is not None
         for node in layer.nodes:
@@ -266,6 +326,36 @@ def train_step(
                 bias._weight -= rate * gradient
     changed()
     return True
+
+
+_PLUS_ZERO = 0.0
+_MINUS_ZERO = -0.0
+
+
+def _sparse_update(layer: Layer, zeros: Zeros, rate: float) -> None:
+    """Store gradient = δ_j·o_i and w_ji ← w_ji − rate·gradient on every connection into ``layer`` (no L2).
+
+    From an output o_i = +0 the gradient is δ_j·(+0) and w_ji stays (see :class:`Zeros`).
+    """
+    take_others, take_zeros, outputs = zeros.take_others, zeros.take_zeros, zeros.others
+    for node in layer.nodes:
+        delta = node.delta
+        upstream = node.upstream
+        for connection, output in zip(take_others(upstream), outputs, strict=True):
+            gradient = delta * output
+            connection.gradient = gradient
+            connection._weight -= rate * gradient
+        gradient = delta * 0.0
+        if gradient == 0.0:  # one shared float for ±0: storing it leaves the old one in place most times
+            gradient = _PLUS_ZERO if copysign(1.0, gradient) > 0.0 else _MINUS_ZERO
+        from_zeros = take_zeros(upstream)
+        for connection in from_zeros:
+            connection.gradient = gradient
+        step = rate * gradient
+        if copysign(1.0, step) < 0.0 or not isfinite(step):  # −0 turns a weight of −0 into +0; inf·0 is NaN
+            for connection in from_zeros:
+                if not connection._weight or not isfinite(step):
+                    connection._weight -= step
 
 
 def train_batch(

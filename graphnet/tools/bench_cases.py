@@ -16,14 +16,17 @@ graph construction      seconds (repeated), and bytes per connection (tracemallo
 fast epoch              µs per sample at batch 1, 10, 32, 128, float64 and float32: one
                         ``train`` call of one epoch, including checking the data and keeping
                         the graph current, beside a dozen-line numpy loop of the same MLP
-                        (the overhead ratio); both also as a share of the matmul rate
+                        (the overhead ratio; on the BLAS threads the fast path chooses, so
+                        the ratio compares the code); both also as a share of the matmul rate
 adam                    at batch 128, float64: the fast path and the minimal loop with Adam
 matrix products alone   at batch 128: an epoch of only the MLP's matrix products, the
                         ceiling of the matmul-rate share for any numpy code of that MLP
+                        (it, and the square matmul beside it, on the fast path's threads)
 fast call               one fast call after the graph changed (copies the weights in) and
                         with the graph unchanged (copies nothing): the price of one truth
 matmul rate             GFLOP/s of a square matmul: fast-path figures as a share of it
-torch                   the same MLP with nn + autograd + SGD, when torch is installed
+torch                   the same MLP with nn + autograd + SGD, when torch is installed, beside
+                        every fast epoch, on as many threads as the fast path takes
 gradient check          full, sampled and directional checks (when the checker exists; timed by
                         ``run_bench`` from :func:`graphnet.tools.gradcheck.time_gradient_checks`)
 """
@@ -43,6 +46,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from graphnet.datasets import load_mnist, one_hot
+from graphnet.fast.threads import blas_threads_for
 from graphnet.graph import fused
 from graphnet.graph.network import Network
 from graphnet.math.optimizers import get_optimizer
@@ -260,8 +264,9 @@ def adam_cases(sizes: list[int], batch_size: int, n_samples: int) -> dict[str, C
     def ours() -> None:
         fast.train(images, targets, rate=1e-3, epochs=1, batch_size=batch_size, track_loss=False)
 
-    def reference() -> None:
-        steps[0] = reference_adam_epoch(params, moments, images, targets, 1e-3, batch_size, steps[0])
+    def reference() -> None:  # on the fast path's BLAS threads, as the SGD yardstick
+        with blas_threads_for(sizes, batch_size):
+            steps[0] = reference_adam_epoch(params, moments, images, targets, 1e-3, batch_size, steps[0])
 
     return {f"fast epoch {label}": ours, f"numpy loop {label}": reference}
 
@@ -288,15 +293,26 @@ def fast_cases(sizes: list[int], batch_size: int, dtype: type, n_samples: int) -
     def ours() -> None:
         fast.train(X, T, rate=0.1, epochs=1, batch_size=batch_size, track_loss=False)
 
-    def reference() -> None:
-        with np.errstate(over="ignore"):
+    def reference() -> None:  # on the BLAS threads the fast path chooses: the ratio compares the code
+        with np.errstate(over="ignore"), blas_threads_for(sizes, batch_size):
             reference_epoch(params, X, T, 0.1, batch_size)
 
     cases: dict[str, Callable[[], object]] = {f"fast epoch {label}": ours, f"numpy loop {label}": reference}
     if batch_size >= 128:
         products = products_epoch_case([W for W, _ in params], X, batch_size)
-        cases[f"matrix products alone {label}"] = products
-        cases[f"square matmul {MATMUL_SIZE} beside {label}"] = square_matmul_case(dtype)
+
+        def products_alone() -> None:
+            with blas_threads_for(sizes, batch_size):
+                products()
+
+        square = square_matmul_case(dtype)
+
+        def square_alike() -> None:  # on the same threads too: a second thread's spinning would slow the next case
+            with blas_threads_for(sizes, batch_size):
+                square()
+
+        cases[f"matrix products alone {label}"] = products_alone
+        cases[f"square matmul {MATMUL_SIZE} beside {label}"] = square_alike
     return cases
 
 
@@ -347,27 +363,41 @@ def matmul_rate(dtype: type, size: int = 1024, repetitions: int = 5) -> float:
     return 2.0 * size**3 / best / 1e9
 
 
-def torch_cases(sizes: list[int], batch_size: int, n_samples: int) -> dict[str, Callable[[], object]]:
-    """The same MLP in PyTorch (nn.Linear + sigmoid, MSE-like loss, SGD), when torch is installed."""
+def torch_cases(
+    sizes: list[int], batch_size: int, n_samples: int, dtype: type = np.float64
+) -> dict[str, Callable[[], object]]:
+    """The same MLP in PyTorch (nn.Linear + sigmoid, MSE-like loss, SGD), when torch is installed.
+
+    On as many CPU threads as the fast path takes for this batch (:mod:`graphnet.fast.threads`),
+    so that neither side's idle threads spin beside the other's; the data as tensors of
+    ``dtype`` made once, like the fast path's.
+    """
     if importlib.util.find_spec("torch") is None:
         return {}
     import torch
 
     images, targets = _digits(n_samples)
-    X = torch.tensor(images)
-    T = torch.tensor(targets)
+    torch_dtype = torch.float64 if np.dtype(dtype) == np.float64 else torch.float32
+    X = torch.tensor(images, dtype=torch_dtype)
+    T = torch.tensor(targets, dtype=torch_dtype)
     layers: list[Any] = []
     for n_in, n_out in itertools.pairwise(sizes):
-        layers += [torch.nn.Linear(n_in, n_out).double(), torch.nn.Sigmoid()]
+        layers += [torch.nn.Linear(n_in, n_out).to(torch_dtype), torch.nn.Sigmoid()]
     model = torch.nn.Sequential(*layers)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
 
     def epoch() -> None:
-        for start in range(0, n_samples, batch_size):
-            optimizer.zero_grad()
-            y = model(X[start : start + batch_size])
-            loss = 0.5 * ((y - T[start : start + batch_size]) ** 2).sum(dim=1).mean()
-            loss.backward()
-            optimizer.step()
+        before = torch.get_num_threads()
+        with blas_threads_for(sizes, batch_size) as threads:  # as many threads as the fast path takes
+            torch.set_num_threads(threads or before)
+            try:
+                for start in range(0, n_samples, batch_size):
+                    optimizer.zero_grad()
+                    y = model(X[start : start + batch_size])
+                    loss = 0.5 * ((y - T[start : start + batch_size]) ** 2).sum(dim=1).mean()
+                    loss.backward()
+                    optimizer.step()
+            finally:
+                torch.set_num_threads(before)
 
-    return {f"torch epoch {'-'.join(map(str, sizes))} batch {batch_size} float64": epoch}
+    return {f"torch epoch {'-'.join(map(str, sizes))} batch {batch_size} {np.dtype(dtype).name}": epoch}

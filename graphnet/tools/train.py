@@ -196,14 +196,14 @@ def train_loop(
         snapshot = _EpochStart(model.snapshot(), optimizer.counts(), updates.rng_state(rng))
         call_start = call_start or snapshot
         schedule = EpochSchedule.draw(X, T, size, shuffle=shuffle, rng=rng)
-        for number in range(schedule.n_batches):
+        for number, inputs, targets in schedule.batches():
             if check_gradients == "first" and epoch == first_epoch and number == 0:
                 assert network is not None
                 model.sync_to_graph()
                 _check_first_batch(network, schedule, reduction)
             counts = optimizer.counts()
             try:
-                bad_row = updates.apply(model, schedule, number, rng)
+                bad_row = updates.apply_batch(model, inputs, targets, rng)
             except BadInputs:
                 call_start.restore(model, optimizer)
                 rng.bit_generator.state = start_rng_state
@@ -352,17 +352,22 @@ class _Updates:
     ) -> int | None:
         """Update ``number`` of the epoch: what ``model.train_batch`` returns."""
         rows = schedule.rows(number)
+        return self.apply_batch(model, schedule.inputs[rows], schedule.targets[rows], rng)
+
+    def apply_batch(
+        self,
+        model: Trainable,
+        inputs: NDArray[np.floating],
+        targets: NDArray[np.floating],
+        rng: np.random.Generator | None,
+    ) -> int | None:
+        """One update from the batch (inputs, targets): what ``model.train_batch`` returns."""
         step_rate = self.optimizer.begin_update(self.rate)
         masks = None
+        n = len(inputs)
         if self.network is not None and rng is not None:
-            masks = draw_masks(rng, rows.stop - rows.start, sizes=self.network.sizes[1:], rates=self.network.dropout)
-        return model.train_batch(
-            schedule.inputs[rows],
-            schedule.targets[rows],
-            step_rate,
-            reduction_scale(self.reduction, rows.stop - rows.start),
-            masks,
-        )
+            masks = draw_masks(rng, n, sizes=self.network.sizes[1:], rates=self.network.dropout)
+        return model.train_batch(inputs, targets, step_rate, reduction_scale(self.reduction, n), masks)
 
     def rng_state(self, rng: np.random.Generator) -> dict[str, Any] | None:
         """The generator's state (only needed to replay the masks of a dropout network)."""

@@ -414,5 +414,5 @@ def render_bench(result: BenchResult) -> RenderableType:
     for name, value in result.ratios.items():
         ratios.add_row(name, f"{value:.3g}")
     parts: list[RenderableType] = [timings, facts, ratios]
-    parts.extend(Text(note, style="dim") for note in result.notes)
+    parts.extend(Text(note, style="yellow" if note.startswith("warning") else "dim") for note in result.notes)
     return Group(*parts)

@@ -1,0 +1,51 @@
+"""The fast path's fused plain-SGD loops: the generic path's numbers (to rounding), in kept arrays."""
+
+import numpy as np
+import pytest
+
+from graphnet import Network
+
+
+@pytest.fixture
+def data():
+    rng = np.random.default_rng(0)
+    return rng.uniform(size=(40, 6)), rng.uniform(size=(40, 3))
+
+
+@pytest.mark.parametrize("batch_size", [1, 8, 40])
+@pytest.mark.parametrize("activation", ["sigmoid", "tanh", "relu"])
+def test_fused_sgd_gives_the_generic_layer_by_layer_numbers(data, batch_size, activation):
+    X, T = data
+    net = Network([6, 5, 4, 3], seed=1, activation=activation)
+    twin = Network([6, 5, 4, 3], seed=1, activation=activation)
+    net.train(X, T, rate=0.3, epochs=2, batch_size=batch_size, engine="fast", track_loss=False)
+    fast = twin.vectorized()  # the same updates through backward() and update(), one batch at a time
+    for _ in range(2):
+        for start in range(0, 40, batch_size):
+            fast.forward(X[start : start + batch_size])
+            fast.backward(T[start : start + batch_size])
+            fast.update(0.3)
+    np.testing.assert_allclose(net.get_flat_params(), twin.get_flat_params(), rtol=1e-13, atol=1e-15)
+
+
+def test_after_training_the_gradients_are_the_last_batchs(data):
+    X, T = data
+    net = Network([6, 5, 3], seed=1)
+    net.train(X, T, rate=0.3, batch_size=8, engine="fast")  # the loss pass runs after the last batch
+    last = net.vectorized().gradients()
+    before = Network([6, 5, 3], seed=1)
+    before.train(X[:32], T[:32], rate=0.3, batch_size=8, engine="fast")
+    expected = before.vectorized().gradients(X[32:], T[32:])
+    for (dW, db), (dW_expected, db_expected) in zip(last, expected, strict=True):
+        np.testing.assert_array_equal(dW, dW_expected)
+        np.testing.assert_array_equal(db, db_expected)
+
+
+def test_training_updates_the_weights_in_place_in_kept_arrays(data):
+    X, T = data
+    fast = Network([6, 5, 3], seed=1).vectorized()
+    fast.train(X, T, rate=0.3, batch_size=8, track_loss=False)
+    W, kept = fast.layers[0].W, fast.layers[0].buffers(8)
+    fast.train(X, T, rate=0.3, batch_size=8, track_loss=False)
+    assert fast.layers[0].W is W  # updated in place
+    assert all(a is b for a, b in zip(fast.layers[0].buffers(8), kept, strict=True))  # no new arrays per batch
