@@ -12,20 +12,28 @@ with k = order/2 and the one-sided weights a of :data:`ONE_SIDED` (order k in h:
 (e(h) − e(0))/h; (4·e(h) − e(2h) − 3·e(0))/2h; (18·e(h) − 9·e(2h) + 2·e(3h) − 11·e(0))/6h).
 On a smooth e_r they agree to the truncation error (h³·e⁗/4 for k = 3) and round-off; across
 a kink (ReLU at 0, a hinge at y·t = 1, |y − t| at y = t) they differ by the jump in slope.
-A sample is **rough** when
+Not everywhere: a kink between the stencil's points can leave R_r = L_r (at 6h/11 and 12h/7
+for order 6, 2h/3 for order 4), but then the central quotient C_r is off their mean (a
+smooth e_r puts it there to O(h⁴)).  A sample is **rough** when
 
-    |R_r − L_r| > :data:`SMOOTH_TOLERANCE`·max(|R_r|, |L_r|) + :data:`ROUNDOFF_FACTOR`·u·max_s |e_r(s)| / h
-                  + :data:`JUMP_FLOOR` / scale
+    max(|R_r − L_r|, |C_r − (L_r + R_r)/2|) > :data:`SMOOTH_TOLERANCE`·min(max(|R_r|, |L_r|), |Σ_s C_s| / n)
+                  + :data:`ROUNDOFF_FACTOR`·u·max_s |e_r(s)| / h + :data:`JUMP_FLOOR` / scale
 
 (scale: 1/n for a mean, 1 for a sum; a jump that moves E by less than 1e-13 is no kink that
-matters).  A row with a rough sample is retried with smaller steps; only if a sample is
+matters).  A sample that passes has C_r within 1.5 times the bound of a one-sided
+derivative; the bound is relative to the row's mean |Σ_s C_s| / n where that is smaller
+than the sample's own slope, so that samples whose parts cancel (±1 in a total of 0.03)
+cannot hide jumps that are small for each of them but not for the row.
+
+A row with a rough sample is retried with smaller steps; only if a sample is
 still rough at the smallest step is the row a **kink** row.  There the derivative does not
 exist (or the step cannot resolve it), and the row is graded by a bracket instead of a
 number:
 
 * the samples that stay smooth give the numeric value of their part, n_rest;
 * each rough sample r gives its one-sided pair [min(L_r, R_r), max(L_r, R_r)] (widened by
-  what the quotients may be off: the bound of the test above), and its own
+  what the quotients may be off: the bound of the test above, relative to the sample's own
+  slope), and its own
   analytic ∂e_r/∂w, g_r (one backward pass of that sample alone) is compared with the pair;
 * the row's reference is n_rest + scale·Σ_r clip(g_r, min, max) (+ the exact L2 part): a
   correct analytic gradient, whichever one-sided derivative (or anything between) its
@@ -123,7 +131,7 @@ class Quotients:
     left: Array
     right: Array
     rough: NDArray[np.bool_]
-    #: what the one-sided quotients may be off by (the bound of the smoothness test)
+    #: what the one-sided quotients may be off by (the smoothness bound, relative to the sample's own slope)
     pad: Array
     #: the round-off of each sample's central quotient, u·max_s |e_r(s)|·Σ_s |c_s| / h
     noise: Array
@@ -145,14 +153,19 @@ def quotients(
     weights = ONE_SIDED[2 * max(multiple for multiple, _ in stencil)]
     right = sum(a * differences[m] for m, a in enumerate(weights, start=1)) / h
     left = -sum(a * differences[-m] for m, a in enumerate(weights, start=1)) / h
-    jump = np.abs(right - left)
-    bound = (
-        SMOOTH_TOLERANCE * np.maximum(np.abs(right), np.abs(left))
-        + ROUNDOFF_FACTOR * _UNIT_ROUNDOFF * magnitude / h
-        + JUMP_FLOOR / scale
-    )
+    # a kink between the stencil's points can leave R = L (at 6h/11 for order 6) but not also
+    # the central quotient on their mean: the central one is off by at most 1.5 times the larger
+    jump = np.maximum(np.abs(right - left), np.abs(central - 0.5 * (left + right)))
+    slope = np.maximum(np.abs(right), np.abs(left))
+    floor = ROUNDOFF_FACTOR * _UNIT_ROUNDOFF * magnitude / h + JUMP_FLOOR / scale
+    # a jump under the tolerance still moves the sample's central quotient (by half of it at the
+    # centre): measured against the row's mean |Σ_r c_r| / n too, it stays a small part of a row
+    # whose samples cancel
+    mean = np.abs(central.sum(axis=-1, keepdims=True)) / central.shape[-1]
+    rough = jump > SMOOTH_TOLERANCE * np.minimum(slope, mean) + floor
+    pad = SMOOTH_TOLERANCE * slope + floor
     noise = _UNIT_ROUNDOFF * magnitude * sum(abs(coefficient) for _, coefficient in stencil) / h
-    return Quotients(np.asarray(central), np.asarray(left), np.asarray(right), jump > bound, bound, noise)
+    return Quotients(np.asarray(central), np.asarray(left), np.asarray(right), rough, pad, noise)
 
 
 @dataclass
