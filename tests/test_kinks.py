@@ -219,6 +219,29 @@ def test_the_false_alarms_found_by_random_runs_pass(case):
     assert report.passed and report.near_kinks.any(), report.to_text()
 
 
+#: A false alarm a random run found after the fixes above: still open (issue 18), kept so it is not lost.
+STILL_OPEN = {
+    "activation": "leaky",
+    "loss": "absolute",
+    "sizes": [1, 4, 1],
+    "n_samples": 4,
+    "placements": [("unit", 1e-15), ("loss", 1e-15), ("unit", 0.0)],
+    "mode": "directional",
+    "order": 6,
+    "reduction": "mean",
+    "l2": 0.0,
+    "seed": 366,
+}
+
+
+@pytest.mark.xfail(strict=True, reason="open: layer 1 direction 2 graded wrong (2.1e-4) on a correct net")
+def test_the_false_alarm_still_open():
+    net, X, T = build(STILL_OPEN)
+    assert kinks_met(STILL_OPEN, net, X, T).max() <= 1  # one kink per sample: in scope
+    report = check(STILL_OPEN, net, X, T)
+    assert report.passed, report.to_text()
+
+
 def _piecewise_linear_differences(kink: float, slopes: tuple[float, float], h: float, order: int) -> dict:
     """e(s·h) − e(0) of e(x) = slope_left·x + (slope_right − slope_left)·max(0, x − kink), per stencil multiple."""
 
