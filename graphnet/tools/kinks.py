@@ -23,7 +23,9 @@ smooth e_r puts it there to O(h⁴)).  A sample is **rough** when
 matters).  A sample that passes has C_r within 1.5 times the bound of a one-sided
 derivative; the bound is relative to the row's mean |Σ_s C_s| / n where that is smaller
 than the sample's own slope, so that samples whose parts cancel (±1 in a total of 0.03)
-cannot hide jumps that are small for each of them but not for the row.
+cannot hide jumps that are small for each of them but not for the row.  Where some samples
+are rough, the row total is taken as the smallest the rough samples' one-sided pairs allow
+(a rough sample's part may cancel the rest), and the test is repeated until no sample changes.
 
 A row with a rough sample is retried with smaller steps; only if a sample is
 still rough at the smallest step is the row a **kink** row.  There the derivative does not
@@ -161,11 +163,35 @@ def quotients(
     # a jump under the tolerance still moves the sample's central quotient (by half of it at the
     # centre): measured against the row's mean |Σ_r c_r| / n too, it stays a small part of a row
     # whose samples cancel
-    mean = np.abs(central.sum(axis=-1, keepdims=True)) / central.shape[-1]
-    rough = jump > SMOOTH_TOLERANCE * np.minimum(slope, mean) + floor
+    rough = _rough(central, left, right, jump, slope, floor)
     pad = SMOOTH_TOLERANCE * slope + floor
     noise = _UNIT_ROUNDOFF * magnitude * sum(abs(coefficient) for _, coefficient in stencil) / h
     return Quotients(np.asarray(central), np.asarray(left), np.asarray(right), rough, pad, noise)
+
+
+def _rough(central: Array, left: Array, right: Array, jump: Array, slope: Array, floor: Array) -> NDArray[np.bool_]:
+    """Which samples are rough: a jump above the tolerance, relative to the smallest row total they allow.
+
+    The row total is Σ_s C_s for smooth samples; a rough sample's part may be anything
+    between its one-sided quotients, so the total may be as small as the interval
+    [Σ low, Σ high] allows (0 when it holds 0).  Each new rough sample widens the interval,
+    so this repeats until no sample changes (at most once per sample).
+    """
+    n = central.shape[-1]
+    rough = jump > SMOOTH_TOLERANCE * np.minimum(slope, np.abs(central.sum(axis=-1, keepdims=True)) / n) + floor
+    low_side, high_side = np.minimum(left, right), np.maximum(left, right)
+    for _ in range(n):
+        if not rough.any():
+            break
+        low = np.where(rough, low_side, central).sum(axis=-1, keepdims=True)
+        high = np.where(rough, high_side, central).sum(axis=-1, keepdims=True)
+        smallest = np.where((low <= 0) & (high >= 0), 0.0, np.minimum(np.abs(low), np.abs(high))) / n
+        again = rough | (jump > SMOOTH_TOLERANCE * np.minimum(slope, smallest) + floor)
+        if (again == rough).all():
+            break
+        rough = again
+    result: NDArray[np.bool_] = np.asarray(rough)
+    return result
 
 
 @dataclass
