@@ -31,6 +31,7 @@ from graphnet.common.schedule import check_schedule, reduction_scale
 from graphnet.common.training import BadInputs, History
 from graphnet.fast.conv import ConvLayer, PoolLayer
 from graphnet.fast.dense import Array, DenseLayer
+from graphnet.fast.sync import restore_layers, snapshot_layers
 from graphnet.math.activations import Softmax
 from graphnet.math.errors import IncompatibleError, ShapeError
 from graphnet.math.optimizers import SGD, Optimizer, ParameterState
@@ -355,24 +356,10 @@ class FastConvNetwork:
 
     def snapshot(self) -> list[Array]:
         """Copies of every parameter array, then of the optimizer's state arrays."""
-        snapshot: list[Array] = []
-        for layer in self.learned:
-            snapshot += [layer.W.copy(), np.asarray(layer.b).copy()]
-        for layer in self.learned:
-            for state in (layer.weight_state, layer.bias_state):
-                if state is not None:
-                    snapshot.extend(value.copy() for value in state.values())
-        return snapshot
+        return snapshot_layers(self.learned)
 
     def restore(self, snapshot: Sequence[Array]) -> None:
-        arrays = iter(snapshot)
-        for layer in self.learned:
-            layer.W, layer.b = next(arrays).copy(), next(arrays).copy()
-        for layer in self.learned:
-            for state in (layer.weight_state, layer.bias_state):
-                if state is not None:
-                    for field in state.fields:
-                        setattr(state, field, next(arrays).copy())
+        restore_layers(self.learned, snapshot)
 
     def sync_to_graph(self) -> None:
         """Write the parameters and the optimizer's state into the graph."""

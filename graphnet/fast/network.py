@@ -56,7 +56,7 @@ from graphnet.common.schedule import check_schedule, reduction_scale
 from graphnet.common.training import BadInputs, History
 from graphnet.fast.dense import Array, DenseLayer, first_bad_row, output_delta, sgd_backward, train_forward
 from graphnet.fast.evaluation import ChunkedEvaluation, check_rows
-from graphnet.fast.sync import MirrorSync
+from graphnet.fast.sync import MirrorSync, restore_layers, snapshot_layers
 from graphnet.fast.threads import blas_threads_for
 from graphnet.math.dropout import Masks, MasksLike
 from graphnet.math.errors import NumericalOverflowError, ShapeError
@@ -425,24 +425,10 @@ class FastNetwork(MirrorSync, ChunkedEvaluation):
 
     def snapshot(self) -> list[Array]:
         """Copies of every W and b, then of the optimizer's state arrays (if it keeps state)."""
-        snapshot = [array.copy() for layer in self.layers for array in (layer.W, layer.b) if array is not None]
-        for layer in self.layers:
-            for state in (layer.weight_state, layer.bias_state):
-                if state is not None:
-                    snapshot.extend(value.copy() for value in state.values())
-        return snapshot
+        return snapshot_layers(self.layers)
 
     def restore(self, snapshot: list[Array]) -> None:
-        arrays = iter(snapshot)
-        for layer in self.layers:
-            layer.W = next(arrays).copy()
-            if layer.b is not None:
-                layer.b = next(arrays).copy()
-        for layer in self.layers:
-            for state in (layer.weight_state, layer.bias_state):
-                if state is not None:
-                    for field in state.fields:
-                        setattr(state, field, next(arrays).copy())
+        restore_layers(self.layers, snapshot)
 
     def sync_to_graph(self) -> None:
         """Write the weights and the optimizer's state to the graph's connections (for a checkpoint)."""

@@ -11,6 +11,7 @@ class of :class:`~graphnet.fast.network.FastNetwork`.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -22,6 +23,34 @@ from graphnet.common.mirror import ParameterGraph
 from graphnet.fast.dense import Array, DenseLayer
 from graphnet.math.optimizers import Optimizer, ParameterState
 from graphnet.math.validation import check_computed_finite
+
+
+def snapshot_layers(layers: Iterable[Any]) -> list[Array]:
+    """Copies of every layer's W and b (a layer without b: W only), then of its optimizer state arrays.
+
+    Both mirrors' ``snapshot`` (dense layers, and a conv net's learned layers) are this.
+    """
+    layers = list(layers)
+    snapshot = [array.copy() for layer in layers for array in (layer.W, layer.b) if array is not None]
+    for layer in layers:
+        for state in (layer.weight_state, layer.bias_state):
+            if state is not None:
+                snapshot.extend(value.copy() for value in state.values())
+    return snapshot
+
+
+def restore_layers(layers: Iterable[Any], snapshot: Sequence[Array]) -> None:
+    """Put back what :func:`snapshot_layers` copied, in the same order."""
+    layers, arrays = list(layers), iter(snapshot)
+    for layer in layers:
+        layer.W = next(arrays).copy()
+        if layer.b is not None:
+            layer.b = next(arrays).copy()
+    for layer in layers:
+        for state in (layer.weight_state, layer.bias_state):
+            if state is not None:
+                for field in state.fields:
+                    setattr(state, field, next(arrays).copy())
 
 
 class MirrorSync:
