@@ -386,7 +386,12 @@ class FastNetwork(MirrorSync, ChunkedEvaluation):
         forward: bool = True,
         masks: list[Array | None] | None = None,
     ) -> float:
-        """E over one batch in one forward pass (``forward=False``: of the last one); the layers keep its values."""
+        """E over one batch in one forward pass (``forward=False``: of the last one); the layers keep its values.
+
+        For the gradient checker, which perturbs W and b in place: it runs on the arrays as they
+        are, unchecked and without copying the graph's weights in first.  After a change to the
+        graph (``set_params``, graph training), use :meth:`loss`.
+        """
         if forward:
             self._forward(inputs, masks=masks)
         output = self.layers[-1]

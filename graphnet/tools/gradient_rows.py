@@ -7,11 +7,22 @@ objects on demand; the verdict rule is :func:`~graphnet.tools.gradcheck.gradient
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
+
+import numpy as np
+from numpy.typing import NDArray
 
 Verdict = Literal["ok", "kink", "suspicious", "wrong", "mismatch"]
 
-__all__ = ["GradientRow", "LayerSummary", "Verdict"]
+__all__ = ["GradientRow", "LayerSummary", "Verdict", "no_samples"]
+
+
+def no_samples(n_rows: int) -> NDArray[Any]:
+    """An object column of ``n_rows`` empty tuples (the ``kink_samples`` of rows away from kinks)."""
+    column = np.empty(n_rows, dtype=object)
+    for row in range(n_rows):
+        column[row] = ()
+    return column
 
 
 @dataclass(frozen=True)
@@ -52,6 +63,9 @@ class GradientRow:
     kink_at : str
         A kink row's sample and what is near the kink there: a unit's net input, or the
         loss at its input y ("" otherwise).
+    kink_samples : tuple of int
+        A kink row's samples that sit on the kink: each is graded by its one-sided bracket,
+        the others by their numeric part (() otherwise).
     verdict : str
         "ok", "kink", "suspicious", "wrong" or "mismatch" (see :func:`~graphnet.tools.gradcheck.gradient_check`).
     """
@@ -75,6 +89,7 @@ class GradientRow:
     low: float = float("nan")
     high: float = float("nan")
     kink_at: str = ""
+    kink_samples: tuple[int, ...] = ()
 
     @property
     def failed(self) -> bool:

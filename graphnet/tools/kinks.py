@@ -27,6 +27,13 @@ cannot hide jumps that are small for each of them but not for the row.  Where so
 are rough, the row total is taken as the smallest the rough samples' one-sided pairs allow
 (a rough sample's part may cancel the rest), and the test is repeated until no sample changes.
 
+Each quotient's round-off, which the verdict allows beside the truncation, is
+u·R_r·Σ_s |c_s| / h, where R_r is what e_r's round-off is relative to
+(:func:`~graphnet.tools.perturbations.roundoff_scales`: the net inputs and outputs, computed
+again for every point, weighted by their δ): a sample at the loss's minimum has a tiny e_r
+but outputs of size 1, and at the smallest steps their rounding is most of its quotient.
+The one-sided pairs are widened by the same.
+
 A row with a rough sample is retried with smaller steps; only if a sample is
 still rough at the smallest step is the row a **kink** row.  There the derivative does not
 exist (or the step cannot resolve it), and the row is graded by a bracket instead of a
@@ -65,6 +72,7 @@ from numpy.typing import NDArray
 
 from graphnet.fast.network import FastNetwork
 from graphnet.math.dropout import Masks
+from graphnet.tools.gradient_rows import no_samples
 
 Array = NDArray[np.floating]
 
@@ -145,11 +153,14 @@ def quotients(
     h: Array,
     magnitude: Array,
     scale: float,
+    roundoff: Array | None = None,
 ) -> Quotients:
     """Central, left and right quotients per sample, and which samples are rough.
 
     ``differences[s]`` holds e_r(s·h) − e_r(0) for each stencil multiple s, shape (p, n);
-    ``h`` the step of each row, shape (p, 1); ``magnitude`` max over the points of |e_r|.
+    ``h`` the step of each row, shape (p, 1); ``magnitude`` max over the points of |e_r|;
+    ``roundoff`` what each e_r's round-off is relative to (shape (n,); default: ``magnitude``),
+    see :func:`graphnet.tools.perturbations.roundoff_scales`.
     """
     central = sum(coefficient * differences[multiple] for multiple, coefficient in stencil) / h
     weights = ONE_SIDED[2 * max(multiple for multiple, _ in stencil)]
@@ -164,8 +175,10 @@ def quotients(
     # centre): measured against the row's mean |Σ_r c_r| / n too, it stays a small part of a row
     # whose samples cancel
     rough = _rough(central, left, right, jump, slope, floor)
-    pad = SMOOTH_TOLERANCE * slope + floor
-    noise = _UNIT_ROUNDOFF * magnitude * sum(abs(coefficient) for _, coefficient in stencil) / h
+    size = magnitude if roundoff is None else np.maximum(magnitude, roundoff)
+    # a one-sided quotient sums k + 1 values, each off by u·size
+    pad = SMOOTH_TOLERANCE * slope + floor + _UNIT_ROUNDOFF * size * (1.0 + sum(map(abs, weights))) / h
+    noise = _UNIT_ROUNDOFF * size * sum(abs(coefficient) for _, coefficient in stencil) / h
     return Quotients(np.asarray(central), np.asarray(left), np.asarray(right), rough, pad, noise)
 
 
@@ -347,13 +360,15 @@ def resolve(
     """Grade kink rows by their brackets: each engine's reference value, the bracket, what is near the kink.
 
     Fills the columns ``numeric`` (the mirror's reference), ``graph_numeric`` (the graph's),
-    ``low``, ``high`` and ``kink_at``.  Runs after every perturbed pass (it overwrites the
-    mirror's caches): one backward pass per rough sample, one forward pass per kink row.
+    ``low``, ``high``, ``kink_at`` and ``kink_samples`` (the rough samples, bracketed).  Runs
+    after every perturbed pass (it overwrites the mirror's caches): one backward pass per
+    rough sample, one forward pass per kink row.
     """
     n_rows = columns["layer"].size
     columns["low"] = np.full(n_rows, math.nan)
     columns["high"] = np.full(n_rows, math.nan)
     columns["kink_at"] = np.full(n_rows, "", dtype=object)
+    columns["kink_samples"] = no_samples(n_rows)
     if not rough_rows:
         return
     samples = sorted({int(r) for rough in rough_rows for r in rough.samples})
@@ -371,6 +386,7 @@ def resolve(
         columns[column][rows] = reference
     columns["low"][rows], columns["high"][rows] = low, high
     for rough in rough_rows:
+        columns["kink_samples"][rough.row] = tuple(int(r) for r in rough.samples)
         sample = rough.worst_sample
         layer, target, _ = analytic_of[rough.row]
         prefer = None if rough.direction is not None else (layer + 1, target)

@@ -114,6 +114,7 @@ class Perturbations:
         self.base_loss = fast.batch_loss(inputs, targets, reduction, masks=factors)  # E, one unperturbed forward pass
         output = self.layers[-1]
         self.base_losses = fast.loss_function.value_array(output.Y, targets, output.Z)  # e_r, (n,)
+        self.roundoff_scales = roundoff_scales(self.layers, self.base_losses)
         self.evaluations = 0
 
     # ------------------------------------------------------------------ full and sample
@@ -258,7 +259,7 @@ class Perturbations:
             differences[multiple] = per_sample - self.base_losses
             np.maximum(magnitude, np.abs(per_sample), out=magnitude)
             self.evaluations += p
-        found = quotients(differences, self.stencil, h[:, None], magnitude, self.scale)
+        found = quotients(differences, self.stencil, h[:, None], magnitude, self.scale, self.roundoff_scales[index])
         numeric: Array = found.central.sum(axis=1) * self.scale
         l2_part = np.zeros(p)
         weight_l2, bias_l2 = self.l2_coefficients
@@ -420,7 +421,7 @@ class Perturbations:
                 tracker.add(layer.Z)
         dense.W, dense.b = W0, b0
         straddles = any(bool(tracker.straddles(1)[0]) for tracker in trackers)
-        found = quotients(differences, self.stencil, np.array([[h]]), magnitude, self.scale)
+        found = quotients(differences, self.stencil, np.array([[h]]), magnitude, self.scale, self.roundoff_scales[0])
         realized = (realized_W / h, None if realized_b is None else realized_b / h)
         return estimate / h, realized, straddles, found
 
@@ -439,6 +440,26 @@ class Perturbations:
             self.scale,
             reach,
         )
+
+
+def roundoff_scales(layers: Sequence[DenseLayer], losses: Array) -> list[Array]:
+    """Per layer l: what the round-off of each e_r is relative to, when layers l and above are recomputed.
+
+    R_r(l) = |e_r| + Σ_{m ≥ l} Σ_u |δ_ru|·(Σ_i |w_ui|·|x_ri| + |b_u|) over the units u of layer m:
+    every net input is a sum whose round-off is u·Σ|terms|, and it reaches e_r scaled by
+    ∂e_r/∂net_u = δ_ru (the base pass's).  A sample near the loss's minimum has a tiny |e_r|
+    but outputs of size 1, so |e_r| alone would promise a precision that the outputs,
+    computed again for every perturbation, cannot keep.
+    """
+    scales: list[Array] = []
+    total = np.abs(losses).astype(np.float64)
+    for dense in reversed(layers):
+        terms = np.abs(dense.X) @ np.abs(dense.W).T
+        if dense.b is not None:
+            terms += np.abs(dense.b)
+        total = total + (np.abs(dense.delta) * terms).sum(axis=1)
+        scales.append(total)
+    return scales[::-1]
 
 
 _COLUMNS = (

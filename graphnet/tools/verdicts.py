@@ -23,7 +23,7 @@ from numpy.typing import NDArray
 
 from graphnet.common import display
 from graphnet.math.validation import check_count
-from graphnet.tools.gradient_rows import GradientRow, LayerSummary, Verdict
+from graphnet.tools.gradient_rows import GradientRow, LayerSummary, Verdict, no_samples
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -105,6 +105,8 @@ class GradientReport:
         A kink row's bracket (NaN for the other rows).
     kink_at : object array of str
         A kink row's sample and what is near the kink ("" for the other rows).
+    kink_samples : object array of tuple of int
+        A kink row's samples that sit on the kink, graded by their brackets (() for the other rows).
     verdict_codes : int array
         Index into :data:`VERDICTS`.
     relative_tolerance, wrong_tolerance, absolute_tolerance : float
@@ -165,6 +167,7 @@ class GradientReport:
         self.lows: Array = columns.get("low", np.full(n_rows, math.nan))
         self.highs: Array = columns.get("high", np.full(n_rows, math.nan))
         self.kink_at: NDArray[Any] = columns.get("kink_at", np.full(n_rows, "", dtype=object))
+        self.kink_samples: NDArray[Any] = columns.get("kink_samples", no_samples(n_rows))
         self._grade()
 
     # ------------------------------------------------------------------ verdicts
@@ -251,6 +254,7 @@ class GradientReport:
             low=float(self.lows[index]),
             high=float(self.highs[index]),
             kink_at=str(self.kink_at[index]),
+            kink_samples=tuple(self.kink_samples[index]),
         )
 
     @cached_property
