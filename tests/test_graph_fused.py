@@ -1,5 +1,7 @@
 """The fused hot loops compute exactly (bit for bit) what the readable per-node reference computes."""
 
+from unittest.mock import patch
+
 import numpy as np
 from conftest import HIDDEN_ACTIVATIONS, OUTPUT_PAIRS, valid_targets
 from hypothesis import given, settings
@@ -106,11 +108,16 @@ def bits(values):
     minus_zero=st.booleans(),
     zero_weights=st.booleans(),
     rate=st.sampled_from([0.1, 0.9]),
+    sparse_update=st.booleans(),
 )
 def test_inputs_of_zero_take_the_shortcut_and_still_give_the_reference_bit_for_bit(
-    case, zero_share, minus_zero, zero_weights, rate
+    case, zero_share, minus_zero, zero_weights, rate, sparse_update
 ):
-    """Outputs of exactly 0 (blank pixels, ReLUs that are off) skip their terms: the same bits, −0 included."""
+    """Outputs of exactly 0 (blank pixels, ReLUs that are off) skip their terms: the same bits, −0 included.
+
+    ``sparse_update`` False: the update of every weight, as into a layer too large for the
+    caches (:data:`~graphnet.graph.fused.SPARSE_UPDATE_CONNECTIONS`), beside the forward's picked sums.
+    """
     sizes, kwargs, seed, x, t = case
     rng = np.random.default_rng(seed)
     x = [0.0 if rng.uniform() < zero_share else value for value in x]
@@ -124,7 +131,8 @@ def test_inputs_of_zero_take_the_shortcut_and_still_give_the_reference_bit_for_b
                     connection.weight = -0.0 if number % 2 else 0.0
     reference, net = nets
     reference.stepper(x, t, rate=rate).run()  # the per-node methods, one at a time
-    fused.train_step(net, x, t, rate)
+    with patch.object(fused, "SPARSE_UPDATE_CONNECTIONS", fused.SPARSE_UPDATE_CONNECTIONS if sparse_update else 0):
+        fused.train_step(net, x, t, rate)
     (nodes, connections), (reference_nodes, reference_connections) = state(net), state(reference)
     assert bits(nodes) == bits(reference_nodes)
     assert bits([w for w, _ in connections]) == bits([w for w, _ in reference_connections])
@@ -150,3 +158,20 @@ def test_blank_inputs_with_l2_on_the_biases_still_give_the_reference(case, l2_bi
     net = Network(sizes, seed=seed, l2_bias=l2_bias, **kwargs)
     fused.train_step(net, x, t, 0.1)
     assert state(net) == state(reference)
+
+
+def test_a_weight_of_minus_zero_from_a_blank_input_turns_plus_zero_as_in_the_reference():
+    """w − rate·(δ·(+0)) with δ < 0 is −0 − (−0) = +0: the shortcut must flip it too (and leave it for δ > 0)."""
+    for target in (5.0, -5.0):  # δ = y − t < 0, then > 0
+        for sparse_update in (True, False):
+            nets = [Network([4, 2], seed=0, output_activation="identity", loss="mse") for _ in range(2)]
+            for net in nets:
+                for connection in net.connections:
+                    connection.weight = -0.0
+            x, t = [0.0, 0.0, 0.0, 1.0], [target, target]
+            reference, net = nets
+            reference.stepper(x, t, rate=0.1).run()
+            limit = fused.SPARSE_UPDATE_CONNECTIONS if sparse_update else 0
+            with patch.object(fused, "SPARSE_UPDATE_CONNECTIONS", limit):
+                fused.train_step(net, x, t, 0.1)
+            assert bits([c.weight for c in net.connections]) == bits([c.weight for c in reference.connections])

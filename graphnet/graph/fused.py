@@ -15,14 +15,14 @@ What is fused, per training sample:
 
 1. forward: ``net_j = sum([w_ji·o_i for each connection])`` with the layer below's
    outputs collected once (the bias node contributes 1), over the outputs that are not
-   exactly +0 when a quarter or more are and the layer's connections are few enough to
-   stay in the CPU's caches (:class:`Zeros`: the same sums, bit for bit);
+   exactly +0 when a quarter or more are (:class:`Zeros`: the same sums, bit for bit);
 2. output deltas: the nodes' own ``compute_output_delta`` (a few nodes);
 3. for each layer from the top: the deltas of the layer below,
    ``δ_i = f′(net_i)·Σ_k w_ki·δ_k``, computed *before* the weights into this layer
    change, then one pass over each node's upstream connections that stores
    ``gradient = δ_j·o_i (+ λ·w_ji)`` and updates ``w_ji ← w_ji − rate·gradient`` (from an
-   output of +0, without L2, only the gradient δ_j·(+0) is stored: w_ji stays the same).
+   output of +0, without L2 and into a layer whose connections stay in the CPU's caches,
+   only the gradient δ_j·(+0) is stored: w_ji stays the same, see :data:`SPARSE_UPDATE_CONNECTIONS`).
 
 The update of the weights into layer l cannot change the deltas of layer l−1 (computed
 first) nor the deltas below (they use other weights), so the result equals
@@ -103,8 +103,9 @@ def _forward(network: Network, x: Sequence[float], masks: RowMasks | None) -> li
             found.append(None)
             continue
         outputs = _outputs_with_bias(below)
-        zeros = Zeros.of(outputs) if len(outputs) * len(layer.nodes) <= SPARSE_CONNECTIONS else None
-        found.append(zeros)
+        zeros = Zeros.of(outputs)
+        sparse_update = zeros is not None and len(outputs) * len(layer.nodes) <= SPARSE_UPDATE_CONNECTIONS
+        found.append(zeros if sparse_update else None)
         if zeros is not None:  # the terms w_ji·(+0) add nothing: the sum of the others is the same number
             take, outputs = zeros.take_others, zeros.others
         activation = layer.activation
@@ -125,11 +126,14 @@ def _forward(network: Network, x: Sequence[float], masks: RowMasks | None) -> li
     return found
 
 
-#: Connections into a layer up to which the terms of outputs of +0 are skipped (:class:`Zeros`).  Beyond,
-#: the connections (Python objects, about 150 bytes each with their floats) no longer stay in the CPU's
-#: caches from one sample to the next, and one pass over them all in memory order is faster than picking
-#: (measured: 784·30 connections gain 1.3x, 784·300 lose 1.2x).
-SPARSE_CONNECTIONS = 100_000
+#: Connections into a layer up to which the update leaves the weights from outputs of +0 alone
+#: (:func:`_sparse_update`).  Beyond, the connections (Python objects, about 110 bytes each with
+#: their floats) do not stay in the CPU's caches, and the weights that do change get new floats
+#: wherever the allocator has room: sample after sample they scatter, and the forward sums, which
+#: read them, slow down.  Updating every weight keeps them in memory order (each new float takes the
+#: place of one just freed).  Measured over 7 repeated runs, per connection and sample: into 785·30
+#: connections the sparse update is 1.06x faster; into 785·100 it starts 1.1x faster and ends 1.2x slower.
+SPARSE_UPDATE_CONNECTIONS = 30_000
 
 
 class Zeros:
@@ -141,16 +145,16 @@ class Zeros:
     other terms alone, in their order; and the update of such a connection, w ← w − η·(δ·(+0)),
     leaves w as it is, except that η·(−0) turns a weight of −0 into +0, which is done.
     (A weight of inf or NaN would make the skipped term NaN: training never runs with one.)
-    ``take_others(connections)`` picks the connections from the other outputs, ``take_zeros``
-    those from the zero ones.
+    ``take_others(connections)`` picks the connections from the other outputs (for the sums);
+    ``outputs`` keeps them all, in order (for the update, one pass in memory order).
     """
 
-    __slots__ = ("others", "take_others", "take_zeros")
+    __slots__ = ("others", "outputs", "take_others")
 
-    def __init__(self, zero: list[int], other: list[int], outputs: list[float]) -> None:
-        self.take_zeros = itemgetter(*zero)
+    def __init__(self, other: list[int], outputs: list[float]) -> None:
         self.take_others = itemgetter(*other)
         self.others = [outputs[i] for i in other]
+        self.outputs = outputs
 
     @classmethod
     def of(cls, outputs: list[float]) -> Zeros | None:
@@ -160,8 +164,7 @@ class Zeros:
             return None
         if any(copysign(1.0, outputs[i]) < 0.0 for i in zero):  # −0 (rare): δ·(−0) has the other sign
             return None
-        skipped = set(zero)
-        return cls(zero, [i for i in range(len(outputs)) if i not in skipped], outputs)
+        return cls([i for i, output in enumerate(outputs) if output], outputs)
 
 
 def _dropout_forward(below: Layer, layer: Layer, mask: list[float] | None) -> None:
@@ -302,7 +305,7 @@ def train_step(
             _deltas_below(layer, below)  # uses the weights into ``layer`` before they change
         zeros = found[index - 1]
         if zeros is not None and not l2 and not l2_bias:
-            _sparse_update(layer, zeros, rate)
+            _sparse_update(layer, zeros.outputs, rate)
             continue
         outputs = [node.output for node in below.nodes]
         has_bias = below.bias is not None
@@ -328,34 +331,43 @@ def train_step(
     return True
 
 
-_PLUS_ZERO = 0.0
-_MINUS_ZERO = -0.0
-
-
-def _sparse_update(layer: Layer, zeros: Zeros, rate: float) -> None:
+def _sparse_update(layer: Layer, outputs: list[float], rate: float) -> None:
     """Store gradient = δ_j·o_i and w_ji ← w_ji − rate·gradient on every connection into ``layer`` (no L2).
 
-    From an output o_i = +0 the gradient is δ_j·(+0) and w_ji stays (see :class:`Zeros`).
+    ``outputs``: the o_i of the layer below, its bias node's 1 last, with no −0 among them
+    (:class:`Zeros`).  From an output o_i = +0 the gradient is δ_j·(+0), one float for the
+    node, and w_ji stays as it is: w − rate·(±0) = w, except that a step of −0 turns a
+    weight of −0 into +0, which is done (see :class:`Zeros`).  One pass in memory order, so
+    a new float is made only for the weights that change.
     """
-    take_others, take_zeros, outputs = zeros.take_others, zeros.take_zeros, zeros.others
     for node in layer.nodes:
         delta = node.delta
         upstream = node.upstream
-        for connection, output in zip(take_others(upstream), outputs, strict=True):
-            gradient = delta * output
-            connection.gradient = gradient
-            connection._weight -= rate * gradient
-        gradient = delta * 0.0
-        if gradient == 0.0:  # one shared float for ±0: storing it leaves the old one in place most times
-            gradient = _PLUS_ZERO if copysign(1.0, gradient) > 0.0 else _MINUS_ZERO
-        from_zeros = take_zeros(upstream)
-        for connection in from_zeros:
-            connection.gradient = gradient
-        step = rate * gradient
-        if copysign(1.0, step) < 0.0 or not isfinite(step):  # −0 turns a weight of −0 into +0; inf·0 is NaN
-            for connection in from_zeros:
-                if not connection._weight or not isfinite(step):
-                    connection._weight -= step
+        zero_gradient = delta * 0.0
+        zero_step = rate * zero_gradient
+        if not isfinite(zero_step):  # inf·0 is NaN: every weight from a zero output becomes NaN
+            for connection, output in zip(upstream, outputs, strict=True):
+                gradient = delta * output
+                connection.gradient = gradient
+                connection._weight -= rate * gradient
+        elif copysign(1.0, zero_step) > 0.0:  # w − (+0) = w for every w, −0 included
+            for connection, output in zip(upstream, outputs, strict=True):
+                if output:
+                    gradient = delta * output
+                    connection.gradient = gradient
+                    connection._weight -= rate * gradient
+                else:
+                    connection.gradient = zero_gradient
+        else:  # w − (−0) = w + (+0): a weight of −0 becomes +0
+            for connection, output in zip(upstream, outputs, strict=True):
+                if output:
+                    gradient = delta * output
+                    connection.gradient = gradient
+                    connection._weight -= rate * gradient
+                else:
+                    connection.gradient = zero_gradient
+                    if not connection._weight:
+                        connection._weight -= zero_step
 
 
 def train_batch(
