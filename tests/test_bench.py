@@ -25,11 +25,12 @@ from graphnet.tools.bench import (
 )
 
 
-def test_interleave_runs_every_case_each_repetition_in_turn():
+def test_interleave_runs_every_case_each_repetition_in_turn_the_order_reversed_every_other_time():
     calls = []
-    times = interleave({"a": lambda: calls.append("a"), "b": lambda: calls.append("b")}, 3)
-    assert calls == ["a", "b"] + ["a", "b"] * 3
-    assert [len(v) for v in times.values()] == [3, 3]
+    cases = {name: (lambda name=name: calls.append(name)) for name in "abc"}
+    times = interleave(cases, 4)
+    assert calls == list("abc") + list("abc") + list("cba") + list("abc") + list("cba")  # warm-up first
+    assert [len(v) for v in times.values()] == [4, 4, 4]
 
 
 def test_measurement_units():
