@@ -207,6 +207,10 @@ def test_no_false_alarm_on_and_near_kinks(case):
     for row in report.kink_rows:
         assert row.verdict == "kink" and row.low <= row.numeric <= row.high
         assert row.kink_at.startswith("sample ")
+        # the samples on the kink, the one named first among them
+        assert row.kink_samples and all(0 <= r < len(X) for r in row.kink_samples)
+        assert int(row.kink_at.split()[1].rstrip(",:")) in row.kink_samples
+    assert all(row.kink_samples == () for row in report.rows if not row.kink)
     event(f"kink rows: {bool(report.kinks.any())}, retried rows: {bool(report.near_kinks.any())}")
 
 

@@ -245,8 +245,11 @@ def gradient_check(
     The smooth samples give their part numerically; each rough sample's own analytic part
     (one backward pass of that sample) must lie between its two one-sided derivatives.  A
     kink row within its bracket says "kink" (it passes, and is reported apart: ``kink_rows``,
-    with the sample and the net input or loss input near the kink, ``row.kink_at``); one
-    outside it is "wrong".  The summary's errors are over the rows that count.
+    with the sample and the net input or loss input near the kink, ``row.kink_at``, and the
+    samples graded by their brackets, ``row.kink_samples``); one outside it is "wrong".  The
+    summary's errors are over the rows that count.  The round-off allowed beside the
+    truncation is that of the net inputs and outputs computed again for every point, not
+    only of the loss (see :mod:`graphnet.tools.kinks`).
 
     **The verdict** of a row, with a = the graph's and then the fast path's gradient and
     n = the numeric one, taking the worse of the two:
