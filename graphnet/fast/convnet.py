@@ -18,7 +18,6 @@ dtype: float64 by default, or float32 end to end.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -31,7 +30,7 @@ from graphnet.common.schedule import check_schedule, reduction_scale
 from graphnet.common.training import BadInputs, History
 from graphnet.fast.conv import ConvLayer, PoolLayer
 from graphnet.fast.dense import Array, DenseLayer
-from graphnet.fast.sync import restore_layers, snapshot_layers
+from graphnet.fast.sync import EpochSnapshots
 from graphnet.math.activations import Softmax
 from graphnet.math.errors import IncompatibleError, ShapeError
 from graphnet.math.optimizers import SGD, Optimizer, ParameterState
@@ -42,7 +41,7 @@ ArrayLayer = ConvLayer | PoolLayer | DenseLayer
 __all__ = ["FastConvNetwork"]
 
 
-class FastConvNetwork:
+class FastConvNetwork(EpochSnapshots):
     """The conv network on numpy arrays; always the mirror of a graph ConvNetwork.
 
     Attributes
@@ -354,21 +353,10 @@ class FastConvNetwork:
             for layer in self.learned
         )
 
-    def snapshot(self) -> list[Array]:
-        """Copies of every parameter array, then of the optimizer's state arrays."""
-        return snapshot_layers(self.learned)
-
-    def restore(self, snapshot: Sequence[Array]) -> None:
-        restore_layers(self.learned, snapshot)
-
-    def sync_to_graph(self) -> None:
-        """Write the parameters and the optimizer's state into the graph."""
-        self._write_back()
-
-    def sync_from_graph(self) -> None:
-        """Read the parameters and the optimizer's state from the graph."""
-        self._pull()
-        self._pull_state(self.network.optimizer)
+    @property
+    def parameter_layers(self) -> list[ConvLayer | DenseLayer]:
+        """The layers whose W and b :meth:`snapshot` keeps: the learned ones (pooling has none)."""
+        return self.learned
 
     def __repr__(self) -> str:
         return f"FastConvNetwork({len(self.layers)} layers, {self.dtype})"

@@ -56,7 +56,7 @@ from graphnet.common.schedule import check_schedule, reduction_scale
 from graphnet.common.training import BadInputs, History
 from graphnet.fast.dense import Array, DenseLayer, first_bad_row, output_delta, sgd_backward, train_forward
 from graphnet.fast.evaluation import ChunkedEvaluation, check_rows
-from graphnet.fast.sync import MirrorSync, restore_layers, snapshot_layers
+from graphnet.fast.sync import EpochSnapshots, MirrorSync
 from graphnet.fast.threads import blas_threads_for
 from graphnet.math.dropout import Masks, MasksLike
 from graphnet.math.errors import NumericalOverflowError, ShapeError
@@ -74,7 +74,7 @@ from graphnet.math.validation import (
 )
 
 
-class FastNetwork(MirrorSync, ChunkedEvaluation):
+class FastNetwork(MirrorSync, EpochSnapshots, ChunkedEvaluation):
     """Dense numpy layers mirroring a graph network; batches X of shape (n_samples, n_inputs).
 
     Parameters
@@ -428,21 +428,10 @@ class FastNetwork(MirrorSync, ChunkedEvaluation):
         with _quiet():
             return self.evaluated_losses(inputs, targets)
 
-    def snapshot(self) -> list[Array]:
-        """Copies of every W and b, then of the optimizer's state arrays (if it keeps state)."""
-        return snapshot_layers(self.layers)
-
-    def restore(self, snapshot: list[Array]) -> None:
-        restore_layers(self.layers, snapshot)
-
-    def sync_to_graph(self) -> None:
-        """Write the weights and the optimizer's state to the graph's connections (for a checkpoint)."""
-        self._write_back()
-
-    def sync_from_graph(self) -> None:
-        """Read the weights and the optimizer's state from the graph's connections (after a resume changed them)."""
-        self._pull()
-        self._pull_state(self.network.optimizer)
+    @property
+    def parameter_layers(self) -> list[DenseLayer]:
+        """The layers whose W and b :meth:`snapshot` keeps: all of them."""
+        return self.layers
 
     def _check_gradients(self) -> None:
         for index, layer in enumerate(self.layers, start=1):

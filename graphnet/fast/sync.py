@@ -6,13 +6,14 @@ them through the graph since the last copy (the change count of
 :mod:`graphnet.common.sync`); a call that changes them leaves its newer values owed to the
 graph (:meth:`MirrorSync._changed_here`), which collects them before anybody reads a
 connection.  The optimizer's state follows the same rule.  :class:`MirrorSync` is the base
-class of :class:`~graphnet.fast.network.FastNetwork`.
+class of :class:`~graphnet.fast.network.FastNetwork`; :class:`EpochSnapshots` gives both
+mirrors (dense and convolutional) what the training loop keeps and puts back.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -51,6 +52,47 @@ def restore_layers(layers: Iterable[Any], snapshot: Sequence[Array]) -> None:
             if state is not None:
                 for field in state.fields:
                     setattr(state, field, next(arrays).copy())
+
+
+class _Mirror(Protocol):
+    """What :class:`EpochSnapshots` needs of a mirror."""
+
+    @property
+    def network(self) -> Any: ...
+
+    @property
+    def parameter_layers(self) -> Sequence[Any]: ...
+
+    def _pull(self) -> None: ...
+
+    def _pull_state(self, optimizer: Optimizer) -> None: ...
+
+    def _write_back(self) -> None: ...
+
+
+class EpochSnapshots:
+    """What the training loop keeps and puts back of a mirror: both mirrors' ``snapshot``, ``restore``, syncs.
+
+    A mirror names its layers with parameters in ``parameter_layers`` (a dense net's every
+    layer, a conv net's learned ones).
+    """
+
+    def snapshot(self: _Mirror) -> list[Array]:
+        """Copies of every W and b, then of the optimizer's state arrays (if it keeps state)."""
+        return snapshot_layers(self.parameter_layers)
+
+    def restore(self: _Mirror, snapshot: Sequence[Array]) -> None:
+        """Put back what :meth:`snapshot` copied."""
+        restore_layers(self.parameter_layers, snapshot)
+
+    def sync_to_graph(self: _Mirror) -> None:
+        """Write the parameters and the optimizer's state into the graph (for a checkpoint)."""
+        self._write_back()
+
+    def sync_from_graph(self: _Mirror) -> None:
+        """Read the parameters and the optimizer's state from the graph (after a resume changed them)."""
+        self._pull()
+        self._pull_state(self.network.optimizer)
 
 
 class MirrorSync:

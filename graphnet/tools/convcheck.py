@@ -44,6 +44,7 @@ from graphnet.graph.convnet import ConvNetwork
 from graphnet.math.errors import IncompatibleError
 from graphnet.math.validation import check_choice
 from graphnet.tools.gradcheck import kinks_of
+from graphnet.tools.gradient_rows import GradientRow, Verdict
 from graphnet.tools.perturbations import DEFAULT_EPSILON, STENCILS, Array
 from graphnet.tools.verdicts import (
     ABSOLUTE_TOLERANCE,
@@ -59,29 +60,10 @@ KINK_RETRIES = (10.0, 100.0, 1000.0)
 
 
 @dataclass(frozen=True)
-class ConvGradientRow:
-    """One checked parameter: its label, the three gradients, the errors and the verdict."""
-
-    label: str
-    layer: int
-    is_bias: bool
-    weight: float
-    numeric: float
-    graph: float
-    fast: float
-    relative_error: float
-    absolute_error: float
-    mirror_error: float
-    step: float
-    kink: bool
-    verdict: str
-
-
-@dataclass(frozen=True)
 class ConvGradientReport:
     """What :func:`conv_gradient_check` found: one row per parameter."""
 
-    rows: tuple[ConvGradientRow, ...]
+    rows: tuple[GradientRow, ...]
     order: int
     epsilon: float
     loss: float
@@ -102,7 +84,7 @@ class ConvGradientReport:
         """The largest relative error of a row."""
         return max((row.relative_error for row in self.rows), default=0.0)
 
-    def worst(self, n: int = 5) -> list[ConvGradientRow]:
+    def worst(self, n: int = 5) -> list[GradientRow]:
         """The ``n`` rows of the highest severity, then the largest relative error."""
         return sorted(self.rows, key=lambda row: (-SEVERITY[row.verdict], -row.relative_error))[:n]
 
@@ -222,6 +204,7 @@ def conv_gradient_check(
             for index in np.ndindex(array.shape):
                 h = step_epsilon / (1.0 if bias else scale)
                 value, kinked = numeric.derivative(array, index, h)
+                near_kink = kinked
                 for shrink in KINK_RETRIES if kinked else ():
                     value, kinked = numeric.derivative(array, index, h / shrink)
                     if not kinked:
@@ -239,6 +222,7 @@ def conv_gradient_check(
                         float(f_array[index]),
                         h,
                         kinked,
+                        near_kink,
                         largest,
                         relative_tolerance,
                         wrong_tolerance,
@@ -258,16 +242,18 @@ def _row(
     fast: float,
     step: float,
     kink: bool,
+    near_kink: bool,
     largest: float,
     relative_tolerance: float,
     wrong_tolerance: float,
     absolute_tolerance: float,
-) -> ConvGradientRow:
+) -> GradientRow:
     errors = [abs(a - numeric) for a in (graph, fast)]
     sizes = [max(abs(a), abs(numeric)) for a in (graph, fast)]
     absolute = max(errors)
     relative = max((e / s if s > 0 else 0.0) for e, s in zip(errors, sizes, strict=True))
     mirror = abs(graph - fast)
+    verdict: Verdict
     if mirror > MIRROR_RELATIVE_TOLERANCE * max(abs(graph), abs(fast)) + MIRROR_ABSOLUTE_TOLERANCE * max(largest, 1.0):
         verdict = "mismatch"
     elif all(e <= absolute_tolerance + relative_tolerance * s for e, s in zip(errors, sizes, strict=True)):
@@ -278,6 +264,21 @@ def _row(
         verdict = "suspicious"
     else:
         verdict = "wrong"
-    return ConvGradientRow(
-        label, layer, is_bias, weight, numeric, graph, fast, relative, absolute, mirror, step, kink, verdict
+    return GradientRow(
+        label=label,
+        layer=layer,
+        target=None,  # a shared kernel entry has no single (j, i): the label names it
+        source=None,
+        is_bias=is_bias,
+        weight=weight,
+        numeric=numeric,
+        graph=graph,
+        fast=fast,
+        relative_error=relative,
+        absolute_error=absolute,
+        mirror_error=mirror,
+        step=step,
+        kink=kink,
+        near_kink=near_kink,
+        verdict=verdict,
     )
