@@ -29,23 +29,21 @@ Zero padding has no nodes: the window entries outside the input have no connecti
 
 from __future__ import annotations
 
-from math import isfinite
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from graphnet.common.convspec import LayerPlan, window_positions
-from graphnet.common.sync import changed, owed, settle
 from graphnet.graph.layer import Layer
-from graphnet.graph.objects import Connection, ConstNode, Node
-from graphnet.math.errors import IncompatibleError, NumericalOverflowError
+from graphnet.graph.objects import Connection, ConstNode, GraphParameter, Node
+from graphnet.math.errors import IncompatibleError
 
 if TYPE_CHECKING:
     from graphnet.math.optimizers import Optimizer, ParameterState
 
 
-class SharedWeight:
+class SharedWeight(GraphParameter):
     """One shared parameter of a conv layer: a kernel entry K[m, c, u, v] or a map's bias b[m].
 
     Attributes
@@ -64,7 +62,7 @@ class SharedWeight:
         The optimizer's memory for this parameter.
     """
 
-    __slots__ = ("_state", "_weight", "connections", "gradient", "index", "layer_index")
+    __slots__ = ("connections", "gradient", "index", "layer_index")
 
     def __init__(self, layer_index: int, index: tuple[int, ...], weight: float) -> None:
         self.layer_index = layer_index
@@ -85,40 +83,8 @@ class SharedWeight:
         name = "b" if self.is_bias else "K"
         return f"{name}{self.layer_index}[{','.join(map(str, self.index))}]"
 
-    @property
-    def weight(self) -> float:
-        """The shared value (a fast mirror's newer values are written back first)."""
-        if owed:
-            settle()
-        return self._weight
-
-    @weight.setter
-    def weight(self, value: float) -> None:
-        if isinstance(value, bool) or not isinstance(value, int | float | np.floating | np.integer):
-            raise IncompatibleError(f"{self.label} must be a number; got {value!r}")
-        if not isfinite(value):
-            raise NumericalOverflowError(f"{self.label} must be finite; got {value!r}")
-        if owed:
-            settle()
-        self._weight = float(value)
-        changed()
-
-    @property
-    def state(self) -> ParameterState[float] | None:
-        """The optimizer's memory for this parameter (may be changed in place: counts as a change)."""
-        if owed:
-            settle()
-        state = self._state
-        if state is not None:
-            changed()
-        return state
-
-    @state.setter
-    def state(self, value: ParameterState[float] | None) -> None:
-        if owed:
-            settle()
-        self._state = value
-        changed()
+    def _parameter_name(self) -> str:
+        return f"the shared {'bias' if self.is_bias else 'kernel entry'} {self.label}"
 
     def collect_gradient(self, l2: float = 0.0) -> float:
         """∂E/∂K = Σ_connections δ_j·o_i + λ·K: the sum of the contributions left on its connections."""
@@ -183,10 +149,6 @@ class KernelConnection(Connection):
         """Refused: a shared weight is updated once, through its :class:`SharedWeight`."""
         raise IncompatibleError(f"{self.label} shares {self.parameter.label}: update the shared weight instead")
 
-    def __getstate__(self) -> tuple[None, dict[str, Any]]:
-        """For ``copy`` and ``pickle``: every slot, the shared parameter included."""
-        return None, _slot_values(self)
-
     def __repr__(self) -> str:
         return f"{self.label} = {self.parameter.label} = {self.weight:.4f}"
 
@@ -232,20 +194,9 @@ class PoolConnection(Connection):
     def weight(self, value: float) -> None:
         raise IncompatibleError(f"{self.label} is a pooling connection: its weight is fixed, not a parameter")
 
-    def __getstate__(self) -> tuple[None, dict[str, Any]]:
-        """For ``copy`` and ``pickle``: every slot (``Connection``'s own lists only its class's)."""
-        return None, _slot_values(self)
-
     def update(self, rate: float, optimizer: Optimizer | None = None) -> float:
         """Refused: pooling has no parameters."""
         raise IncompatibleError(f"{self.label} is a pooling connection: it has no parameter to update")
-
-
-def _slot_values(connection: Connection) -> dict[str, Any]:
-    """Every slot of ``connection`` along its classes, once a fast mirror has written back what it owes."""
-    settle()
-    names = [name for cls in type(connection).__mro__ for name in getattr(cls, "__slots__", ())]
-    return {name: getattr(connection, name) for name in dict.fromkeys(names)}
 
 
 def _node_at(plan: LayerPlan, c: int, row: int, column: int) -> int:

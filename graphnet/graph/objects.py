@@ -187,7 +187,64 @@ class ConstNode:
         return f"ConstNode {self.label} output=1"
 
 
-class Connection:
+class GraphParameter:
+    """A parameter the graph holds: its ``weight`` and the optimizer's ``state``, in step with fast mirrors.
+
+    A :class:`Connection` is one, and so is a conv layer's shared kernel entry
+    (:class:`~graphnet.graph.conv.SharedWeight`).  Reading either first collects what a fast
+    mirror owes the graph; writing one records a change, so the mirrors copy it in again
+    (see :mod:`graphnet.common.sync`).  A subclass
+    names itself for error messages (:meth:`_parameter_name`); the two slots are here.
+    """
+
+    __slots__ = ("_state", "_weight")
+
+    def _parameter_name(self) -> str:
+        """How an error message names this parameter ("the weight of (0-1) -> (1-0)")."""
+        raise NotImplementedError
+
+    @property
+    def weight(self) -> float:
+        """The value (a fast mirror's newer values are written back first)."""
+        if owed:
+            settle()
+        return self._weight
+
+    @weight.setter
+    def weight(self, value: float) -> None:
+        if type(value) is not float or value - value != 0.0:  # the fast test passes every finite float
+            value = check_parameter(value, name=self._parameter_name())
+        if owed:
+            settle()
+        self._weight = value
+        changed()
+
+    @property
+    def state(self) -> ParameterState[float] | None:
+        """The optimizer's memory for this parameter (may be changed in place: counts as a change)."""
+        if owed:
+            settle()
+        state = self._state
+        if state is not None:
+            changed()
+        return state
+
+    @state.setter
+    def state(self, value: ParameterState[float] | None) -> None:
+        if owed:
+            settle()
+        self._state = value
+        changed()
+
+    def __getstate__(self) -> tuple[None, dict[str, Any]]:
+        """For ``copy`` and ``pickle``: every slot of every class, once a fast mirror has written back what it owes."""
+        if owed:
+            settle()
+        names = [name for cls in type(self).__mro__ for name in getattr(cls, "__slots__", ())]
+        return None, {name: getattr(self, name) for name in dict.fromkeys(names)}
+
+
+class Connection(GraphParameter):
     """A weight w_ji from node i (upstream) to node j (downstream), and its gradient.
 
     Attributes
@@ -206,7 +263,7 @@ class Connection:
         AdaGrad's G, RMSprop's s, Adam's m and v); None until such an optimizer updates it.
     """
 
-    __slots__ = ("_state", "_weight", "downstream", "gradient", "upstream")
+    __slots__ = ("downstream", "gradient", "upstream")
 
     def __init__(self, upstream: Node | ConstNode, downstream: Node, weight: float) -> None:
         self.upstream = upstream
@@ -215,44 +272,8 @@ class Connection:
         self.gradient = 0.0
         self._state: ParameterState[float] | None = None
 
-    @property
-    def weight(self) -> float:
-        """w_ji (a fast mirror's newer values are written back first)."""
-        if owed:
-            settle()
-        return self._weight
-
-    @weight.setter
-    def weight(self, value: float) -> None:
-        if type(value) is not float or value - value != 0.0:  # the fast test passes every finite float
-            value = check_parameter(value, name=f"the {'bias' if self.is_bias else 'weight'} of {self.label}")
-        if owed:
-            settle()
-        self._weight = value
-        changed()
-
-    @property
-    def state(self) -> ParameterState[float] | None:
-        """The optimizer's memory for this weight (may be changed in place: counts as a change)."""
-        if owed:
-            settle()
-        state = self._state
-        if state is not None:
-            changed()
-        return state
-
-    @state.setter
-    def state(self, value: ParameterState[float] | None) -> None:
-        if owed:
-            settle()
-        self._state = value
-        changed()
-
-    def __getstate__(self) -> tuple[None, dict[str, Any]]:
-        """For ``copy`` and ``pickle``: the slots, once a fast mirror has written back what it owes."""
-        if owed:
-            settle()
-        return None, {name: getattr(self, name) for name in self.__slots__}
+    def _parameter_name(self) -> str:
+        return f"the {'bias' if self.is_bias else 'weight'} of {self.label}"
 
     @property
     def is_bias(self) -> bool:
