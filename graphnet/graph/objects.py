@@ -193,8 +193,8 @@ class GraphParameter:
     A :class:`Connection` is one, and so is a conv layer's shared kernel entry
     (:class:`~graphnet.graph.conv.SharedWeight`).  Reading either first collects what a fast
     mirror owes the graph; writing one records a change, so the mirrors copy it in again
-    (see :mod:`graphnet.common.sync`).  A subclass
-    names itself for error messages (:meth:`_parameter_name`); the two slots are here.
+    (see :mod:`graphnet.common.sync`).  The two slots live here; a subclass names itself for
+    error messages (:meth:`_parameter_name`).
     """
 
     __slots__ = ("_state", "_weight")
