@@ -211,6 +211,21 @@ def test_all_finite_agrees_with_isfinite_in_small_steps(values: np.ndarray, chun
         validation.FINITE_CHECK_CHUNK = original
 
 
+@settings(max_examples=200)
+@given(
+    arrays=st.lists(
+        hnp.arrays(
+            dtype=st.sampled_from([np.float32, np.float64]),
+            shape=hnp.array_shapes(min_dims=0, max_dims=2, max_side=5),
+            elements={"allow_nan": True, "allow_infinity": True},
+        ),
+        max_size=4,
+    )
+)
+def test_all_finite_of_several_arrays_is_every_arrays_verdict(arrays: list[np.ndarray]) -> None:
+    assert all_finite(*arrays) == all(bool(np.isfinite(values).all()) for values in arrays)
+
+
 def test_all_finite_takes_no_temporary_of_the_arrays_size_when_the_sum_overflows() -> None:
     values = np.full((4000, 1000), 3e38, dtype=np.float32)  # finite, but the float32 sum is inf
     tracemalloc.start()

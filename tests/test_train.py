@@ -197,3 +197,29 @@ def test_bad_inputs_are_refused_up_front_when_no_epoch_runs_or_a_run_resumes(eng
     with pytest.raises(NonFiniteError, match="X must be finite"):
         other.train(X, T, rate=0.1, epochs=2, engine=engine, resume=path)
     assert other.get_flat_params().tolist() == before.tolist() and net.get_flat_params().tolist() == params.tolist()
+
+
+@pytest.mark.parametrize("kind", ["dense", "conv"])
+def test_a_mirrors_parameter_check_sees_every_w_b_and_optimizer_state_array(kind):
+    from graphnet import Conv, ConvNetwork, MaxPool
+    from graphnet.fast.sync import parameter_arrays
+
+    if kind == "dense":
+        net = Network([4, 3, 2], seed=0)
+    else:
+        net = ConvNetwork([(1, 4, 4), Conv(2, 3), MaxPool(2), 2], seed=0)
+    X = np.random.default_rng(0).uniform(size=(3, 4 if kind == "dense" else 16))
+    T = np.full((3, 2), 0.5)
+    fast = net.vectorized()
+    fast.train(X, T, rate=1e-3, optimizer="adam", track_loss=False)
+    arrays = parameter_arrays(fast.parameter_layers)
+    layers = fast.parameter_layers
+    assert len(arrays) == 2 * len(layers) + 4 * len(layers)  # W, b; Adam's M and V of each
+    assert fast.parameters_finite()
+    for array in arrays:  # each one alone makes the verdict: NaN, inf, and finite values whose sum overflows
+        kept = array.copy()
+        for values, finite in (([np.nan], False), ([-np.inf], False), ([np.finfo(array.dtype).max] * 2, True)):
+            array.flat[: len(values)] = values
+            assert fast.parameters_finite() is finite
+            array[...] = kept
+    assert fast.parameters_finite()

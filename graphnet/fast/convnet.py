@@ -344,15 +344,6 @@ class FastConvNetwork(EpochSnapshots):
         with np.errstate(all="ignore"):
             return self._losses(inputs.astype(self.dtype, copy=False), targets)
 
-    def parameters_finite(self) -> bool:
-        """True when every K, b, W, b (and optimizer state) is finite."""
-        return all(
-            np.isfinite(layer.W).all()
-            and np.isfinite(np.asarray(layer.b)).all()
-            and all(state is None or state.is_finite() for state in (layer.weight_state, layer.bias_state))
-            for layer in self.learned
-        )
-
     @property
     def parameter_layers(self) -> list[ConvLayer | DenseLayer]:
         """The layers whose W and b :meth:`snapshot` keeps: the learned ones (pooling has none)."""

@@ -359,8 +359,8 @@ class FastNetwork(MirrorSync, EpochSnapshots, ChunkedEvaluation):
             inputs = inputs.astype(self.dtype)
         optimizer = self.network.optimizer
         fused = masks is None and type(optimizer) is SGD  # the fused loops of graphnet.fast.dense
-        if fused:
-            if self._l2_each_batch:
+        if masks is None:  # (the fused forward serves every optimizer)
+            if fused and self._l2_each_batch:
                 self._set_l2(len(inputs))
             train_forward(self.layers, inputs)
         else:
@@ -438,15 +438,6 @@ class FastNetwork(MirrorSync, EpochSnapshots, ChunkedEvaluation):
             check_computed_finite(layer.dW, what=f"∂E/∂W of layer {index}")
             if layer.db is not None:
                 check_computed_finite(layer.db, what=f"∂E/∂b of layer {index}")
-
-    def parameters_finite(self) -> bool:
-        """True when every W and b, and every optimizer state array, is finite."""
-        return all(
-            np.isfinite(layer.W).all()
-            and (layer.b is None or np.isfinite(layer.b).all())
-            and all(state is None or state.is_finite() for state in (layer.weight_state, layer.bias_state))
-            for layer in self.layers
-        )
 
     def _inputs(self, X: ArrayLike, *, finite: bool = True, convert: bool = True) -> Array:
         """X validated; ``convert=False`` leaves it in a dtype that converts exactly, for chunked use."""

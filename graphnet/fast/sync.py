@@ -23,21 +23,29 @@ from graphnet.common.checks import select_optimizer
 from graphnet.common.mirror import ParameterGraph
 from graphnet.fast.dense import Array, DenseLayer
 from graphnet.math.optimizers import Optimizer, ParameterState
-from graphnet.math.validation import check_computed_finite
+from graphnet.math.validation import all_finite, check_computed_finite
 
 
-def snapshot_layers(layers: Iterable[Any]) -> list[Array]:
-    """Copies of every layer's W and b (a layer without b: W only), then of its optimizer state arrays.
+def parameter_arrays(layers: Iterable[Any]) -> list[Array]:
+    """Every layer's W and b (a layer without b: W only), then its optimizer state arrays: the arrays themselves.
 
-    Both mirrors' ``snapshot`` (dense layers, and a conv net's learned layers) are this.
+    What both mirrors' ``snapshot`` copies and ``parameters_finite`` looks at, in this order.
     """
     layers = list(layers)
-    snapshot = [array.copy() for layer in layers for array in (layer.W, layer.b) if array is not None]
+    arrays = [array for layer in layers for array in (layer.W, layer.b) if array is not None]
     for layer in layers:
         for state in (layer.weight_state, layer.bias_state):
             if state is not None:
-                snapshot.extend(value.copy() for value in state.values())
-    return snapshot
+                arrays.extend(state.values())
+    return arrays
+
+
+def snapshot_layers(layers: Iterable[Any]) -> list[Array]:
+    """Copies of :func:`parameter_arrays`: every W and b, then every optimizer state array.
+
+    Both mirrors' ``snapshot`` (dense layers, and a conv net's learned layers) are this.
+    """
+    return [array.copy() for array in parameter_arrays(layers)]
 
 
 def restore_layers(layers: Iterable[Any], snapshot: Sequence[Array]) -> None:
@@ -84,6 +92,10 @@ class EpochSnapshots:
     def restore(self: _Mirror, snapshot: Sequence[Array]) -> None:
         """Put back what :meth:`snapshot` copied."""
         restore_layers(self.parameter_layers, snapshot)
+
+    def parameters_finite(self: _Mirror) -> bool:
+        """True when every W and b, and every optimizer state array, is finite (one sum each, see ``all_finite``)."""
+        return all_finite(*parameter_arrays(self.parameter_layers))
 
     def sync_to_graph(self: _Mirror) -> None:
         """Write the parameters and the optimizer's state into the graph (for a checkpoint)."""

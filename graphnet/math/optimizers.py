@@ -392,13 +392,26 @@ class Adam(Optimizer):
         return weight - rate * (first / self.correction1) / (math.sqrt(second / self.correction2) + self.epsilon)
 
     def update_array(self, weight: Array, gradient: Array, state: Moments[Array], rate: float) -> None:
-        """M ← β₁·M + (1−β₁)·dW; V ← β₂·V + (1−β₂)·dW²; W ← W − η·M̂/(√V̂ + ε)."""
+        """M ← β₁·M + (1−β₁)·dW; V ← β₂·V + (1−β₂)·dW²; W ← W − η·M̂/(√V̂ + ε).
+
+        The same operations in the same order as :meth:`update` (so the same numbers), in two
+        temporaries of W's size rather than one per operation.
+        """
         first, second = state.first_moment, state.second_moment
+        scratch = np.multiply(gradient, 1.0 - self.beta1)
         first *= self.beta1
-        first += (1.0 - self.beta1) * gradient
+        first += scratch  # M = β₁·M + (1−β₁)·dW
+        np.multiply(gradient, gradient, out=scratch)
+        scratch *= 1.0 - self.beta2
         second *= self.beta2
-        second += (1.0 - self.beta2) * (gradient * gradient)
-        weight -= rate * (first / self.correction1) / (np.sqrt(second / self.correction2) + self.epsilon)
+        second += scratch  # V = β₂·V + (1−β₂)·dW²
+        np.divide(second, self.correction2, out=scratch)
+        np.sqrt(scratch, out=scratch)
+        scratch += self.epsilon  # √V̂ + ε
+        step = np.divide(first, self.correction1)
+        step *= rate  # η·M̂
+        step /= scratch
+        weight -= step
 
     def explain(self, weight: float, gradient: float, state: Moments[float], rate: float, *, digits: int = 4) -> str:
         """``t = 1; m ← … = …; v ← … = …; m̂ = …, v̂ = …; w ← w − η·m̂/(√v̂ + ε) = …``."""

@@ -108,15 +108,19 @@ def converts_later(given: np.dtype[Any], dtype: type) -> bool:
 FINITE_CHECK_CHUNK = 1 << 20
 
 
-def all_finite(values: NDArray[np.floating]) -> bool:
-    """True when no value is NaN or inf: one sum first (finite when every value is, unless it overflows).
+def all_finite(*arrays: NDArray[np.floating]) -> bool:
+    """True when no value of the arrays is NaN or inf: a sum of each first (finite when every value is, or overflowed).
 
-    Neither look takes a temporary of the array's size: the sum is a reduction, and when it
+    Neither look takes a temporary of an array's size: the sum is a reduction, and when it
     overflowed the values are looked at :data:`FINITE_CHECK_CHUNK` at a time.
     """
     with np.errstate(over="ignore", invalid="ignore"):
-        if math.isfinite(np.add.reduce(values, axis=None)):
-            return True
+        overflowed = [values for values in arrays if not math.isfinite(np.add.reduce(values, axis=None))]
+    return all(_every_value_finite(values) for values in overflowed)
+
+
+def _every_value_finite(values: NDArray[np.floating]) -> bool:
+    """The exact look, a bounded chunk of rows at a time (for a sum that was not finite)."""
     if values.ndim == 0:
         return bool(np.isfinite(values))
     rows = max(1, FINITE_CHECK_CHUNK // max(1, values[0].size))
