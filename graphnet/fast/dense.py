@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
+from graphnet.fast.gemm import FUSED_UPDATE_BYTES, subtract_product
 from graphnet.math.activations import Activation, Sigmoid, Softmax
 
 if TYPE_CHECKING:
@@ -308,9 +309,11 @@ def sgd_backward(layers: Sequence[DenseLayer], delta: Array, rate: float, scale:
     """Given the output δ: from the top, each layer's ∂E/∂X = δ·W, then W ← W − rate·dW, b ← b − rate·db.
 
     ∂E/∂X is taken before W changes, as ``backward`` on every layer, then ``update(rate)`` on
-    every layer, would.  Without L2, W ← W − ((rate·scale)·δ)ᵀ·X in two passes over the array
-    kept at W's shape: the product into it (for one row the outer product: the same numbers
-    as the one-term matrix product, without the BLAS call), then subtracted from W.  The
+    every layer, would.  Without L2, W ← W − ((rate·scale)·δ)ᵀ·X: for a W of
+    ``FUSED_UPDATE_BYTES`` or more in one gemm with β = 1
+    (:func:`~graphnet.fast.gemm.subtract_product`, the same numbers); for a smaller W into
+    the array kept at W's shape, then subtracted (for one row the outer product: the same
+    numbers as the one-term matrix product, without the BLAS call).  The
     step scales δ (n × n_out) rather than the product (W's size): a pass over W fewer, and
     numbers that differ from step·(δᵀ·X) only by rounding; b ← b − Σ_rows step·δ likewise.
     ``weight_sum`` and ``bias_sum`` (hence ``dW`` and ``db``) are formed from δ and X only if
@@ -340,11 +343,14 @@ def sgd_backward(layers: Sequence[DenseLayer], delta: Array, rate: float, scale:
                 if not finite and (bad := first_bad_row(delta)) is not None:
                     return bad
             dE_dX = np.matmul(delta, W, out=into) if index else None
-            if n == 1:
-                np.multiply(stepped.T, layer.X, out=product)
+            if n > 1 and W.nbytes >= FUSED_UPDATE_BYTES:
+                subtract_product(W, stepped, layer.X, product)  # one gemm: W ← W − (step·δ)ᵀ·X
             else:
-                np.matmul(stepped.T, layer.X, out=product)
-            W -= product
+                if n == 1:
+                    np.multiply(stepped.T, layer.X, out=product)
+                else:
+                    np.matmul(stepped.T, layer.X, out=product)
+                W -= product
             if layer.b is not None and bias_step is not None:
                 layer.b -= bias_step
             layer.delta = delta

@@ -93,7 +93,7 @@ def via_threadpoolctl() -> BlasThreads | None:
     return BlasThreads("threadpoolctl", get, set_all)
 
 
-def _library_paths() -> list[str]:
+def library_paths() -> list[str]:
     """The BLAS libraries bundled with numpy (numpy.libs on Linux and Windows, .dylibs on macOS)."""
     root = os.path.dirname(os.path.dirname(np.__file__))
     here = os.path.dirname(np.__file__)
@@ -103,7 +103,7 @@ def _library_paths() -> list[str]:
 
 def via_openblas() -> BlasThreads | None:
     """The OpenBLAS bundled with numpy, its thread functions called through ctypes (None if not found)."""
-    for path in _library_paths():
+    for path in library_paths():
         try:
             library = ctypes.CDLL(path)
         except OSError:
