@@ -83,3 +83,13 @@ def test_training_a_large_layer_through_the_one_gemm_gives_the_numbers_of_two_st
     assert not np.array_equal(
         fused, np.concatenate([a.ravel() for layer in untrained.layers for a in (layer.W, layer.b)])
     )
+
+
+def test_a_read_only_w_is_refused_as_numpy_refuses_it_not_written_through():
+    rng = np.random.default_rng(1)
+    W = rng.normal(size=(400, 100))  # 320 KB: the size the gemm takes
+    W.flags.writeable = False
+    kept = W.copy()
+    with pytest.raises(ValueError, match="read-only"):
+        subtract_product(W, rng.normal(size=(3, 400)), rng.normal(size=(3, 100)), np.empty_like(W))
+    np.testing.assert_array_equal(W, kept)

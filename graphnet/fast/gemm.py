@@ -12,7 +12,7 @@ It is called through :mod:`ctypes` in the ``scipy_openblas`` build that numpy's 
 bundle (``scipy_cblas_sgemm64_`` and ``scipy_cblas_dgemm64_``, 64-bit integers): the
 same library and the same thread pool as numpy's own products, so the thread counts of
 :mod:`graphnet.fast.threads` hold for it too.  (scipy's wrappers would bring a second
-OpenBLAS, whose threads spin beside numpy's: measured 4-7x slower epochs on 2 cores.)
+OpenBLAS, whose threads spin beside numpy's: measured 3.8-7.5x slower epochs on 2 cores.)
 Where that build is not found (another BLAS), :func:`subtract_product` takes the two
 steps through numpy, with the same result up to rounding.
 """
@@ -82,6 +82,7 @@ def subtract_product(W: Array, S: Array, X: Array, product: Array) -> None:
         gemm is not None
         and S.dtype == X.dtype == W.dtype
         and W.flags.c_contiguous
+        and W.flags.writeable  # (the call writes through a pointer: a read-only W goes to numpy, which refuses it)
         and S.flags.c_contiguous
         and X.flags.c_contiguous
         and S.shape[1] == W.shape[0]

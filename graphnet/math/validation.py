@@ -109,7 +109,7 @@ FINITE_CHECK_CHUNK = 1 << 20
 
 
 def all_finite(*arrays: NDArray[np.floating]) -> bool:
-    """True when no value of the arrays is NaN or inf: a sum of each first (finite when every value is, or overflowed).
+    """True when no value of the arrays is NaN or inf: one sum each, and a closer look only where a sum is not finite.
 
     Neither look takes a temporary of an array's size: the sum is a reduction, and when it
     overflowed the values are looked at :data:`FINITE_CHECK_CHUNK` at a time.
