@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from graphnet import Network
 from graphnet.fast import dense, gemm
 from graphnet.fast.gemm import FUSED_UPDATE_BYTES, bundled_gemms, subtract_product
-from graphnet.fast.threads import library_paths
+from graphnet.fast.threads import bundled_libraries
 
 
 def _two_steps(W, S, X):
@@ -48,7 +48,7 @@ def test_arrays_the_gemm_cannot_take_go_through_numpy():
     np.testing.assert_array_equal(W, expected)
 
 
-@pytest.mark.skipif(not library_paths(), reason="numpy here does not bundle scipy_openblas")
+@pytest.mark.skipif(not bundled_libraries(), reason="numpy here does not bundle scipy_openblas")
 def test_numpys_bundled_openblas_gives_both_gemms():
     assert set(bundled_gemms()) == {np.dtype(np.float32), np.dtype(np.float64)}
 

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from graphnet.fast.threads import library_paths
+from graphnet.fast.threads import bundled_libraries
 
 Array = NDArray[Any]
 
@@ -50,11 +50,7 @@ def bundled_gemms() -> dict[np.dtype[Any], Callable[..., None]]:
     global _gemms
     if _gemms is None:
         _gemms = {}
-        for path in library_paths():
-            try:
-                library = ctypes.CDLL(path)
-            except OSError:
-                continue
+        for _, library in bundled_libraries():
             for dtype, (name, scalar) in _SYMBOLS.items():
                 function = getattr(library, name, None)
                 if function is None:

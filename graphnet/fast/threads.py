@@ -24,6 +24,7 @@ neither (another BLAS, or no access to it), nothing is changed and nothing fails
 from __future__ import annotations
 
 import ctypes
+import functools
 import glob
 import itertools
 import math
@@ -101,13 +102,21 @@ def library_paths() -> list[str]:
     return sorted(path for pattern in patterns for path in glob.glob(pattern))
 
 
-def via_openblas() -> BlasThreads | None:
-    """The OpenBLAS bundled with numpy, its thread functions called through ctypes (None if not found)."""
+@functools.cache
+def bundled_libraries() -> tuple[tuple[str, ctypes.CDLL], ...]:
+    """The BLAS libraries bundled with numpy that load, with their paths (loaded once; the one gemm lives there too)."""
+    loaded = []
     for path in library_paths():
         try:
-            library = ctypes.CDLL(path)
+            loaded.append((path, ctypes.CDLL(path)))
         except OSError:
             continue
+    return tuple(loaded)
+
+
+def via_openblas() -> BlasThreads | None:
+    """The OpenBLAS bundled with numpy, its thread functions called through ctypes (None if not found)."""
+    for path, library in bundled_libraries():
         for get_name, set_name in _OPENBLAS_SYMBOLS:
             getter = getattr(library, get_name, None)
             setter = getattr(library, set_name, None)
