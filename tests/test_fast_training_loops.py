@@ -2,6 +2,8 @@
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from graphnet import Network
 
@@ -49,3 +51,20 @@ def test_training_updates_the_weights_in_place_in_kept_arrays(data):
     fast.train(X, T, rate=0.3, batch_size=8, track_loss=False)
     assert fast.layers[0].W is W  # updated in place
     assert all(a is b for a, b in zip(fast.layers[0].buffers(8), kept, strict=True))  # no new arrays per batch
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    rows=st.integers(1, 130),
+    columns=st.integers(1, 40),
+    dtype=st.sampled_from([np.float32, np.float64]),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_row_sum_is_the_sum_over_the_rows(rows, columns, dtype, seed):
+    layer = Network([3, columns], seed=0).vectorized(dtype).layers[0]
+    values = np.random.default_rng(seed).normal(size=(rows, columns)).astype(dtype)
+    total = layer.row_sum(values)
+    assert total.shape == (columns,) and total.dtype == dtype
+    exact = values.astype(np.float64).sum(axis=0)
+    bound = rows * np.finfo(dtype).eps * np.abs(values.astype(np.float64)).sum(axis=0)  # any order of adding
+    assert np.all(np.abs(total - exact) <= bound + np.finfo(dtype).tiny)

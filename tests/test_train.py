@@ -182,6 +182,23 @@ def test_all_finite_looks_closer_when_the_sum_overflows():
     assert not all_finite(np.array([1.0, np.nan])) and all_finite(np.zeros((0, 3)))
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_surely_finite_says_yes_only_for_finite_values_and_warns_of_nothing(dtype):
+    from graphnet.math.validation import all_finite, surely_finite
+
+    big = np.full((5, 4), np.sqrt(np.finfo(dtype).max) * 2, dtype=dtype)  # finite, but its squares overflow
+    assert not surely_finite(big) and all_finite(big)  # "look closer", and the closer look says finite
+    assert surely_finite(big[:, ::2])  # not contiguous: Σ v, which does not overflow
+    values = np.random.default_rng(0).normal(size=(128, 30)).astype(dtype)
+    assert surely_finite(values) and surely_finite(values[:, ::3])
+    for bad in (np.nan, np.inf, -np.inf):
+        for view in (values, values[:, ::3]):
+            spoiled = view.copy() if view.flags.c_contiguous else view
+            spoiled[7, 2] = bad
+            assert not surely_finite(spoiled)
+            spoiled[7, 2] = 0.0
+
+
 @pytest.mark.parametrize("engine", ["graph", "fast"])
 def test_bad_inputs_are_refused_up_front_when_no_epoch_runs_or_a_run_resumes(engine, tmp_path):
     X, T = _digits_like(30)

@@ -12,7 +12,10 @@ from graphnet.math.validation import (
     as_float_array,
     check_bool,
     check_network_size,
+    check_parameter,
     check_path,
+    check_positive_number,
+    check_range,
     check_scalar,
     check_seed,
 )
@@ -40,6 +43,16 @@ def test_as_float_array_accepts_bools_and_ints_and_checks_the_float32_range():
     assert as_float_array(np.array([3], dtype=np.uint8), name="x").dtype == np.float64
     with pytest.raises(NonFiniteError, match=r"x must be within ±3.4e\+38 to compute in float32; got -1e\+39"):
         as_float_array([0.0, -1e39], name="x", dtype=np.float32)
+
+
+@pytest.mark.parametrize("check", [check_positive_number, check_range, check_parameter])
+def test_an_int_too_large_for_a_float_is_refused_by_name_not_by_overflow(check):
+    # (found by the header fuzzer: l2 = a 70-digit int in a network file raised OverflowError)
+    with pytest.raises(GraphnetError, match=r"l2 must be .*got 10{19}… \(401 characters\)") as caught:
+        check(10**400, name="l2")
+    assert isinstance(caught.value, ValueError)
+    with pytest.raises(GraphnetError, match="finite|must be in"):
+        check(-(10**400), name="l2")
 
 
 def test_small_checks():

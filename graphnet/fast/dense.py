@@ -120,7 +120,7 @@ class DenseLayer:
         self._sum_scaled = False
         delta, X = self._sums_of
         self._weight_sum = delta.T @ X
-        self._bias_sum = delta.sum(axis=0) if self.b is not None else None
+        self._bias_sum = self.row_sum(delta) if self.b is not None else None
 
     def buffers(self, n: int) -> tuple[Array, Array, Array, Array]:
         """Kept arrays of a training batch of n rows: Z (n, n_out), the product (W's shape), ∂E/∂X, step·δ."""
@@ -136,6 +136,21 @@ class DenseLayer:
                 self._buffer("step·δ", (n, n_out)),
             )
         return kept
+
+    def row_sum(self, values: Array) -> Array:
+        """Σ_rows values = 1ᵀ·values (n × n_out → n_out): one BLAS product with a kept vector of n ones.
+
+        numpy's reduction along the rows takes about three times as long at batch 128 (it
+        walks the columns of a row-major array); the product adds the rows in order, where
+        numpy adds pairwise: the same sum up to rounding.
+        """
+        n = len(values)
+        ones = self._buffers.get(("ones", (n,)))
+        if ones is None:
+            ones = self._buffer("ones", (n,))
+            ones.fill(1.0)
+        total: Array = ones @ values
+        return total
 
     def _buffer(self, name: str, shape: tuple[int, ...]) -> Array:
         """The kept array ``name`` of this shape (made on first use; the last batch of an epoch may be shorter)."""
@@ -198,7 +213,7 @@ class DenseLayer:
         self.delta = delta
         self._sum_scaled = False  # both sums set here
         self.weight_sum = delta.T @ self.X
-        self.bias_sum = delta.sum(axis=0) if self.b is not None else None
+        self.bias_sum = self.row_sum(delta) if self.b is not None else None
         self.scale = scale
         self._dW = self._db = None
         if self.l2 != 0.0:
@@ -337,7 +352,7 @@ def sgd_backward(layers: Sequence[DenseLayer], delta: Array, rate: float, scale:
             W = layer.W
             _, product, into, stepped = layer.buffers(n)
             np.multiply(delta, step, out=stepped)
-            bias_step = None if layer.b is None else np.add.reduce(stepped, axis=0)
+            bias_step = None if layer.b is None else layer.row_sum(stepped)
             if index == top:  # the output δ, checked before any update
                 finite = math.isfinite(sum(bias_step.tolist())) if bias_step is not None else False
                 if not finite and (bad := first_bad_row(delta)) is not None:

@@ -42,7 +42,6 @@ data, ``accuracy`` through 784-1000-1000-10 at 0.2x (``scripts/measure_memory.py
 
 from __future__ import annotations
 
-import math
 import os
 from typing import Any
 
@@ -71,6 +70,7 @@ from graphnet.math.validation import (
     check_positive_number,
     check_same_length,
     check_seed,
+    surely_finite,
 )
 
 
@@ -286,7 +286,7 @@ class FastNetwork(MirrorSync, EpochSnapshots, ChunkedEvaluation):
         rows = min(batch_size if isinstance(batch_size, int) and batch_size > 0 else len(inputs), len(inputs))
         try:  # BLAS threads by product size (graphnet.fast.threads); σ's e^(−z) may overflow to inf
             with blas_threads_for(self.sizes, rows), _quiet():
-                return extensions.train_loop(
+                history = extensions.train_loop(
                     self,
                     inputs,
                     targets,
@@ -307,12 +307,16 @@ class FastNetwork(MirrorSync, EpochSnapshots, ChunkedEvaluation):
                     recheck_inputs=lambda: self._inputs(X),
                     check_gradients=check_gradients,
                 )
-        finally:
+        except BaseException:
             self._l2_each_batch = True
             if self.parameters_finite():
                 self._changed_here()
             else:  # not reached: train_loop leaves finite parameters on every exit; the graph keeps its own
                 self._forget()
+            raise
+        self._l2_each_batch = True
+        self._changed_here()  # (train_loop found every parameter finite after the last update)
+        return history
 
     # ------------------------------------------------------------------ internals (no sync)
     def _forward(self, inputs: Array, *, guarded: bool = True, masks: list[Array | None] | None = None) -> Array:
@@ -352,8 +356,9 @@ class FastNetwork(MirrorSync, EpochSnapshots, ChunkedEvaluation):
 
         Raises :class:`~graphnet.common.training.BadInputs` before updating if the inputs hold NaN or
         inf.  It costs nothing: a NaN or inf in row r of X makes every net input of row r
-        NaN or inf (inf·0 is NaN), so the sum of the first layer's Z is not finite; only then
-        are the rows looked at, to tell bad data from net inputs that overflowed.
+        NaN or inf (inf·0 is NaN), so Σ z² over the first layer's Z is not finite (one BLAS dot,
+        :func:`~graphnet.math.validation.surely_finite`); only then are the rows looked at, to
+        tell bad data from net inputs that overflowed.
         """
         if inputs.dtype != self.dtype:  # (the data set may be float32 for float64: see train)
             inputs = inputs.astype(self.dtype)
@@ -365,7 +370,7 @@ class FastNetwork(MirrorSync, EpochSnapshots, ChunkedEvaluation):
             train_forward(self.layers, inputs)
         else:
             self._forward(inputs, guarded=False, masks=self.dropout_factors(masks))  # (quiet)
-        if not math.isfinite(np.add.reduce(self.layers[0].Z, axis=None)) and not all_finite(inputs):
+        if not surely_finite(self.layers[0].Z, guarded=False) and not all_finite(inputs):  # (quiet: see train)
             raise BadInputs
         if fused:
             return sgd_backward(self.layers, self._output_delta(targets), rate, scale)

@@ -108,15 +108,39 @@ def converts_later(given: np.dtype[Any], dtype: type) -> bool:
 FINITE_CHECK_CHUNK = 1 << 20
 
 
-def all_finite(*arrays: NDArray[np.floating]) -> bool:
-    """True when no value of the arrays is NaN or inf: one sum each, and a closer look only where a sum is not finite.
+#: The dtypes whose dot product numpy hands to BLAS.
+_BLAS_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
-    Neither look takes a temporary of an array's size: the sum is a reduction, and when it
-    overflowed the values are looked at :data:`FINITE_CHECK_CHUNK` at a time.
+
+def all_finite(*arrays: NDArray[np.floating]) -> bool:
+    """True when no value of the arrays is NaN or inf: one pass each, and a closer look only where it says no.
+
+    The pass is :func:`surely_finite`.  Neither look takes a temporary of an array's size:
+    the pass is a reduction, and when it saw a non-finite total the values are looked at
+    :data:`FINITE_CHECK_CHUNK` at a time.
     """
     with np.errstate(over="ignore", invalid="ignore"):
-        overflowed = [values for values in arrays if not math.isfinite(np.add.reduce(values, axis=None))]
+        overflowed = [values for values in arrays if not surely_finite(values, guarded=False)]
     return all(_every_value_finite(values) for values in overflowed)
+
+
+def surely_finite(values: NDArray[np.floating], *, guarded: bool = True) -> bool:
+    """True when Σ v² (a contiguous float32 or float64 array: one BLAS dot) or else Σ v is finite.
+
+    Then every value is finite: one NaN or inf makes the total NaN or inf.  False says only
+    "look closer": the total of finite values may overflow (Σ v² sooner than Σ v, at
+    |v| ≈ 1.8e19 in float32).  The dot reads the values once, at 1.2-3x the speed of
+    numpy's sum (measured from 30 × 785 to 60000 × 784).  ``guarded=False`` is for callers
+    already under ``np.errstate(over="ignore", invalid="ignore")`` (entering it costs more
+    than the dot of a 128 × 30 array).
+    """
+    if guarded:
+        with np.errstate(over="ignore", invalid="ignore"):
+            return surely_finite(values, guarded=False)
+    if values.dtype in _BLAS_FLOATS and values.flags.c_contiguous:
+        flat = values.reshape(-1)
+        return math.isfinite(np.dot(flat, flat))
+    return math.isfinite(np.add.reduce(values, axis=None))
 
 
 def _every_value_finite(values: NDArray[np.floating]) -> bool:
@@ -180,14 +204,28 @@ def check_same_length(x: NDArray[np.floating], t: NDArray[np.generic], x_name: s
         )
 
 
+def _as_float(value: float | np.integer[Any] | np.floating[Any]) -> float:
+    """float(value), with ±inf for an int too large for a float (then refused as not finite, by name)."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
+
+
+def _shown(value: object) -> str:
+    """repr(value), cut to 40 characters (an int of 400 digits is named, not printed)."""
+    text = repr(value)
+    return text if len(text) <= 40 else f"{text[:20]}… ({len(text)} characters)"
+
+
 def check_positive_number(value: float, *, name: str, allow_zero: bool = False) -> float:
     """A finite positive (or non-negative) real number, such as a learning rate."""
     if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
         raise IncompatibleError(f"{name} must be a number; got {value!r}")
-    number = float(value)
+    number = _as_float(value)
     if not math.isfinite(number) or number < 0.0 or (number == 0.0 and not allow_zero):
         expected = "≥ 0" if allow_zero else "> 0"
-        raise IncompatibleError(f"{name} must be finite and {expected}; got {value!r}")
+        raise IncompatibleError(f"{name} must be finite and {expected}; got {_shown(value)}")
     return number
 
 
@@ -203,12 +241,12 @@ def check_range(
     """A real number in the interval given (by default [0, 1)), or IncompatibleError."""
     if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
         raise IncompatibleError(f"{name} must be a number; got {value!r}")
-    number = float(value)
+    number = _as_float(value)
     above = number >= low if include_low else number > low
     below = number <= high if include_high else number < high
     if not (math.isfinite(number) and above and below):
         interval = f"{'[' if include_low else '('}{low:g}, {high:g}{']' if include_high else ')'}"
-        raise IncompatibleError(f"{name} must be in {interval}; got {value!r}")
+        raise IncompatibleError(f"{name} must be in {interval}; got {_shown(value)}")
     return number
 
 
@@ -282,9 +320,9 @@ def check_parameter(value: object, *, name: str) -> float:
         raise NotANumberError(
             f"{name} must be a real number (a float); got {value!r:.80} of type {type(value).__name__}"
         )
-    number = float(value)
+    number = _as_float(value)
     if not math.isfinite(number):
-        raise NonFiniteError(f"{name} must be finite; got {value!r}")
+        raise NonFiniteError(f"{name} must be finite; got {_shown(value)}")
     return number
 
 
