@@ -68,3 +68,27 @@ def test_row_sum_is_the_sum_over_the_rows(rows, columns, dtype, seed):
     exact = values.astype(np.float64).sum(axis=0)
     bound = rows * np.finfo(dtype).eps * np.abs(values.astype(np.float64)).sum(axis=0)  # any order of adding
     assert np.all(np.abs(total - exact) <= bound + np.finfo(dtype).tiny)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("activation", ["sigmoid", "tanh"])
+def test_the_fused_forward_and_deltas_are_the_layer_methods_bit_for_bit(data, dtype, activation):
+    from graphnet.fast.dense import output_delta, sgd_backward, train_forward
+
+    X, T = (a.astype(dtype) for a in data)
+    X = X * 8.0 - 4.0  # net inputs on both sides of 0, some saturating
+    fused, plain = (Network([6, 5, 4, 3], seed=2, activation=activation).vectorized(dtype) for _ in range(2))
+    with np.errstate(over="ignore"):
+        train_forward(fused.layers, X)
+        plain.forward(X)
+    for a, b in zip(fused.layers, plain.layers, strict=True):
+        np.testing.assert_array_equal(a.Z, b.Z)
+        np.testing.assert_array_equal(a.Y, b.Y)
+    loss, top = fused.loss_function, fused.layers[-1]
+    np.testing.assert_array_equal(
+        output_delta(top, loss, T, canonical=False), top.derivative() * loss.output_gradient_array(top.Y, T)
+    )
+    assert sgd_backward(fused.layers, output_delta(top, loss, T, canonical=False), 0.1, 1 / 40) is None
+    plain.backward(T, reduction="mean")
+    for a, b in zip(fused.layers, plain.layers, strict=True):
+        np.testing.assert_array_equal(a.delta, b.delta)  # (each layer's δ before its update)

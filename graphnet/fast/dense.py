@@ -14,11 +14,14 @@ Y = f(Z)·F, and ``backward`` then uses δ = f′(Z)·F·∂E/∂Y, as the graph
 Training reuses its arrays: :func:`train_forward` writes Z into an array kept for batches
 of that length, and :func:`sgd_backward` (plain SGD) writes (step·δ)ᵀ·X into one kept
 array of W's shape and subtracts it from W in place: no new array of W's size per batch,
-and one pass over it fewer than ``W -= step·(δᵀ·X)``.  Both are one loop over the layers,
-with no call per layer: the training batch's Python work is the numpy calls.  The numbers
-are those of :meth:`DenseLayer.forward`, :meth:`DenseLayer.backward_delta` and
-:meth:`DenseLayer.update` (the weights' to rounding: the step multiplies δ before the
-product, not after).
+and one pass over it fewer than ``W -= step·(δᵀ·X)``.  The sums over the batch's rows
+(Σ δ for b) are one BLAS product with a kept vector of ones (:meth:`DenseLayer.row_sum`).
+A sigmoid's σ(Z) and its δ = o·(1 − o)·∂E/∂Y are each computed in one new array, step
+after step in place (the same operations, in the same order).  Both are one loop over
+the layers: the training batch's Python work is the numpy calls.  Z, Y and δ are bit for
+bit those of :meth:`DenseLayer.forward` and :meth:`DenseLayer.backward_delta` (tested);
+the weights are :meth:`DenseLayer.update`'s to rounding (the step multiplies δ before the
+product, not after, and Σ δ adds the rows in order).
 """
 
 from __future__ import annotations
@@ -90,7 +93,7 @@ class DenseLayer:
         self.bias_state: Any = None
         #: arrays kept for training, by (name, shape): written again by every batch
         self._buffers: dict[tuple[str, tuple[int, ...]], Array] = {}
-        self._batch_buffers: dict[int, tuple[Array, Array, Array, Array]] = {}
+        self._batch_buffers: dict[int, tuple[Array, Array, Array, Array, Array]] = {}
 
     @property
     def weight_sum(self) -> Array:
@@ -122,8 +125,8 @@ class DenseLayer:
         self._weight_sum = delta.T @ X
         self._bias_sum = self.row_sum(delta) if self.b is not None else None
 
-    def buffers(self, n: int) -> tuple[Array, Array, Array, Array]:
-        """Kept arrays of a training batch of n rows: Z (n, n_out), the product (W's shape), ∂E/∂X, step·δ."""
+    def buffers(self, n: int) -> tuple[Array, Array, Array, Array, Array]:
+        """Kept arrays of a training batch of n rows: Z (n, n_out), the product (W's shape), ∂E/∂X, step·δ, n ones."""
         kept = self._batch_buffers.get(n)
         if kept is None:
             if len(self._batch_buffers) > 4:  # many batch lengths over time: keep memory bounded
@@ -134,8 +137,17 @@ class DenseLayer:
                 self._buffer("weight_sum", (n_out, n_in)),
                 self._buffer("dE_dX", (n, n_in)),
                 self._buffer("step·δ", (n, n_out)),
+                self.ones(n),
             )
         return kept
+
+    def ones(self, n: int) -> Array:
+        """A kept vector of n ones, for :meth:`row_sum`."""
+        ones = self._buffers.get(("ones", (n,)))
+        if ones is None:
+            ones = self._buffer("ones", (n,))
+            ones.fill(1.0)
+        return ones
 
     def row_sum(self, values: Array) -> Array:
         """Σ_rows values = 1ᵀ·values (n × n_out → n_out): one BLAS product with a kept vector of n ones.
@@ -144,12 +156,7 @@ class DenseLayer:
         walks the columns of a row-major array); the product adds the rows in order, where
         numpy adds pairwise: the same sum up to rounding.
         """
-        n = len(values)
-        ones = self._buffers.get(("ones", (n,)))
-        if ones is None:
-            ones = self._buffer("ones", (n,))
-            ones.fill(1.0)
-        total: Array = ones @ values
+        total: Array = self.ones(len(values)) @ values
         return total
 
     def _buffer(self, name: str, shape: tuple[int, ...]) -> Array:
@@ -288,8 +295,11 @@ def train_forward(layers: Sequence[DenseLayer], X: Array) -> Array:
         layer.X = X
         layer.Z = Z
         layer.mask = None
-        if type(layer.activation) is Sigmoid:  # Sigmoid.value_array_unguarded, without the call
-            X = layer.Y = 1.0 / (1.0 + np.exp(-Z))
+        if type(layer.activation) is Sigmoid:  # Sigmoid.value_array_unguarded: 1/(1 + e^(−Z)), in one new array
+            Y = np.negative(Z)
+            np.exp(Y, out=Y)
+            Y += 1.0
+            X = layer.Y = np.reciprocal(Y, out=Y)
         else:
             X = layer.Y = layer.activation.value_array_unguarded(Z)
     return X
@@ -304,7 +314,17 @@ def output_delta(output: DenseLayer, loss: Loss, targets: Array, *, canonical: b
         weighted = (output.Y * gradient).sum(axis=1, keepdims=True)
         softmax_delta: Array = output.Y * (gradient - weighted)  # δ_j = o_j·(g_j − Σ_k o_k·g_k)
         return softmax_delta
+    if type(output.activation) is Sigmoid and output.mask is None:
+        return sigmoid_delta(output.Y, loss.output_gradient_array(output.Y, targets))
     delta: Array = output.derivative() * loss.output_gradient_array(output.Y, targets)
+    return delta
+
+
+def sigmoid_delta(outputs: Array, dE_dY: Array) -> Array:
+    """δ = σ′(Z)·∂E/∂Y = o·(1 − o)·∂E/∂Y for sigmoid outputs o (``delta_from``'s numbers, in one new array)."""
+    delta = np.subtract(1.0, outputs)
+    delta *= outputs
+    delta *= dE_dY
     return delta
 
 
@@ -350,9 +370,9 @@ def sgd_backward(layers: Sequence[DenseLayer], delta: Array, rate: float, scale:
             layer.update(rate)
         else:
             W = layer.W
-            _, product, into, stepped = layer.buffers(n)
+            _, product, into, stepped, ones = layer.buffers(n)
             np.multiply(delta, step, out=stepped)
-            bias_step = None if layer.b is None else layer.row_sum(stepped)
+            bias_step = None if layer.b is None else ones @ stepped  # (row_sum)
             if index == top:  # the output δ, checked before any update
                 finite = math.isfinite(sum(bias_step.tolist())) if bias_step is not None else False
                 if not finite and (bad := first_bad_row(delta)) is not None:
@@ -376,9 +396,8 @@ def sgd_backward(layers: Sequence[DenseLayer], delta: Array, rate: float, scale:
         if index:
             assert dE_dX is not None
             below = layers[index - 1]
-            if type(below.activation) is Sigmoid and below.mask is None:  # delta_from, without the calls
-                outputs = below.Y
-                delta = outputs * (1.0 - outputs) * dE_dX
+            if type(below.activation) is Sigmoid and below.mask is None:
+                delta = sigmoid_delta(below.Y, dE_dX)
             else:
                 delta = below.delta_from(dE_dX)
     return None

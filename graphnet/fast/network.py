@@ -362,18 +362,19 @@ class FastNetwork(MirrorSync, EpochSnapshots, ChunkedEvaluation):
         """
         if inputs.dtype != self.dtype:  # (the data set may be float32 for float64: see train)
             inputs = inputs.astype(self.dtype)
+        layers = self.layers
         optimizer = self.network.optimizer
         fused = masks is None and type(optimizer) is SGD  # the fused loops of graphnet.fast.dense
         if masks is None:  # (the fused forward serves every optimizer)
             if fused and self._l2_each_batch:
                 self._set_l2(len(inputs))
-            train_forward(self.layers, inputs)
+            train_forward(layers, inputs)
         else:
             self._forward(inputs, guarded=False, masks=self.dropout_factors(masks))  # (quiet)
-        if not surely_finite(self.layers[0].Z, guarded=False) and not all_finite(inputs):  # (quiet: see train)
+        if not surely_finite(layers[0].Z, guarded=False) and not all_finite(inputs):  # (quiet: see train)
             raise BadInputs
         if fused:
-            return sgd_backward(self.layers, self._output_delta(targets), rate, scale)
+            return sgd_backward(layers, self._output_delta(targets), rate, scale)
         self._backward(targets, scale)
         if (bad_row := first_bad_row(self.layers[-1].delta)) is not None:
             return bad_row

@@ -74,8 +74,8 @@ def as_float_array(
         raise ShapeError(f"{name} must hold real numbers; got complex values (dtype {array.dtype})")
     if array.dtype.kind not in NUMBER_KINDS:
         raise ShapeError(f"{name} must hold numbers; got an array of dtype {array.dtype}")
-    if not convert and converts_later(array.dtype, dtype):
-        converted: NDArray[Any] = array
+    if array.dtype == dtype or (not convert and converts_later(array.dtype, dtype)):
+        converted: NDArray[Any] = array  # (already of dtype: nothing to convert)
     else:
         with np.errstate(over="ignore", invalid="ignore"):
             converted = array.astype(dtype, copy=False)  # 1e300 → float32 overflows: named below
@@ -108,8 +108,8 @@ def converts_later(given: np.dtype[Any], dtype: type) -> bool:
 FINITE_CHECK_CHUNK = 1 << 20
 
 
-#: The dtypes whose dot product numpy hands to BLAS.
-_BLAS_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+#: The dtypes (by character: float32, float64) whose dot product numpy hands to BLAS.
+_BLAS_FLOATS = "fd"
 
 
 def all_finite(*arrays: NDArray[np.floating]) -> bool:
@@ -137,7 +137,7 @@ def surely_finite(values: NDArray[np.floating], *, guarded: bool = True) -> bool
     if guarded:
         with np.errstate(over="ignore", invalid="ignore"):
             return surely_finite(values, guarded=False)
-    if values.dtype in _BLAS_FLOATS and values.flags.c_contiguous:
+    if values.dtype.char in _BLAS_FLOATS and values.flags.c_contiguous:
         flat = values.reshape(-1)
         return math.isfinite(np.dot(flat, flat))
     return math.isfinite(np.add.reduce(values, axis=None))

@@ -190,14 +190,15 @@ def train_loop(
             "the parameters must be finite to train; got NaN or inf (assigned to a connection by hand?); "
             "set finite ones with set_params"
         )
-    start_rng_state = dict(rng.bit_generator.state)
+    drawn_from = shuffle or updates.network is not None  # (else nothing draws from the generator)
+    start_rng_state = dict(rng.bit_generator.state) if drawn_from else None
     call_start: _EpochStart | None = None
     for epoch in range(first_epoch, epochs):
         snapshot = _EpochStart(model.snapshot(), optimizer.counts(), updates.rng_state(rng))
         call_start = call_start or snapshot
         schedule = EpochSchedule.draw(X, T, size, shuffle=shuffle, rng=rng)
         for number, inputs, targets in schedule.batches():
-            if check_gradients == "first" and epoch == first_epoch and number == 0:
+            if number == 0 and check_gradients == "first" and epoch == first_epoch:
                 assert network is not None
                 model.sync_to_graph()
                 _check_first_batch(network, schedule, reduction)
@@ -206,7 +207,8 @@ def train_loop(
                 bad_row = updates.apply_batch(model, inputs, targets, rng)
             except BadInputs:
                 call_start.restore(model, optimizer)
-                rng.bit_generator.state = start_rng_state
+                if start_rng_state is not None:
+                    rng.bit_generator.state = start_rng_state
                 if recheck_inputs is not None:
                     recheck_inputs()
                 raise NonFiniteError(  # (recheck_inputs names the value first)
