@@ -1,5 +1,7 @@
 """The fast path's fused plain-SGD loops: the generic path's numbers (to rounding), in kept arrays."""
 
+import itertools
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -92,3 +94,5 @@ def test_the_fused_forward_and_deltas_are_the_layer_methods_bit_for_bit(data, dt
     plain.backward(T, reduction="mean")
     for a, b in zip(fused.layers, plain.layers, strict=True):
         np.testing.assert_array_equal(a.delta, b.delta)  # (each layer's δ before its update)
+    for below, above in itertools.pairwise(plain.layers):  # δ = f′(Z)·(δ_above·W_above), written out
+        np.testing.assert_array_equal(below.delta, below.derivative() * (above.delta @ above.W))

@@ -205,6 +205,8 @@ class DenseLayer:
 
     def delta_from(self, dE_dY: Array) -> Array:
         """δ = f′(Z)·∂E/∂Y (dropout: f′(Z)·F·∂E/∂Y) of the last batch."""
+        if self.mask is None and type(self.activation) is Sigmoid:
+            return sigmoid_delta(self.Y, dE_dY)
         if self.mask is not None:
             return self.derivative() * self.mask * dE_dY
         return self.derivative() * dE_dY
@@ -214,15 +216,23 @@ class DenseLayer:
 
         Mirrors the graph's ``gradient`` phase (∂E/∂w_ji = δ_j·o_i summed over the batch)
         and ``downstream_sum`` (Σ_k w_kj·δ_k) of the nodes below.  ``propagate=False`` (the
-        first layer) skips ∂E/∂X, which nothing below needs.  Keeps the batch sums δᵀ·X and
-        Σ δ; dW and db are formed from them when read (with L2 at once, from this W).
+        first layer) skips ∂E/∂X, which nothing below needs.  With L2, keeps the batch sums
+        δᵀ·X and Σ δ and forms dW and db from them at once (from this W).  Without, and with
+        a scale, forms dW = (scale·δ)ᵀ·X and db = Σ scale·δ: the scale multiplies δ (n × n_out)
+        rather than a sum of W's size, a pass over W fewer (the same numbers to rounding); the
+        sums are then formed from δ and X only if read.
         """
         self.delta = delta
-        self._sum_scaled = False  # both sums set here
-        self.weight_sum = delta.T @ self.X
-        self.bias_sum = self.row_sum(delta) if self.b is not None else None
         self.scale = scale
-        self._dW = self._db = None
+        if self.l2 == 0.0 and self.l2_bias == 0.0 and scale != 1.0:
+            self._sums_of = (delta, self.X)
+            self._sum_scaled = True
+            self._form_gradients()
+        else:
+            self._sum_scaled = False  # both sums set here
+            self.weight_sum = delta.T @ self.X
+            self.bias_sum = self.row_sum(delta) if self.b is not None else None
+            self._dW = self._db = None
         if self.l2 != 0.0:
             self._dW = self._scaled(self.weight_sum) + self.l2 * self.W
         if self.l2_bias != 0.0 and self.b is not None and self.bias_sum is not None:
@@ -236,15 +246,29 @@ class DenseLayer:
     def dW(self) -> Array:
         """∂E/∂W = scale·Σ_batch δᵀ·X + λ·W of the last backward pass."""
         if self._dW is None:
-            self._dW = self._scaled(self.weight_sum)
+            self._form_gradients()
+        assert self._dW is not None
         return self._dW
 
     @property
     def db(self) -> Array | None:
         """∂E/∂b = scale·Σ_batch δ (+ λ_b·b) of the last backward pass (None without bias)."""
+        if self._db is None and self.b is not None:
+            self._form_gradients()
+        return self._db
+
+    def _form_gradients(self) -> None:
+        """Form dW = (scale·δ)ᵀ·X and db = Σ scale·δ when only δ and X were kept, else scale times the kept sums."""
+        if self._sum_scaled:
+            delta, X = self._sums_of
+            scaled = delta * self.scale if self.scale != 1.0 else delta
+            self._dW = scaled.T @ X
+            self._db = self.row_sum(scaled) if self.b is not None else None
+            return
+        if self._dW is None:  # (with L2, dW or db was formed at once and stays)
+            self._dW = self._scaled(self.weight_sum)
         if self._db is None and self.bias_sum is not None:
             self._db = self._scaled(self.bias_sum)
-        return self._db
 
     def _scaled(self, batch_sum: Array) -> Array:
         return batch_sum * self.scale if self.scale != 1.0 else batch_sum
@@ -395,9 +419,5 @@ def sgd_backward(layers: Sequence[DenseLayer], delta: Array, rate: float, scale:
             layer._sum_scaled = True
         if index:
             assert dE_dX is not None
-            below = layers[index - 1]
-            if type(below.activation) is Sigmoid and below.mask is None:
-                delta = sigmoid_delta(below.Y, dE_dX)
-            else:
-                delta = below.delta_from(dE_dX)
+            delta = layers[index - 1].delta_from(dE_dX)
     return None
