@@ -94,7 +94,7 @@ class EpochSnapshots:
         restore_layers(self.parameter_layers, snapshot)
 
     def parameters_finite(self: _Mirror) -> bool:
-        """True when every W and b, and every optimizer state array, is finite (one sum each, see ``all_finite``)."""
+        """True when every W and b, and every optimizer state array, is finite (one dot each: ``all_finite``)."""
         return all_finite(*parameter_arrays(self.parameter_layers))
 
     def sync_to_graph(self: _Mirror) -> None:
