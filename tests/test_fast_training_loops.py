@@ -96,3 +96,18 @@ def test_the_fused_forward_and_deltas_are_the_layer_methods_bit_for_bit(data, dt
         np.testing.assert_array_equal(a.delta, b.delta)  # (each layer's δ before its update)
     for below, above in itertools.pairwise(plain.layers):  # δ = f′(Z)·(δ_above·W_above), written out
         np.testing.assert_array_equal(below.delta, below.derivative() * (above.delta @ above.W))
+
+
+@pytest.mark.parametrize("first", ["dW", "weight_sum"])
+def test_the_last_gradients_do_not_depend_on_what_is_read_first(data, first):
+    X, T = data
+    fast = Network([6, 5, 3], seed=1).vectorized()
+    fast.train(X, T, rate=0.3, batch_size=7, track_loss=False)  # last batch: 5 rows, scale 1/5
+    layer = fast.layers[0]
+    if first == "weight_sum":
+        assert layer.weight_sum.shape == layer.W.shape  # (formed from the last batch's δ and X)
+    dW = layer.dW
+    twin = Network([6, 5, 3], seed=1).vectorized()
+    twin.train(X, T, rate=0.3, batch_size=7, track_loss=False)
+    np.testing.assert_array_equal(dW, twin.layers[0].dW)
+    np.testing.assert_allclose(layer.weight_sum / 5, dW, rtol=1e-14)

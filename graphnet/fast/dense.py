@@ -54,9 +54,10 @@ class DenseLayer:
     dW, db : arrays of the same shapes
         ∂E/∂W and ∂E/∂b from the last backward pass (reduced over the batch, plus λ·W).
     weight_sum, bias_sum, scale : the batch sums Σ δᵀ·X and Σ δ, and the reduction's factor
-        dW = scale·weight_sum + λ·W and db = scale·bias_sum + λ_b·b.  Plain SGD without L2 updates
-        from the sums with the step (rate·scale), as the classic loops do, so dW and db are
-        only formed when read: two passes over small arrays fewer per batch.
+        dW = scale·weight_sum + λ·W and db = scale·bias_sum + λ_b·b.  Without L2 only δ and X
+        are kept, and dW = (scale·δ)ᵀ·X, db = Σ scale·δ (the scale on δ, not on a sum of W's
+        size); plain SGD then updates with the step (rate·scale) on δ, as the classic loops
+        do, and forms dW, db and the sums only when read.
     X, Z, Y, delta : arrays (n, ·)
         Inputs, net inputs, outputs and δ = ∂E/∂Z of the last batch.
     mask : array (n, n_out) or None
@@ -73,7 +74,7 @@ class DenseLayer:
         self.activation = activation
         self.l2 = l2
         self.l2_bias = l2_bias
-        #: True when only the stepped forms of the sums were kept (sgd_backward): formed from δ and X when read
+        #: True while the sums δᵀ·X and Σ δ are still to be formed from ``_sums_of`` (when read)
         self._sum_scaled = False
         self.weight_sum = np.zeros_like(W)
         self.bias_sum = np.zeros_like(b) if b is not None else None
@@ -85,8 +86,8 @@ class DenseLayer:
         self.Z = empty
         self.Y = empty
         self.delta = empty
-        #: the batch's δ and X behind the sums, when only their stepped forms were kept
-        self._sums_of: tuple[Array, Array] = (self.delta, self.X)
+        #: the batch's δ and X, when only they were kept (no L2): dW, db and the sums are formed from them
+        self._sums_of: tuple[Array, Array] | None = None
         self.mask: Array | None = None
         self.activated = empty  # f(Z) before the dropout factors
         self.weight_state: Any = None
@@ -121,6 +122,7 @@ class DenseLayer:
     def _form_sums(self) -> None:
         """The sums δᵀ·X and Σ δ from that batch's δ and X, after :func:`sgd_backward` kept only their stepped forms."""
         self._sum_scaled = False
+        assert self._sums_of is not None
         delta, X = self._sums_of
         self._weight_sum = delta.T @ X
         self._bias_sum = self.row_sum(delta) if self.b is not None else None
@@ -229,7 +231,7 @@ class DenseLayer:
             self._sum_scaled = True
             self._form_gradients()
         else:
-            self._sum_scaled = False  # both sums set here
+            self._sum_scaled, self._sums_of = False, None  # both sums set here
             self.weight_sum = delta.T @ self.X
             self.bias_sum = self.row_sum(delta) if self.b is not None else None
             self._dW = self._db = None
@@ -259,7 +261,7 @@ class DenseLayer:
 
     def _form_gradients(self) -> None:
         """Form dW = (scale·δ)ᵀ·X and db = Σ scale·δ when only δ and X were kept, else scale times the kept sums."""
-        if self._sum_scaled:
+        if self._sums_of is not None:  # (whether or not the sums were formed since: the same numbers)
             delta, X = self._sums_of
             scaled = delta * self.scale if self.scale != 1.0 else delta
             self._dW = scaled.T @ X
