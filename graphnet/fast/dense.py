@@ -35,6 +35,7 @@ from numpy.typing import NDArray
 
 from graphnet.fast.gemm import FUSED_UPDATE_BYTES, subtract_product
 from graphnet.math.activations import Activation, Sigmoid, Softmax
+from graphnet.math.validation import surely_finite
 
 if TYPE_CHECKING:
     from graphnet.math.losses import Loss
@@ -219,14 +220,14 @@ class DenseLayer:
         Mirrors the graph's ``gradient`` phase (∂E/∂w_ji = δ_j·o_i summed over the batch)
         and ``downstream_sum`` (Σ_k w_kj·δ_k) of the nodes below.  ``propagate=False`` (the
         first layer) skips ∂E/∂X, which nothing below needs.  With L2, keeps the batch sums
-        δᵀ·X and Σ δ and forms dW and db from them at once (from this W).  Without, and with
-        a scale, forms dW = (scale·δ)ᵀ·X and db = Σ scale·δ: the scale multiplies δ (n × n_out)
-        rather than a sum of W's size, a pass over W fewer (the same numbers to rounding); the
-        sums are then formed from δ and X only if read.
+        δᵀ·X and Σ δ and forms dW and db from them at once (from this W).  Without, forms
+        dW = (scale·δ)ᵀ·X and db = Σ scale·δ: the scale multiplies δ (n × n_out) rather than a
+        sum of W's size, a pass over W fewer (the same numbers to rounding); the sums are then
+        formed from δ and X only if read.
         """
         self.delta = delta
         self.scale = scale
-        if self.l2 == 0.0 and self.l2_bias == 0.0 and scale != 1.0:
+        if self.l2 == 0.0 and self.l2_bias == 0.0:
             self._sums_of = (delta, self.X)
             self._sum_scaled = True
             self._form_gradients()
@@ -278,16 +279,9 @@ class DenseLayer:
     def update(self, rate: float, optimizer: Optimizer | None = None) -> None:
         """W ← W − rate·dW, b ← b − rate·db, or the optimizer's array form with this layer's state.
 
-        Mirrors ``Connection.update``.  Plain SGD without L2 steps by (rate·scale) times the
-        batch sums, which is the same update.
+        Mirrors ``Connection.update``.
         """
         if optimizer is None:
-            if self._dW is None and (self._db is None or self.l2_bias == 0.0):
-                step = rate * self.scale
-                self.W -= step * self.weight_sum
-                if self.b is not None and self.bias_sum is not None:
-                    self.b -= step * self.bias_sum
-                return
             self.W -= rate * self.dW
             if self.b is not None and self.db is not None:
                 self.b -= rate * self.db
@@ -357,10 +351,11 @@ def sigmoid_delta(outputs: Array, dE_dY: Array) -> Array:
 def first_bad_row(output_delta: Array) -> int | None:
     """The first row of a batch's output δ holding NaN or inf (None when every δ is finite).
 
-    One pass when all is well: the sum of the δs is finite when every δ is (else the rows
-    are looked at: a sum of finite δs may merely overflow).
+    One pass when all is well (:func:`~graphnet.math.validation.surely_finite`, under the
+    training loop's ``np.errstate``); else the rows are looked at, as a total of finite δs
+    may merely overflow.
     """
-    if math.isfinite(np.add.reduce(output_delta, axis=None)):
+    if surely_finite(output_delta, guarded=False):
         return None
     bad_rows = np.flatnonzero(~np.isfinite(output_delta).all(axis=1))
     return int(bad_rows[0]) if bad_rows.size else None

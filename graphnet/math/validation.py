@@ -144,7 +144,7 @@ def surely_finite(values: NDArray[np.floating], *, guarded: bool = True) -> bool
 
 
 def _every_value_finite(values: NDArray[np.floating]) -> bool:
-    """The exact look, a bounded chunk of rows at a time (for a sum that was not finite)."""
+    """The exact look, a bounded chunk of rows at a time (where :func:`surely_finite` said "look closer")."""
     if values.ndim == 0:
         return bool(np.isfinite(values))
     rows = max(1, FINITE_CHECK_CHUNK // max(1, values[0].size))
